@@ -1,0 +1,479 @@
+"""Load and validate use-case YAML files into `UseCase` objects.
+
+Loading has two levels. `load_catalog(check_units=False)` parses and validates the
+structure and compiles every formula (no pint, no numpy: fast enough for `list` and
+`show`). `check_units=True` also evaluates every formula on units alone and refuses one
+whose dimension differs from its declared unit; every command that computes uses it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+from .formula import Formula, compile_formula
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+LEADING_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+DIRECTIONS = ("UL", "DL", "UL+DL", "")
+MAX_FILE_BYTES = 256 * 1024  # a use case is a page of YAML; more is a mistake or an attack
+MAX_YAML_NODES = 20_000  # bounds alias expansion ("billion laughs")
+
+
+class CatalogError(UserError):
+    """A catalog file is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: str  # quantity text, e.g. "0.27 MByte"
+    description: str = ""
+    source: str = ""
+    minimum: str | None = None  # quantity text; None means 0 (sizes and times are never negative)
+    maximum: str | None = None
+    derive: Formula | None = None  # used when the user sets one of its inputs
+
+    @property
+    def unit_text(self) -> str:
+        """The unit part of the default, e.g. 'MByte' (empty when dimensionless)."""
+        return LEADING_NUMBER.sub("", self.default, count=1).strip()
+
+
+@dataclass(frozen=True)
+class Condition:
+    formula: Formula
+    reason: str
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    formula: Formula
+    unit: str
+    label: str
+    direction: str = ""
+    description: str = ""
+    source: str = ""
+    infeasible_if: tuple[Condition, ...] = ()
+    allow_negative: bool = False
+
+
+@dataclass(frozen=True)
+class Published:
+    """A value a standard published for one KPI of the use case."""
+
+    kpi: str
+    value: str | None = None  # quantity text as published, e.g. "1.1 Gbit/s"
+    text: str | None = None  # a non-numeric cell such as "TBD"
+    minimum: str | None = None  # a published range, e.g. 5000-10000 /km^2
+    maximum: str | None = None
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class UseCase:
+    id: str
+    title: str
+    family: str
+    description: str
+    sources: tuple[str, ...]
+    parameters: dict[str, Parameter]
+    kpis: dict[str, Kpi]
+    published: dict[str, Published]
+    path: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    def kpi_inputs(self, kpi: str) -> set[str]:
+        """Parameter names a KPI depends on, through earlier KPIs and derivations."""
+        seen: set[str] = set()
+        todo = [kpi]
+        while todo:
+            name = todo.pop()
+            if name in self.kpis:
+                todo.extend(self.kpis[name].formula.names - seen)
+            elif name in self.parameters and name not in seen:
+                seen.add(name)
+                derive = self.parameters[name].derive
+                if derive is not None:
+                    todo.extend(derive.names - seen)
+        return seen
+
+
+class Catalog:
+    """Use cases by id, in load order (built-in first, then user directories)."""
+
+    def __init__(self, usecases: list[UseCase]):
+        self.usecases = {uc.id: uc for uc in usecases}
+
+    def __iter__(self):
+        return iter(self.usecases.values())
+
+    def __len__(self):
+        return len(self.usecases)
+
+    def get(self, usecase_id: str) -> UseCase:
+        try:
+            return self.usecases[usecase_id]
+        except KeyError:
+            raise UserError(
+                f"unknown use case '{usecase_id}'{suggest(usecase_id, self.usecases)}"
+                " (see `ammt-calc list`)"
+            ) from None
+
+    def families(self) -> list[str]:
+        return sorted({uc.family for uc in self})
+
+
+def suggest(word: str, candidates) -> str:
+    """'; did you mean X?' for the closest candidate, or ''."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def builtin_dir() -> Path:
+    """The catalog shipped in the wheel, or the repository's top-level catalog/."""
+    here = Path(__file__).resolve().parent
+    installed = here / "catalog"
+    return installed if installed.is_dir() else here.parent / "catalog"
+
+
+def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
+    """The built-in use cases plus those in `extra_dirs`; ids must be unique."""
+    usecases: list[UseCase] = []
+    seen: dict[str, str] = {}
+    for directory in (builtin_dir(), *map(Path, extra_dirs)):
+        for path in _yaml_files(directory):
+            uc = load_file(path, check_units=check_units)
+            if uc.id in seen:
+                raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
+            seen[uc.id] = str(path)
+            usecases.append(uc)
+    return Catalog(usecases)
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise CatalogError(f"catalog directory '{directory}' does not exist or is not a directory")
+    return sorted(p for p in directory.rglob("*.yaml") if p.is_file() and not p.name.startswith("_"))
+
+
+def load_file(path: Path, *, check_units: bool = False) -> UseCase:
+    data = _read_yaml(path)
+    uc = _build_usecase(data, path)
+    if check_units:
+        check_dimensions(uc)
+    return uc
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CatalogError(f"{path}: file is {size} bytes; a use case may have at most {MAX_FILE_BYTES}")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: cannot read: {exc}") from None
+    try:
+        _check_node_count(yaml.compose(text, Loader=_loader()), path)
+        data = yaml.load(text, Loader=_loader())  # the SafeLoader subclass only: data, never objects
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CatalogError(f"{path}:{where}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a use case file must be a mapping of keys (id, title, ...)")
+    return data
+
+
+def _loader():
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _check_node_count(root, path: Path) -> None:
+    """Refuse documents whose aliases would expand past MAX_YAML_NODES nodes."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES:
+            raise CatalogError(f"{path}: YAML expands to more than {MAX_YAML_NODES} nodes (alias bomb?)")
+        if isinstance(node.value, list):
+            for item in node.value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
+
+
+# --- structure -------------------------------------------------------------------------
+
+
+def _build_usecase(data: dict, path: Path) -> UseCase:
+    where = str(path)
+    _only_keys(data, {"id", "title", "family", "description", "sources", "parameters", "kpis",
+                      "published", "notes"}, where)
+    uc_id = _text(data, "id", where, required=True)
+    if not ID_PATTERN.match(uc_id):
+        raise CatalogError(f"{where}: id '{uc_id}' must be lowercase letters, digits and dashes")
+    where = f"{path} ({uc_id})"
+    parameters = _parameters(_mapping(data, "parameters", where), where)
+    kpis = _kpis(_mapping(data, "kpis", where, required=True), parameters, where)
+    published = _published(_mapping(data, "published", where), kpis, where)
+    return UseCase(
+        id=uc_id,
+        title=_text(data, "title", where, required=True),
+        family=_text(data, "family", where, required=True),
+        description=_text(data, "description", where),
+        sources=_text_list(data, "sources", where),
+        parameters=parameters,
+        kpis=kpis,
+        published=published,
+        path=str(path),
+        notes=_text_list(data, "notes", where),
+    )
+
+
+def _parameters(raw: dict, where: str) -> dict[str, Parameter]:
+    params: dict[str, Parameter] = {}
+    for name, spec in raw.items():
+        here = f"{where}: parameters.{name}"
+        _check_name(name, here)
+        if not isinstance(spec, dict):
+            spec = {"default": spec}
+        _only_keys(spec, {"default", "description", "source", "min", "max", "derive"}, here)
+        derive = _formula(spec["derive"], f"{here}.derive") if "derive" in spec else None
+        params[name] = Parameter(
+            name=name,
+            default=_quantity_text(spec, "default", here, required=True),
+            description=_text(spec, "description", here),
+            source=_text(spec, "source", here),
+            minimum=_quantity_text(spec, "min", here),
+            maximum=_quantity_text(spec, "max", here),
+            derive=derive,
+        )
+    for p in params.values():
+        if p.derive is not None:
+            unknown = p.derive.names - params.keys()
+            if unknown or p.name in p.derive.names:
+                bad = ", ".join(sorted(unknown)) or p.name
+                raise CatalogError(f"{where}: parameters.{p.name}.derive reads '{bad}', which is not another parameter")
+    return params
+
+
+def _kpis(raw: dict, parameters: dict, where: str) -> dict[str, Kpi]:
+    kpis: dict[str, Kpi] = {}
+    for name, spec in raw.items():
+        here = f"{where}: kpis.{name}"
+        _check_name(name, here)
+        if name in parameters:
+            raise CatalogError(f"{here}: '{name}' is already a parameter; give the KPI another name")
+        if not isinstance(spec, dict):
+            raise CatalogError(f"{here}: expected a mapping with formula and unit")
+        _only_keys(spec, {"formula", "unit", "label", "direction", "description", "source",
+                          "infeasible_if", "allow_negative"}, here)
+        formula = _formula(spec.get("formula"), f"{here}.formula")
+        known = parameters.keys() | kpis.keys()
+        unknown = formula.names - known
+        if unknown:
+            bad = sorted(unknown)[0]
+            raise CatalogError(
+                f"{here}.formula reads '{bad}', which is neither a parameter nor an earlier KPI"
+                f"{suggest(bad, known)}"
+            )
+        direction = _text(spec, "direction", here)
+        if direction not in DIRECTIONS:
+            raise CatalogError(f"{here}.direction is '{direction}'; use one of UL, DL, UL+DL")
+        kpis[name] = Kpi(
+            name=name,
+            formula=formula,
+            unit=_text(spec, "unit", here, required=True),
+            label=_text(spec, "label", here) or name.replace("_", " "),
+            direction=direction,
+            description=_text(spec, "description", here),
+            source=_text(spec, "source", here),
+            infeasible_if=_conditions(spec.get("infeasible_if", []), known | {name}, f"{here}.infeasible_if"),
+            allow_negative=bool(spec.get("allow_negative", False)),
+        )
+    return kpis
+
+
+def _conditions(raw, known, where: str) -> tuple[Condition, ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    conditions = []
+    for i, item in enumerate(items):
+        here = f"{where}[{i}]"
+        if not isinstance(item, dict) or set(item) != {"condition", "reason"}:
+            raise CatalogError(f"{here}: expected {{condition: <formula>, reason: <text>}}")
+        formula = _formula(item["condition"], f"{here}.condition")
+        unknown = formula.names - known
+        if unknown:
+            raise CatalogError(f"{here}.condition reads unknown name '{sorted(unknown)[0]}'")
+        conditions.append(Condition(formula, _text(item, "reason", here, required=True)))
+    return tuple(conditions)
+
+
+def _published(raw: dict, kpis: dict, where: str) -> dict[str, Published]:
+    published = {}
+    for name, spec in raw.items():
+        here = f"{where}: published.{name}"
+        if name not in kpis:
+            raise CatalogError(f"{here}: '{name}' is not a KPI of this use case{suggest(name, kpis)}")
+        if not isinstance(spec, dict):
+            spec = {"value": spec}
+        _only_keys(spec, {"value", "text", "min", "max", "note", "source"}, here)
+        entry = Published(
+            kpi=name,
+            value=_quantity_text(spec, "value", here),
+            text=_text(spec, "text", here) or None,
+            minimum=_quantity_text(spec, "min", here),
+            maximum=_quantity_text(spec, "max", here),
+            note=_text(spec, "note", here),
+            source=_text(spec, "source", here),
+        )
+        forms = [entry.value is not None, entry.text is not None, entry.minimum is not None or entry.maximum is not None]
+        if sum(forms) != 1:
+            raise CatalogError(f"{here}: give exactly one of value, text, or min/max")
+        published[name] = entry
+    return published
+
+
+def _formula(text, where: str) -> Formula:
+    if not isinstance(text, str) or not text.strip():
+        raise CatalogError(f"{where}: expected a formula as text")
+    try:
+        return compile_formula(text)
+    except UserError as exc:
+        raise CatalogError(f"{where}: {exc}") from None
+
+
+# --- small validators -------------------------------------------------------------------
+
+
+def _only_keys(data: dict, allowed: set[str], where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise CatalogError(f"{where}: unknown key '{key}'{suggest(str(key), allowed)}")
+
+
+def _mapping(data: dict, key: str, where: str, required: bool = False) -> dict:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise CatalogError(f"{where}: missing '{key}'")
+        return {}
+    if not isinstance(value, dict) or not value:
+        raise CatalogError(f"{where}: '{key}' must be a non-empty mapping")
+    return value
+
+
+def _text(data: dict, key: str, where: str, required: bool = False) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise CatalogError(f"{where}: missing '{key}'")
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise CatalogError(f"{where}: '{key}' must be text")
+    return str(value).strip()
+
+
+def _text_list(data: dict, key: str, where: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CatalogError(f"{where}: '{key}' must be a list of text")
+    return tuple(value)
+
+
+def _quantity_text(data: dict, key: str, where: str, required: bool = False) -> str | None:
+    if key not in data or data[key] is None:
+        if required:
+            raise CatalogError(f"{where}: missing '{key}'")
+        return None
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise CatalogError(f"{where}.{key}: expected a quantity such as '10 MByte', got {value!r}")
+    return str(value).strip()
+
+
+def _check_name(name, where: str) -> None:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise CatalogError(f"{where}: name must be lowercase letters, digits and underscores, starting with a letter")
+
+
+# --- dimensions (needs pint) ------------------------------------------------------------
+
+
+def check_dimensions(uc: UseCase) -> None:
+    """Evaluate every formula on units alone; refuse any result of the wrong dimension."""
+    from . import units
+
+    env = {}
+    for p in uc.parameters.values():
+        here = f"{uc.path} ({uc.id}): parameters.{p.name}"
+        default = _parse(p.default, f"{here}.default")
+        for bound in (p.minimum, p.maximum):
+            if bound is not None and not units.same_dimension(_parse(bound, here, p.unit_text), default):
+                raise CatalogError(f"{here}: bound '{bound}' is not of the dimension of the default '{p.default}'")
+        env[p.name] = units.base_quantity(default.units)
+    for p in uc.parameters.values():
+        if p.derive is not None:
+            _expect(uc, f"parameters.{p.name}.derive", p.derive, env, env[p.name].units)
+    for k in uc.kpis.values():
+        declared = _parse_unit(k.unit, f"{uc.path} ({uc.id}): kpis.{k.name}.unit")
+        _expect(uc, f"kpis.{k.name}", k.formula, env, declared)
+        env[k.name] = units.base_quantity(declared)
+        for cond in k.infeasible_if:
+            cond.formula.units(env)
+    for entry in uc.published.values():
+        declared = _parse_unit(uc.kpis[entry.kpi].unit, "")
+        for text in (entry.value, entry.minimum, entry.maximum):
+            if text is not None:
+                q = _parse(text, f"{uc.path} ({uc.id}): published.{entry.kpi}")
+                if not units.same_dimension(q, declared):
+                    raise CatalogError(
+                        f"{uc.path} ({uc.id}): published.{entry.kpi} '{text}' is {units.dimension_text(q)},"
+                        f" but the KPI's unit '{uc.kpis[entry.kpi].unit}' is {units.dimension_text(declared)}"
+                    )
+
+
+def _expect(uc: UseCase, key: str, formula: Formula, env: dict, declared) -> None:
+    from . import units
+
+    try:
+        result = formula.units(env)
+    except UserError as exc:
+        raise CatalogError(f"{uc.path} ({uc.id}): {key}: formula '{formula.text}': {exc}") from None
+    if not units.same_dimension(result, declared):
+        raise CatalogError(
+            f"{uc.path} ({uc.id}): {key}: formula '{formula.text}' gives {units.dimension_text(result)},"
+            f" but its unit '{units.format_unit(declared)}' is {units.dimension_text(declared)}"
+        )
+
+
+def _parse(text: str, where: str, default_unit: str | None = None):
+    from . import units
+
+    try:
+        return units.parse_quantity(text, default_unit=default_unit or None)
+    except UserError as exc:
+        raise CatalogError(f"{where}: {exc}") from None
+
+
+def _parse_unit(text: str, where: str):
+    from . import units
+
+    try:
+        return units.parse_unit(text)
+    except UserError as exc:
+        raise CatalogError(f"{where}: {exc}") from None

@@ -1,0 +1,218 @@
+"""The command line: a thin typer layer over the library.
+
+Commands that do not compute (`--help`, `list`, `show`) import neither numpy nor pint.
+Bad input ends in a one-line `error:` on stderr and exit code 2; anything else that goes
+wrong is a bug and exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+from .errors import UserError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="KPI requirements for AI/ML model transfer over 5G (3GPP TS 22.261 clause 7.10, TR 22.874).",
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+class State:
+    catalog_dirs: list[str] = []
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ammt-calc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    catalog: List[str] = typer.Option([], "--catalog", metavar="DIR", help="Add the use-case YAML files in DIR (repeatable)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    State.catalog_dirs = list(catalog)
+
+
+def load(check_units: bool = True):
+    from .catalog import load_catalog
+
+    return load_catalog(State.catalog_dirs, check_units=check_units)
+
+
+def _only(fmt: Format, allowed: tuple[str, ...], option: str = "--format") -> None:
+    if fmt.value not in allowed:
+        raise UserError(f"{option} '{fmt.value}' is not available here; use one of {', '.join(allowed)}")
+
+
+# --- list / show -------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_command(
+    family: Optional[str] = typer.Option(None, "--family", help="Only use cases of this family (split, distribution, federated, ddc)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+) -> None:
+    """The catalog: id, title, family and sources of every use case."""
+    from . import render
+    from .catalog import suggest
+
+    _only(fmt, ("table", "csv", "json"))
+    catalog = load(check_units=False)
+    if family is not None and family not in catalog.families():
+        raise UserError(f"unknown family '{family}'{suggest(family, catalog.families())}; families: {', '.join(catalog.families())}")
+    rows = [{"id": uc.id, "title": uc.title, "family": uc.family, "sources": list(uc.sources)}
+            for uc in catalog if family in (None, uc.family)]
+    if fmt is Format.json:
+        render.emit(render.to_json({"rows": rows}), None)
+    elif fmt is Format.csv:
+        render.emit(render.to_csv(("id", "title", "family", "sources"),
+                                  ([r["id"], r["title"], r["family"], "; ".join(r["sources"])] for r in rows)), None)
+    else:
+        render.print_table(("id", "family", "title"), [(r["id"], r["family"], r["title"]) for r in rows])
+
+
+@app.command("show")
+def show_command(
+    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+) -> None:
+    """Parameters, KPIs with their formulas, sources and published values of one use case."""
+    from . import render
+    from .describe import describe, print_description
+
+    _only(fmt, ("table", "json"))
+    uc = load(check_units=False).get(usecase_id)
+    if fmt is Format.json:
+        render.emit(render.to_json(describe(uc)), None)
+    else:
+        print_description(uc)
+
+
+# --- usecase / check ---------------------------------------------------------------------
+
+
+@app.command("usecase")
+def usecase_command(
+    ids: List[str] = typer.Argument(None, metavar="[ID]...", help="Use-case ids; all use cases when none is given."),
+    settings: List[str] = typer.Option([], "--set", metavar="NAME=VALUE", help="Set a parameter, with its unit: --set model_size=102.4MB (repeatable)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv, json or markdown."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
+) -> None:
+    """The requirement table: every KPI of the named use cases, beside the published 3GPP value."""
+    from . import render, report
+    from .requirements import evaluate_many
+
+    catalog = load()
+    usecases = [catalog.get(i) for i in ids] if ids else list(catalog)
+    evaluations = evaluate_many(usecases, parse_settings(settings))
+    for ev in evaluations:
+        for note in ev.notes:
+            typer.echo(f"note: {ev.usecase.id}: {note}", err=True)
+    rows = report.usecase_rows(evaluations)
+    if fmt is Format.json:
+        text = render.to_json({"rows": rows, "parameters": report.parameter_rows(evaluations)})
+    elif fmt is Format.csv:
+        text = render.to_csv(report.CSV_COLUMNS, map(report.csv_cells, rows))
+    elif fmt is Format.markdown:
+        text = render.to_markdown(report.TABLE_COLUMNS, map(report.table_cells, rows))
+    elif output is not None:
+        text = render.to_plain(report.TABLE_COLUMNS, map(report.table_cells, rows))
+    else:
+        render.print_table(report.TABLE_COLUMNS, [report.table_cells(r) for r in rows])
+        return
+    render.emit(text, output)
+
+
+@app.command("check")
+def check_command(
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE instead of stdout."),
+) -> None:
+    """Every published TS 22.261 value against the catalog's computation: exact, rounded or differs."""
+    from dataclasses import asdict, astuple
+
+    from . import render
+    from .check import CheckRow, check_catalog
+
+    _only(fmt, ("table", "csv", "json"))
+    rows = check_catalog(load())
+    columns = tuple(CheckRow.__dataclass_fields__)
+    if fmt is Format.json:
+        text = render.to_json({"rows": [_clean_check(asdict(r)) for r in rows]})
+    elif fmt is Format.csv:
+        text = render.to_csv(columns, (astuple(CheckRow(**_clean_check(asdict(r)))) for r in rows))
+    else:
+        cells = [(r.usecase, r.kpi, f"{render.human_number(r.published_value)} {r.published_unit}".strip(),
+                  f"{render.human_number(r.computed_value)} {r.computed_unit}".strip(), r.status, r.note) for r in rows]
+        head = ("use case", "KPI", "published", "computed", "status", "note")
+        if output is None:
+            render.print_table(head, cells)
+            return
+        text = render.to_plain(head, cells)
+    render.emit(text, output)
+
+
+def _clean_check(row: dict) -> dict:
+    from .render import clean_number
+
+    return {**row, "published_value": clean_number(row["published_value"]),
+            "computed_value": clean_number(row["computed_value"])}
+
+
+def parse_settings(settings: list[str]) -> dict[str, str]:
+    """NAME=VALUE pairs; a repeated name is an error rather than a silent override."""
+    parsed: dict[str, str] = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not value.strip():
+            raise UserError(f"--set expects NAME=VALUE (e.g. --set latency=500ms), got '{item}'")
+        if name in parsed:
+            raise UserError(f"--set {name} is given twice")
+        parsed[name] = value.strip()
+    return parsed
+
+
+# --- entry point -------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    import click
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("error: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Rows out: table (rich on a terminal, plain text when piped), CSV, JSON, Markdown.
+
+Every output format carries the same rows. Files are written atomically: a temporary
+file beside the target, then a rename, so a failed run never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .errors import UserError
+
+SIGNIFICANT_DIGITS = 12  # machine output: enough for any input, without float noise (144.00000000000003)
+TABLE_DIGITS = 6  # human output
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean_number(value: float | None) -> float | None:
+    """A float rounded to SIGNIFICANT_DIGITS, or None for NaN/None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def human_number(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    return f"{value:.{TABLE_DIGITS}g}"
+
+
+def to_json(payload: dict) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def safe_cell(value):
+    """Neutralise text a spreadsheet would run as a formula (numbers pass unchanged)."""
+    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def to_markdown(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    def cell(v) -> str:
+        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_plain(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """Aligned plain text for pipes and files."""
+    table = [list(columns)] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence], title: str | None = None) -> None:
+    """A rich table on a terminal, plain aligned text otherwise."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        if title:
+            sys.stdout.write(title + "\n")
+        sys.stdout.write(to_plain(columns, rows))
+        return
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def emit(text: str, output: str | Path | None) -> None:
+    """Print to stdout, or write `output` atomically."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        return
+    write_atomic(Path(output), text)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UserError(f"cannot write '{path}': it is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

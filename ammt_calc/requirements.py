@@ -1,0 +1,30 @@
+"""Evaluate several use cases with one set of `--set` values."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .catalog import UseCase, suggest
+from .errors import UserError
+from .solver import Evaluation, evaluate, resolve_inputs
+
+
+def evaluate_many(usecases: Sequence[UseCase], settings: Mapping[str, str]) -> list[Evaluation]:
+    """Each setting applies to every named use case that has that parameter.
+
+    A setting that no named use case has is an error, so a typo is never ignored.
+    """
+    known = {name for uc in usecases for name in uc.parameters}
+    for name in settings:
+        if name not in known:
+            if len(usecases) == 1:
+                message = f"use case '{usecases[0].id}' has no parameter '{name}'"
+            else:
+                message = f"none of the use cases has a parameter '{name}'"
+            raise UserError(f"{message}{suggest(name, known)} (see `ammt-calc show ID`)")
+    evaluations = []
+    for uc in usecases:
+        mine = {k: v for k, v in settings.items() if k in uc.parameters}
+        values, notes = resolve_inputs(uc, mine)
+        evaluations.append(evaluate(uc, values, notes))
+    return evaluations

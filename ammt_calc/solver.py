@@ -1,0 +1,173 @@
+"""Evaluate a use case: parameter values in, KPI values (with feasibility) out.
+
+Values are numpy arrays in the registry's base units while computing (see
+docs/architecture.md); each KPI is converted to its display unit at the end. A result
+that is not finite, is negative (unless the KPI allows it), meets one of its
+`infeasible_if` conditions, or reads an infeasible KPI, is infeasible: its value is NaN
+and a reason says why. Nothing negative or infinite is ever reported as a requirement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import units
+from .catalog import UseCase, suggest
+from .errors import UserError
+
+NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer"
+NEGATIVE = "negative: the budget is used up before the transfer"
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    name: str
+    quantity: Any  # pint Quantity in the unit given or the default's unit
+    origin: str  # "default", "set" or "derived"
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    name: str
+    label: str
+    direction: str
+    unit: str  # display unit
+    value: np.ndarray  # in `unit`; NaN where infeasible
+    feasible: np.ndarray  # bool
+    reason_code: np.ndarray  # int: 0 feasible, i > 0 -> reasons[i - 1]
+    reasons: tuple[str, ...]
+
+    def reason_at(self, index=()) -> str:
+        code = int(self.reason_code[index])
+        return self.reasons[code - 1] if code else ""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    usecase: UseCase
+    parameters: dict[str, ParameterValue]
+    kpis: dict[str, KpiResult]
+    notes: tuple[str, ...]  # e.g. how a bare number was read
+
+
+def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Turn user settings (text, numbers or quantities) into checked quantities.
+
+    Returns the quantities by name and notes to show the user (bare numbers taken in
+    the parameter's default unit).
+    """
+    values, notes = {}, []
+    for name, raw in settings.items():
+        param = uc.parameters.get(name)
+        if param is None:
+            raise UserError(
+                f"use case '{uc.id}' has no parameter '{name}'{suggest(name, uc.parameters)}"
+                f" (parameters: {', '.join(uc.parameters)})"
+            )
+        default = units.parse_quantity(param.default)
+        if isinstance(raw, str):
+            quantity = units.parse_quantity(raw, default_unit=param.unit_text or None, what=name)
+            if units.is_bare_number(raw) and param.unit_text:
+                notes.append(f"{name}={raw.strip()} taken as {raw.strip()} {param.unit_text}")
+        elif hasattr(raw, "units"):
+            quantity = raw
+        else:
+            quantity = units.registry().Quantity(np.asarray(raw, dtype=float), default.units)
+        _check_value(uc, param, quantity, default)
+        values[name] = quantity
+    return values, notes
+
+
+def _check_value(uc: UseCase, param, quantity, default) -> None:
+    if not units.same_dimension(quantity, default):
+        raise UserError(
+            f"{param.name}: '{_show(quantity)}' is {units.dimension_text(quantity)}, but {param.name}"
+            f" is {units.dimension_text(default)} (e.g. {param.default})"
+        )
+    magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
+    if not np.all(np.isfinite(magnitude)):
+        raise UserError(f"{param.name}: value must be a finite number, got '{_show(quantity)}'")
+    low = units.parse_quantity(param.minimum, default_unit=param.unit_text or None) if param.minimum else 0 * default
+    if np.any(magnitude < low.to(default.units).magnitude):
+        raise UserError(f"{param.name}: '{_show(quantity)}' is below its minimum {param.minimum or '0'}")
+    if param.maximum:
+        high = units.parse_quantity(param.maximum, default_unit=param.unit_text or None)
+        if np.any(magnitude > high.to(default.units).magnitude):
+            raise UserError(f"{param.name}: '{_show(quantity)}' is above its maximum {param.maximum}")
+
+
+def _show(quantity) -> str:
+    magnitude = np.asarray(quantity.magnitude)
+    number = f"{float(magnitude):g}" if magnitude.ndim == 0 else "values"
+    return f"{number} {units.format_unit(quantity.units)}".strip()
+
+
+def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=()) -> Evaluation:
+    """Every KPI of `uc` for the given parameter quantities (the rest take defaults)."""
+    values = dict(values or {})
+    env, parameters = _parameter_magnitudes(uc, values)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in env.values()))
+    kpis: dict[str, KpiResult] = {}
+    infeasible: dict[str, np.ndarray] = {}
+    for kpi in uc.kpis.values():
+        magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)
+        env[kpi.name] = magnitude
+        result = _judge(kpi, magnitude, env, infeasible, shape)
+        infeasible[kpi.name] = ~result.feasible
+        kpis[kpi.name] = result
+    return Evaluation(uc, parameters, kpis, tuple(notes))
+
+
+def _parameter_magnitudes(uc: UseCase, values: dict) -> tuple[dict, dict[str, ParameterValue]]:
+    env, parameters = {}, {}
+    for p in uc.parameters.values():
+        quantity = values.get(p.name)
+        origin = "set" if quantity is not None else "default"
+        if quantity is None:
+            quantity = units.parse_quantity(p.default)
+        env[p.name] = units.to_base(quantity)
+        parameters[p.name] = ParameterValue(p.name, quantity, origin)
+    for p in uc.parameters.values():
+        if p.derive is None:
+            continue
+        inputs_set = sorted(n for n in p.derive.names if n in values)
+        if not inputs_set:
+            continue
+        if p.name in values:
+            raise UserError(
+                f"set either {p.name} or the values it is derived from ({', '.join(sorted(p.derive.names))}),"
+                f" not both"
+            )
+        magnitude = np.asarray(p.derive.evaluate(env), dtype=float)
+        env[p.name] = magnitude
+        unit = parameters[p.name].quantity.units
+        quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
+        parameters[p.name] = ParameterValue(p.name, quantity, f"derived: {p.derive.text}")
+    return env, parameters
+
+
+def _judge(kpi, magnitude: np.ndarray, env: dict, infeasible: dict, shape) -> KpiResult:
+    """Feasibility of one KPI: the first reason that applies is reported."""
+    reasons: list[str] = []
+    code = np.zeros(shape, dtype=np.int16)
+
+    def mark(mask, reason: str) -> None:
+        mask = np.broadcast_to(np.asarray(mask, dtype=bool), shape) & (code == 0)
+        if mask.any():
+            reasons.append(reason)
+            code[mask] = len(reasons)
+
+    for name in sorted(kpi.formula.names & infeasible.keys()):
+        mark(infeasible[name], f"depends on {name}, which is infeasible")
+    for condition in kpi.infeasible_if:
+        with np.errstate(all="ignore"):
+            mark(condition.formula.evaluate(env), condition.reason)
+    mark(~np.isfinite(magnitude), NOT_FINITE)
+    if not kpi.allow_negative:
+        mark(magnitude < 0, NEGATIVE)
+    feasible = code == 0
+    value = np.where(feasible, magnitude / units.base_factor(units.parse_unit(kpi.unit)), np.nan)
+    return KpiResult(kpi.name, kpi.label, kpi.direction, kpi.unit, value, feasible, code, tuple(reasons))
