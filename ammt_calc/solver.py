@@ -111,13 +111,10 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=()) -> 
     env, parameters = _parameter_magnitudes(uc, values)
     shape = np.broadcast_shapes(*(np.shape(v) for v in env.values()))
     kpis: dict[str, KpiResult] = {}
-    infeasible: dict[str, np.ndarray] = {}
     for kpi in uc.kpis.values():
         magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)
         env[kpi.name] = magnitude
-        result = _judge(kpi, magnitude, env, infeasible, shape)
-        infeasible[kpi.name] = ~result.feasible
-        kpis[kpi.name] = result
+        kpis[kpi.name] = _judge(kpi, magnitude, env, kpis, shape)
     return Evaluation(uc, parameters, kpis, tuple(notes))
 
 
@@ -149,7 +146,7 @@ def _parameter_magnitudes(uc: UseCase, values: dict) -> tuple[dict, dict[str, Pa
     return env, parameters
 
 
-def _judge(kpi, magnitude: np.ndarray, env: dict, infeasible: dict, shape) -> KpiResult:
+def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult], shape) -> KpiResult:
     """Feasibility of one KPI: the first reason that applies is reported."""
     reasons: list[str] = []
     code = np.zeros(shape, dtype=np.int16)
@@ -160,8 +157,10 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, infeasible: dict, shape) -> Kp
             reasons.append(reason)
             code[mask] = len(reasons)
 
-    for name in sorted(kpi.formula.names & infeasible.keys()):
-        mark(infeasible[name], f"depends on {name}, which is infeasible")
+    for name in sorted(kpi.formula.names & upstream.keys()):
+        earlier = upstream[name]  # an infeasible input makes this KPI infeasible for the same reason
+        for index, reason in enumerate(earlier.reasons, start=1):
+            mark(earlier.reason_code == index, reason)
     for condition in kpi.infeasible_if:
         with np.errstate(all="ignore"):
             mark(condition.formula.evaluate(env), condition.reason)

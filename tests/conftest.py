@@ -1,0 +1,49 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ammt_calc.catalog import load_catalog
+from ammt_calc.requirements import evaluate_many
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog(check_units=True)
+
+
+@pytest.fixture(scope="session")
+def kpis(catalog):
+    """kpis(usecase_id, **settings) -> {kpi: (value in display unit or None, feasible, reason)}."""
+
+    def run(usecase_id, **settings):
+        (ev,) = evaluate_many([catalog.get(usecase_id)], {k: str(v) for k, v in settings.items()})
+        return {name: (float(r.value) if bool(r.feasible) else None, bool(r.feasible), r.reason_at())
+                for name, r in ev.kpis.items()}
+
+    return run
+
+
+def entry_point() -> list[str]:
+    """The installed `ammt-calc` script next to this Python, else `python -m ammt_calc`."""
+    script = Path(sys.executable).parent / "ammt-calc"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ammt-calc")
+    return [found] if found else [sys.executable, "-m", "ammt_calc"]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run the real command line; returns CompletedProcess (text)."""
+
+    def run(*args, input=None, env=None):
+        full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+        full_env.pop("FORCE_COLOR", None)
+        return subprocess.run([*entry_point(), *map(str, args)], capture_output=True, text=True,
+                              input=input, env=full_env, cwd=tmp_path, timeout=120)
+
+    return run

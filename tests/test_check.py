@@ -1,0 +1,72 @@
+"""`check`: the published values of the catalog against the computation."""
+
+from pathlib import Path
+
+import pytest
+
+from ammt_calc.catalog import load_catalog
+from ammt_calc.check import check_catalog, compare, precision
+
+SPLIT_TABLE = {  # TS 22.261 Table 7.10.1-1, every numeric cell
+    ("split-image-recognition", "ul_latency"): "exact",
+    ("split-image-recognition", "ul_payload"): "exact",
+    ("split-image-recognition", "ul_data_rate"): "exact",
+    ("split-image-recognition", "availability"): "exact",
+    ("split-image-recognition", "ul_reliability"): "exact",
+    ("split-image-recognition", "dl_reliability"): "exact",
+    ("enhanced-media-recognition", "ul_latency"): "exact",
+    ("enhanced-media-recognition", "ul_data_rate"): "exact",
+    ("enhanced-media-recognition", "dl_latency"): "exact",
+    ("enhanced-media-recognition", "dl_payload"): "exact",
+    ("enhanced-media-recognition", "dl_data_rate"): "exact",
+    ("split-control-robotics", "dl_latency"): "exact",
+    ("split-control-robotics", "dl_payload"): "exact",
+    ("split-control-robotics", "dl_data_rate"): "exact",
+    ("split-control-robotics", "ul_data_rate"): "exact",
+}
+
+
+def test_every_split_table_cell_is_checked(catalog):
+    rows = {(r.usecase, r.kpi): r for r in check_catalog(catalog)}
+    for key, status in SPLIT_TABLE.items():
+        assert rows[key].status == status, (key, rows[key])
+
+
+def test_enhanced_media_note_explains_150(catalog):
+    row = next(r for r in check_catalog(catalog) if (r.usecase, r.kpi) == ("enhanced-media-recognition", "dl_data_rate"))
+    assert "12.5 frames/s" in row.note and "120 Mbit/s" in row.note
+
+
+@pytest.mark.parametrize("computed, published, status", [
+    (144.0, "144 Mbit/s", "exact"),
+    (1.104, "1.1 Gbit/s", "rounded"),
+    (453.333, "450 Mbit/s", "rounded"),
+    (1.056, "1.0 Gbit/s", "rounded"),
+    (19.2, "22 Mbit/s", "differs"),
+    (80.0, "80.88 Mbit/s", "differs"),
+    (1.16, "1.1 Gbit/s", "differs"),
+    (float("nan"), "1 s", "differs"),
+])
+def test_compare(computed, published, status):
+    assert compare(computed, published) == status
+
+
+@pytest.mark.parametrize("text, step", [("1.1", 0.1), ("450", 10), ("144", 1), ("80.88", 0.01), ("5000", 1000),
+                                        ("1.0", 0.1), ("0", 1), ("2e3", 1000), ("1.5e-3", 1e-4)])
+def test_precision(text, step):
+    assert precision(text) == pytest.approx(step)
+
+
+def test_differs_row_says_what_the_published_value_implies(tmp_path: Path):
+    (tmp_path / "auto.yaml").write_text(
+        "id: my-auto\ntitle: t\nfamily: distribution\n"
+        "parameters:\n  model_size: {default: 2.4 MByte}\n  latency: {default: 1 s}\n"
+        "kpis:\n  dl_data_rate: {formula: model_size / latency, unit: Mbit/s}\n"
+        "published:\n  dl_data_rate: 22 Mbit/s\n"
+    )
+    catalog = load_catalog([tmp_path], check_units=True)
+    (row,) = [r for r in check_catalog(catalog) if r.usecase == "my-auto"]
+    assert row.status == "differs"
+    assert row.computed_value == pytest.approx(19.2)
+    assert "model_size = 2.75 MByte" in row.note  # 22 Mbit/s x 1 s / 8
+    assert "latency = 0.8727 s" in row.note  # 2.4 MByte x 8 / 22 Mbit/s

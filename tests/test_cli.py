@@ -1,0 +1,161 @@
+"""The real entry point, run as a subprocess; assertions on JSON and CSV, not on tables."""
+
+import csv
+import io
+import json
+
+import pytest
+
+
+def ok(result):
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def refused(result, *fragments):
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    line = result.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line, line
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in line, line
+    return line
+
+
+def test_version(cli):
+    assert ok(cli("--version")).startswith("ammt-calc ")
+
+
+def test_list_json(cli):
+    rows = json.loads(ok(cli("list", "--format", "json")))["rows"]
+    ids = {r["id"] for r in rows}
+    assert {"split-image-recognition", "enhanced-media-recognition", "split-control-robotics",
+            "condition-dependent-split"} <= ids
+    assert all(set(r) == {"id", "title", "family", "sources"} for r in rows)
+
+
+def test_list_family_filter_and_unknown_family(cli):
+    rows = json.loads(ok(cli("list", "--family", "split", "--format", "json")))["rows"]
+    assert rows and all(r["family"] == "split" for r in rows)
+    refused(cli("list", "--family", "splt"), "unknown family 'splt'", "did you mean 'split'")
+
+
+def test_show_json_explains_formulas(cli):
+    info = json.loads(ok(cli("show", "split-image-recognition", "--format", "json")))
+    kpis = {k["name"]: k for k in info["kpis"]}
+    assert kpis["ul_burst_rate"]["formula"] == "payload / ul_transfer_window"
+    params = {p["name"]: p for p in info["parameters"]}
+    assert params["payload"]["default"] == "0.27 MByte" and params["payload"]["unit"] == "MByte"
+
+
+def test_show_table_runs(cli):
+    out = ok(cli("show", "split-control-robotics"))
+    assert "transfer_window" in out and "payload / transfer_window" in out
+
+
+def test_usecase_json_shape_and_values(cli):
+    data = json.loads(ok(cli("usecase", "split-image-recognition", "--format", "json")))
+    row = next(r for r in data["rows"] if r["kpi"] == "ul_data_rate")
+    assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "label": "UL experienced data rate",
+                   "direction": "UL", "value": 144.0, "unit": "Mbit/s", "feasible": True,
+                   "published": {"value": 144.0, "unit": "Mbit/s"}}
+    params = {p["name"]: p for p in data["parameters"]}
+    assert params["payload"] == {"usecase": "split-image-recognition", "name": "payload", "value": 0.27,
+                                 "unit": "MByte", "origin": "default"}
+
+
+def test_usecase_set_with_units(cli):
+    data = json.loads(ok(cli("usecase", "split-image-recognition", "--set", "payload=1MB", "--set", "latency=0.5 s",
+                             "--format", "json")))
+    row = next(r for r in data["rows"] if r["kpi"] == "ul_data_rate")
+    assert row["value"] == 16.0  # 8 Mbit / 0.5 s
+
+
+def test_bare_number_takes_the_default_unit_and_says_so(cli):
+    result = cli("usecase", "split-image-recognition", "--set", "latency=30", "--format", "json")
+    row = next(r for r in json.loads(ok(result))["rows"] if r["kpi"] == "ul_data_rate")
+    assert row["value"] == 72.0
+    assert "latency=30 taken as 30 ms" in result.stderr
+
+
+def test_usecase_csv_columns(cli):
+    rows = list(csv.DictReader(io.StringIO(ok(cli("usecase", "split-control-robotics", "--format", "csv")))))
+    assert list(rows[0]) == ["usecase", "kpi", "label", "direction", "value", "unit", "feasible",
+                             "published_value", "published_unit", "reason"]
+    dl = next(r for r in rows if r["kpi"] == "dl_data_rate")
+    assert (dl["value"], dl["unit"], dl["feasible"], dl["published_value"], dl["published_unit"]) == (
+        "320.0", "Mbit/s", "true", "320.0", "Mbit/s")
+
+
+def test_infeasible_rows_in_json_and_csv(cli):
+    args = ("usecase", "split-image-recognition", "--set", "device_compute_time=20ms")
+    row = next(r for r in json.loads(ok(cli(*args, "--format", "json")))["rows"] if r["kpi"] == "ul_data_rate")
+    assert row["value"] is None and row["feasible"] is False
+    assert row["reason"] == "device and server compute take the whole latency budget"
+    rows = list(csv.DictReader(io.StringIO(ok(cli(*args, "--format", "csv")))))
+    assert next(r for r in rows if r["kpi"] == "ul_data_rate")["feasible"] == "false"
+
+
+def test_markdown_and_plain_table(cli):
+    md = ok(cli("usecase", "split-image-recognition", "--format", "markdown"))
+    assert md.startswith("| use case | KPI |") and "| 144 | Mbit/s | 144 Mbit/s |" in md
+    plain = ok(cli("usecase", "split-image-recognition"))
+    assert "UL experienced data rate" in plain and "144" in plain
+
+
+def test_output_file_written(cli, tmp_path):
+    target = tmp_path / "out.csv"
+    assert ok(cli("usecase", "split-image-recognition", "--format", "csv", "-o", target)) == ""
+    assert target.read_text().startswith("usecase,kpi,")
+
+
+def test_check_json(cli):
+    rows = json.loads(ok(cli("check", "--format", "json")))["rows"]
+    row = next(r for r in rows if (r["usecase"], r["kpi"]) == ("split-image-recognition", "ul_data_rate"))
+    assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "published_value": 144.0,
+                   "published_unit": "Mbit/s", "computed_value": 144.0, "computed_unit": "Mbit/s",
+                   "status": "exact", "note": "0.27 MByte x 8 / 15 ms"}
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (("usecase", "split-image-recogniton"), ("unknown use case 'split-image-recogniton'", "split-image-recognition")),
+    (("show", "nope"), ("unknown use case 'nope'",)),
+    (("usecase", "split-image-recognition", "--set", "paylod=1MB"), ("no parameter 'paylod'", "did you mean 'payload'")),
+    (("usecase", "split-image-recognition", "--set", "payload"), ("NAME=VALUE",)),
+    (("usecase", "split-image-recognition", "--set", "payload=5 ms"), ("payload", "[time]", "[information]")),
+    (("usecase", "split-image-recognition", "--set", "payload=-1 MB"), ("payload", "minimum")),
+    (("usecase", "split-image-recognition", "--set", "payload=lots"), ("lots",)),
+    (("usecase", "split-image-recognition", "--set", "payload=nan MB"), ("payload",)),
+    (("usecase", "split-image-recognition", "--set", "payload=3 Mb"), ("Mbit", "MByte")),
+    (("usecase", "split-image-recognition", "--set", "latency=1 ms", "--set", "latency=2 ms"), ("twice",)),
+    (("usecase", "--format", "xml"), ("xml",)),
+    (("list", "--format", "markdown"), ("markdown",)),
+    (("usecase", "split-image-recognition", "-o", "/nonexistent-dir/x.csv", "--format", "csv"), ("cannot write",)),
+    (("frobnicate",), ("frobnicate",)),
+])
+def test_bad_input_is_one_line_exit_2(cli, args, fragments):
+    refused(cli(*args), *fragments)
+
+
+def test_user_catalog(cli, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(
+        "id: my-model-download\ntitle: My model download\nfamily: distribution\n"
+        "sources: ['TR 22.874 clause 6.1']\n"
+        "parameters:\n  model_size: {default: 300 MByte, description: size of the model}\n"
+        "  latency: {default: 2 s, description: download deadline}\n"
+        "kpis:\n  dl_data_rate: {formula: model_size / latency, unit: Mbit/s, direction: DL, label: DL experienced data rate}\n"
+        "published:\n  dl_data_rate: 1.2 Gbit/s\n"
+    )
+    data = json.loads(ok(cli("--catalog", folder, "usecase", "my-model-download", "--format", "json")))
+    assert data["rows"][0]["value"] == 1200.0
+    assert data["rows"][0]["published"] == {"value": 1.2, "unit": "Gbit/s"}
+
+
+def test_user_catalog_with_wrong_dimension_is_refused(cli, tmp_path):
+    (tmp_path / "bad.yaml").write_text(
+        "id: bad\ntitle: t\nfamily: x\nparameters:\n  model_size: {default: 1 MB}\n  latency: {default: 1 s}\n"
+        "kpis:\n  dl_data_rate: {formula: model_size * latency, unit: Mbit/s}\n"
+    )
+    refused(cli("--catalog", tmp_path, "usecase", "bad"), "bad.yaml", "model_size * latency", "[information] / [time]")
