@@ -21,6 +21,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LEADING_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 DIRECTIONS = ("UL", "DL", "UL+DL", "")
+FAMILY_ORDER = ("split", "distribution", "federated", "ddc")
 MAX_FILE_BYTES = 256 * 1024  # a use case is a page of YAML; more is a mistake or an attack
 MAX_YAML_NODES = 20_000  # bounds alias expansion ("billion laughs")
 
@@ -155,7 +156,12 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
             usecases.append(uc)
-    return Catalog(usecases)
+    return Catalog(sorted(usecases, key=_family_rank))
+
+
+def _family_rank(uc: UseCase) -> int:
+    """Built-in families in the order of TS 22.261 clause 7.10; users' own after them (stable sort)."""
+    return FAMILY_ORDER.index(uc.family) if uc.family in FAMILY_ORDER else len(FAMILY_ORDER)
 
 
 def _yaml_files(directory: Path) -> list[Path]:

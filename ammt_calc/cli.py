@@ -18,7 +18,6 @@ from .errors import UserError
 
 app = typer.Typer(
     add_completion=False,
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="KPI requirements for AI/ML model transfer over 5G (3GPP TS 22.261 clause 7.10, TR 22.874).",
@@ -194,19 +193,18 @@ def parse_settings(settings: list[str]) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import click
-
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv or ["--help"], standalone_mode=False)
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("error: aborted", err=True)
         return 130
-    except click.ClickException as exc:
+    except typer.TyperException as exc:  # typer's usage errors (unknown option, bad choice, ...)
         typer.echo(f"error: {exc.format_message()}", err=True)
         return exc.exit_code
     except BrokenPipeError:

@@ -41,7 +41,8 @@ def test_enhanced_media_note_explains_150(catalog):
     (144.0, "144 Mbit/s", "exact"),
     (1.104, "1.1 Gbit/s", "rounded"),
     (453.333, "450 Mbit/s", "rounded"),
-    (1.056, "1.0 Gbit/s", "rounded"),
+    (1.056, "1.0 Gbit/s", "differs"),  # 1.056 rounds to 1.1, not 1.0
+    (1.04, "1.0 Gbit/s", "rounded"),
     (19.2, "22 Mbit/s", "differs"),
     (80.0, "80.88 Mbit/s", "differs"),
     (1.16, "1.1 Gbit/s", "differs"),
