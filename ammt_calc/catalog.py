@@ -167,7 +167,9 @@ def _family_rank(uc: UseCase) -> int:
 def _yaml_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise CatalogError(f"catalog directory '{directory}' does not exist or is not a directory")
-    return sorted(p for p in directory.rglob("*.yaml") if p.is_file() and not p.name.startswith("_"))
+    # files and folders whose name starts with "_" hold reference data, not use cases
+    return sorted(p for p in directory.rglob("*.yaml")
+                  if p.is_file() and not any(part.startswith("_") for part in p.relative_to(directory).parts))
 
 
 def load_file(path: Path, *, check_units: bool = False) -> UseCase:

@@ -191,6 +191,9 @@ def parse_settings(settings: list[str]) -> dict[str, str]:
 
 # --- entry point -------------------------------------------------------------------------
 
+from . import cli_analysis, cli_network  # noqa: E402,F401  (register their commands on `app`)
+
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
