@@ -191,7 +191,7 @@ def parse_settings(settings: list[str]) -> dict[str, str]:
 
 # --- entry point -------------------------------------------------------------------------
 
-from . import cli_analysis, cli_network  # noqa: E402,F401  (register their commands on `app`)
+from . import cli_analysis, cli_network, cli_split  # noqa: E402,F401  (register their commands on `app`)
 
 
 
