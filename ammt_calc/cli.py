@@ -98,10 +98,27 @@ def show_command(
 
     _only(fmt, ("table", "json"))
     uc = load(check_units=False).get(usecase_id)
+    flows = _flows_at_defaults(uc)
     if fmt is Format.json:
-        render.emit(render.to_json(describe(uc)), None)
+        render.emit(render.to_json({**describe(uc), "qos": flows}), None)
     else:
         print_description(uc)
+        if flows:
+            from .qos import print_flows
+
+            print()
+            print_flows(flows, "5QI per flow at the defaults (TS 23.501 Table 5.7.4-1)")
+
+
+def _flows_at_defaults(uc) -> list | None:
+    """The use case's flows and their 5QIs at the defaults; None (with a note) if it cannot be evaluated."""
+    from .qos import at_defaults
+
+    try:
+        return at_defaults(uc)
+    except UserError as exc:
+        typer.echo(f"note: 5QIs not evaluated: {exc}", err=True)
+        return None
 
 
 # --- usecase / check ---------------------------------------------------------------------
@@ -113,6 +130,8 @@ def usecase_command(
     settings: List[str] = typer.Option([], "--set", metavar="NAME=VALUE", help="Set a parameter, with its unit: --set model_size=102.4MB (repeatable)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, csv, json or markdown."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
+    cell_spec: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Beside every UL/DL rate, its share of an NR cell's peak rate and the users that fit: bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,tdd=DDDSU,ul_layers=2,...]."),
+    qos: bool = typer.Option(False, "--qos", help="Add the standardized 5QIs (TS 23.501 Table 5.7.4-1) that can carry each UL/DL flow."),
 ) -> None:
     """The requirement table: every KPI of the named use cases, beside the published 3GPP value."""
     from . import render, report
@@ -120,23 +139,52 @@ def usecase_command(
 
     catalog = load()
     usecases = [catalog.get(i) for i in ids] if ids else list(catalog)
+    cell_notes: list[str] = []
+    cell = None
+    if cell_spec is not None:
+        from .radio import parse_cell
+
+        cell = parse_cell(cell_spec, cell_notes)
     evaluations = evaluate_many(usecases, parse_settings(settings))
     for ev in evaluations:
         for note in ev.notes:
             typer.echo(f"note: {ev.usecase.id}: {note}", err=True)
+    for note in dict.fromkeys(cell_notes):
+        typer.echo(f"note: --cell: {note}", err=True)
     rows = report.usecase_rows(evaluations)
+    payload = {"rows": rows, "parameters": report.parameter_rows(evaluations)}
+    if cell is not None:
+        report.add_cell(rows, cell)
+        payload["cell"] = report.cell_json(cell)
+    flows = None
+    if qos:
+        from . import qos as qos_module
+
+        flows = payload["qos"] = qos_module.usecase_flows(evaluations)
+    layout = report.Layout(cell is not None, flows)
+    caption = report.cell_caption(cell) + "\n" if cell is not None else ""
     if fmt is Format.json:
-        text = render.to_json({"rows": rows, "parameters": report.parameter_rows(evaluations)})
+        text = render.to_json(payload)
     elif fmt is Format.csv:
-        text = render.to_csv(report.CSV_COLUMNS, map(report.csv_cells, rows))
+        text = render.to_csv(layout.csv_columns, map(layout.csv_cells, rows))
     elif fmt is Format.markdown:
-        text = render.to_markdown(report.TABLE_COLUMNS, map(report.table_cells, rows))
+        text = (caption and caption + "\n") + render.to_markdown(layout.table_columns, map(layout.table_cells, rows))
+        if flows is not None:
+            text += f"\n{QOS_TITLE}\n\n" + render.to_markdown(qos_module.TABLE_COLUMNS, map(qos_module.table_cells, flows))
     elif output is not None:
-        text = render.to_plain(report.TABLE_COLUMNS, map(report.table_cells, rows))
+        text = caption + render.to_plain(layout.table_columns, map(layout.table_cells, rows))
+        if flows is not None:
+            text += f"\n{QOS_TITLE}\n" + render.to_plain(qos_module.TABLE_COLUMNS, map(qos_module.table_cells, flows))
     else:
-        render.print_table(report.TABLE_COLUMNS, [report.table_cells(r) for r in rows])
+        render.print_table(layout.table_columns, [layout.table_cells(r) for r in rows], title=caption.strip() or None)
+        if flows is not None:
+            print()
+            qos_module.print_flows(flows, QOS_TITLE)
         return
     render.emit(text, output)
+
+
+QOS_TITLE = "5QI per flow (TS 23.501 Table 5.7.4-1)"
 
 
 @app.command("check")

@@ -85,3 +85,79 @@ def csv_cells(row: dict) -> list:
 def table_cells(row: dict) -> list:
     value = human_number(row["value"]) if row["feasible"] else f"infeasible: {row['reason']}"
     return [row["usecase"], row["label"], row["direction"], value, row["unit"], published_text(row["published"])]
+
+
+# --- optional columns: --cell and --qos ----------------------------------------------------
+
+CELL_CSV_COLUMNS = ("cell_share", "cell_share_unit", "cell_users", "cell_fits")
+CELL_TABLE_COLUMNS = ("cell share", "users per cell")
+
+
+def add_cell(rows: list[dict], cell) -> None:
+    """Give every row a "cell" key: for a feasible UL or DL rate, its share of the cell's peak
+    rate in that direction and how many such users fit (`radio.cell_share`); else None."""
+    from .radio import cell_share
+
+    for row in rows:
+        entry = None
+        if row["feasible"] and row["direction"] in ("UL", "DL") and units.same_dimension(row["unit"], "bit/s"):
+            share = cell_share(row["value"] * units.base_factor(row["unit"]) / 1e6, row["direction"], cell)
+            entry = {"share": {"value": clean_number(share["share"]), "unit": "%"}, "users": share["users"],
+                     "fits": share["fits"]}
+        row["cell"] = entry
+
+
+def cell_json(cell) -> dict:
+    from .radio import SOURCE
+
+    return {"spec": cell.spec, "source": SOURCE,
+            "peak_rate": {d: {"value": clean_number(cell.carrier(d).peak_rate_mbps), "unit": "Mbit/s"}
+                          for d in ("DL", "UL")}}
+
+
+def cell_caption(cell) -> str:
+    peaks = ", ".join(f"{d} peak {human_number(cell.carrier(d).peak_rate_mbps)} Mbit/s" for d in ("DL", "UL"))
+    return f"cell {cell.spec}: {peaks} (TS 38.306 clause 4.1.2)"
+
+
+class Layout:
+    """The requirement table's columns plus the optional --cell columns and --qos columns (CSV
+    only: the table shows the flows as a section of their own)."""
+
+    def __init__(self, cell: bool = False, flows: list[dict] | None = None):
+        self.cell = cell
+        self.flows = None if flows is None else {(f["usecase"], f["kpi"]): f for f in flows}
+
+    @property
+    def csv_columns(self) -> tuple[str, ...]:
+        from .qos import CSV_COLUMNS as QOS_COLUMNS
+
+        return CSV_COLUMNS + (CELL_CSV_COLUMNS if self.cell else ()) + (QOS_COLUMNS if self.flows is not None else ())
+
+    @property
+    def table_columns(self) -> tuple[str, ...]:
+        return TABLE_COLUMNS + (CELL_TABLE_COLUMNS if self.cell else ())
+
+    def csv_cells(self, row: dict) -> list:
+        from .qos import csv_cells as qos_cells
+
+        cells = csv_cells(row)
+        if self.cell:
+            entry = row["cell"]
+            cells += [None] * 4 if entry is None else [entry["share"]["value"], "%", entry["users"],
+                                                      str(entry["fits"]).lower()]
+        if self.flows is not None:
+            cells += qos_cells(self.flows.get((row["usecase"], row["kpi"])))
+        return cells
+
+    def table_cells(self, row: dict) -> list:
+        cells = table_cells(row)
+        if self.cell:
+            entry = row["cell"]
+            if entry is None:
+                cells += ["", ""]
+            else:
+                users = "does not fit" if not entry["fits"] else "no limit (zero rate)" if entry["users"] is None \
+                    else str(entry["users"])
+                cells += [f"{human_number(entry['share']['value'])} %", users]
+        return cells

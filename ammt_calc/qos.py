@@ -1,0 +1,321 @@
+"""Which standardized 5QIs (TS 23.501 Table 5.7.4-1) can carry each flow of a use case, and
+what must be signalled beyond their defaults.
+
+A flow is one direction (UL or DL) of a use case that has a KPI `<dir>_data_rate`,
+`<dir>_latency`, `<dir>_payload` or `<dir>_reliability` (split image recognition's DL
+carries only the inference result, for which TS 22.261 gives just a reliability). What it
+asks for:
+
+- latency: the KPI `<dir>_latency`, else the use case's parameter `latency`;
+- PER: 1 - `<dir>_reliability`;
+- burst: `<dir>_payload`, else for DL the model size (KPI `model_size`, else parameter);
+- rate: `<dir>_data_rate` (the GFBR a GBR 5QI must be given).
+
+A 5QI can carry a flow when its whole PDB <= the flow's latency and its PER <= the flow's
+PER. The whole PDB, not its radio part (PDB less the core-network part): the PDB bounds
+the delay between UE and UPF, all of which lies inside the end-to-end latency, so a 5QI
+whose radio part fits but whose PDB does not may deliver packets later than the flow
+allows. The radio part is shown as the budget the RAN gets. A requirement the use case
+does not state is not checked, and a note says so.
+
+Beyond the defaults: a GBR or delay-critical GBR 5QI needs the flow's rate as GFBR (there
+is no default); a delay-critical GBR 5QI needs a signalled MDBV when the burst exceeds its
+default MDBV (a standardized 5QI may be used with a signalled, non-default MDBV).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from . import units
+from .render import clean_number, human_number
+
+SOURCE = "TS 23.501 Table 5.7.4-1"
+TOLERANCE = 1e-9  # relative; 1 - 99.9 % is 0.0010000000000000009 in floats
+FLOW_KPIS = ("data_rate", "latency", "payload", "reliability")
+DIMENSIONS = {"rate": "bit/s", "latency": "s", "burst": "bit", "reliability": ""}
+LATE_PACKETS = ("GBR and Non-GBR 5QIs do not count packets later than the PDB in their PER;"
+                " only delay-critical GBR 5QIs count them as lost")
+TABLE_COLUMNS = ("use case", "dir", "latency", "PER", "burst", "TS 23.501 names",
+                 "standardized 5QIs that can carry it (least demanding first)", "to signal beyond the defaults")
+CSV_COLUMNS = ("qos_5qi_named", "qos_5qi_candidates", "qos_signalling")
+
+
+@dataclass(frozen=True)
+class FiveQi:
+    number: int
+    resource_type: str  # GBR, Non-GBR, Delay-critical GBR
+    priority: int
+    pdb_ms: float
+    per: float
+    mdbv_bytes: int | None  # default MDBV, delay-critical GBR only
+    aw_ms: int | None  # default averaging window, GBR types only
+    cn_pdb_ms: float | None  # static core-network part of the PDB; None where the table names none
+
+    @property
+    def radio_pdb_ms(self) -> float | None:
+        return None if self.cn_pdb_ms is None else self.pdb_ms - self.cn_pdb_ms
+
+
+@functools.lru_cache(maxsize=1)
+def standardized() -> tuple[FiveQi, ...]:
+    """TS 23.501 Table 5.7.4-1, from catalog/_data/5qi.csv."""
+    from .refdata import rows
+
+    def number(text: str, kind=float):
+        return kind(text) if text else None
+
+    return tuple(FiveQi(int(r["five_qi"]), r["resource_type"], int(r["priority"]), float(r["pdb_ms"]),
+                        float(r["per"]), number(r["mdbv_bytes"], int), number(r["aw_ms"], int), number(r["cn_pdb_ms"]))
+                 for r in rows("5qi.csv"))
+
+
+def five_qi(number: int) -> FiveQi:
+    return next(q for q in standardized() if q.number == number)
+
+
+@functools.lru_cache(maxsize=1)
+def named() -> dict[tuple[str, str], tuple[tuple[int, str], ...]]:
+    """{(use case id, direction): ((5QI, part of the flow), ...)} that TS 23.501 names itself."""
+    from .refdata import rows
+
+    out: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
+    for r in rows("5qi-named.csv"):
+        key = (r["usecase"], r["direction"])
+        out[key] = out.get(key, ()) + ((int(r["five_qi"]), r["part"]),)
+    return out
+
+
+# --- flows ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One value a flow asks for, and the KPI or parameter it comes from."""
+
+    source: str  # "kpi ul_latency" or "parameter latency"
+    value: float  # in `unit`
+    unit: str
+    base: float  # in base units: bit, s, bit/s, or a plain fraction
+
+    def json(self) -> dict:
+        return {"value": clean_number(self.value), "unit": self.unit, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Flow:
+    usecase: str
+    direction: str
+    anchor: str  # the KPI row the flow is shown beside in CSV
+    rate: Requirement | None
+    latency: Requirement | None
+    burst: Requirement | None
+    reliability: Requirement | None
+    notes: tuple[str, ...]
+
+    @property
+    def latency_ms(self) -> float | None:
+        return None if self.latency is None else self.latency.base * 1e3
+
+    @property
+    def per(self) -> float | None:
+        return None if self.reliability is None else clean_number(1 - self.reliability.base)
+
+    @property
+    def burst_bytes(self) -> float | None:
+        return None if self.burst is None else self.burst.base / 8
+
+
+def flows_of(evaluation) -> list[Flow]:
+    """The UL and DL flows of one evaluated use case (see the module docstring)."""
+    flows = []
+    for direction in ("UL", "DL"):
+        prefix = direction.lower()
+        present = [f"{prefix}_{k}" for k in FLOW_KPIS if f"{prefix}_{k}" in evaluation.kpis]
+        if not present:
+            continue
+        notes: list[str] = []
+
+        def kpi_or(name: str, kind: str, fallback: str | None = None) -> Requirement | None:
+            if name in evaluation.kpis:
+                return _from_kpi(evaluation, name, kind, notes)
+            return _from_parameter(evaluation, fallback, kind, notes) if fallback else None
+
+        latency = kpi_or(f"{prefix}_latency", "latency", "latency")
+        reliability = kpi_or(f"{prefix}_reliability", "reliability")
+        burst = kpi_or(f"{prefix}_payload", "burst")
+        if direction == "DL" and f"{prefix}_payload" not in evaluation.kpis:
+            burst = kpi_or("model_size", "burst", "model_size")  # a download's burst is the model
+        notes += [f"no {what}: {check} not checked" for what, value, check in (
+            ("latency", latency, "PDB"), ("reliability", reliability, "PER")) if value is None]
+        flows.append(Flow(evaluation.usecase.id, direction, present[0], kpi_or(f"{prefix}_data_rate", "rate"),
+                          latency, burst, reliability, tuple(notes)))
+    return flows
+
+
+def _from_kpi(evaluation, name: str, kind: str, notes: list[str]) -> Requirement | None:
+    result = evaluation.kpis[name]
+    if not units.same_dimension(result.unit, DIMENSIONS[kind]):
+        notes.append(f"{name} ({result.unit}) is not a {kind}; not used")
+        return None
+    if not bool(result.feasible):
+        notes.append(f"{name} is infeasible ({result.reason_at()}); its {kind} is not used")
+        return None
+    value = float(result.value)
+    return Requirement(f"kpi {name}", value, result.unit, value * units.base_factor(result.unit))
+
+
+def _from_parameter(evaluation, name: str, kind: str, notes: list[str]) -> Requirement | None:
+    parameter = evaluation.parameters.get(name)
+    if parameter is None:
+        return None
+    quantity = parameter.quantity
+    if not units.same_dimension(quantity, DIMENSIONS[kind]):
+        notes.append(f"parameter {name} is not a {kind}; not used")
+        return None
+    return Requirement(f"parameter {name}", float(quantity.magnitude), units.format_unit(quantity.units),
+                       float(units.to_base(quantity)))
+
+
+# --- 5QIs for a flow -----------------------------------------------------------------------
+
+
+def shortfalls(flow: Flow, q: FiveQi) -> list[str]:
+    """Why `q` cannot carry `flow` (empty when it can)."""
+    reasons = []
+    if flow.latency_ms is not None and q.pdb_ms > flow.latency_ms * (1 + TOLERANCE):
+        reasons.append(f"PDB {q.pdb_ms:g} ms > latency {flow.latency_ms:g} ms")
+    if flow.per is not None and q.per > flow.per * (1 + TOLERANCE):
+        reasons.append(f"PER {q.per:g} > {flow.per:g}")
+    return reasons
+
+
+def signalling(flow: Flow, q: FiveQi) -> list[dict]:
+    """What a QoS flow on `q` must signal beyond the 5QI's defaults to carry `flow`."""
+    items = []
+    if q.resource_type != "Non-GBR":
+        rate = None if flow.rate is None else {"value": clean_number(flow.rate.value), "unit": flow.rate.unit}
+        items.append({"parameter": "GFBR", "value": rate, "default": None, "ratio": None})
+    burst = flow.burst_bytes
+    if q.mdbv_bytes is not None and burst is not None and burst > q.mdbv_bytes * (1 + TOLERANCE):
+        items.append({"parameter": "MDBV", "value": {"value": clean_number(burst), "unit": "byte"},
+                      "default": {"value": q.mdbv_bytes, "unit": "byte"}, "ratio": clean_number(burst / q.mdbv_bytes)})
+    return items
+
+
+def candidates(flow: Flow) -> list[FiveQi]:
+    """The standardized 5QIs that can carry `flow`, least demanding first (largest PDB, then PER)."""
+    return sorted((q for q in standardized() if not shortfalls(flow, q)), key=lambda q: (-q.pdb_ms, -q.per, q.number))
+
+
+def flow_json(flow: Flow) -> dict:
+    fits = candidates(flow)
+    named_here = [{"five_qi": n, "part": part, "carries": not shortfalls(flow, five_qi(n)),
+                   "shortfalls": shortfalls(flow, five_qi(n)), "signalling": signalling(flow, five_qi(n))}
+                  for n, part in named().get((flow.usecase, flow.direction), ())]
+    notes = list(flow.notes)
+    if flow.reliability is not None and any(q.resource_type != "Delay-critical GBR" for q in fits):
+        notes.append(LATE_PACKETS)
+    return {
+        "usecase": flow.usecase,
+        "direction": flow.direction,
+        "kpi": flow.anchor,
+        **{key: (None if r is None else r.json()) for key, r in (
+            ("rate", flow.rate), ("latency", flow.latency), ("burst", flow.burst), ("reliability", flow.reliability))},
+        "per": flow.per,
+        "named": named_here,
+        "candidates": [{**_five_qi_json(q), "signalling": signalling(flow, q)} for q in fits],
+        "verdict": _verdict(flow, fits, named_here),
+        "notes": notes,
+        "source": SOURCE,
+    }
+
+
+def _five_qi_json(q: FiveQi) -> dict:
+    def ms(value):
+        return None if value is None else {"value": value, "unit": "ms"}
+
+    return {"five_qi": q.number, "resource_type": q.resource_type, "priority": q.priority, "pdb": ms(q.pdb_ms),
+            "radio_pdb": ms(q.radio_pdb_ms), "per": q.per,
+            "default_mdbv": None if q.mdbv_bytes is None else {"value": q.mdbv_bytes, "unit": "byte"},
+            "averaging_window": ms(q.aw_ms)}
+
+
+def _verdict(flow: Flow, fits: list[FiveQi], named_here: list[dict]) -> str:
+    if named_here and all(n["carries"] for n in named_here):
+        return f"{_named_text(named_here)}, named by TS 23.501"
+    if not fits:
+        needs = " and ".join(t for t in (
+            f"PDB <= {flow.latency_ms:g} ms" if flow.latency_ms is not None else "",
+            f"PER <= {flow.per:g}" if flow.per is not None else "") if t)
+        return f"no standardized 5QI can carry it (it needs {needs}): a non-standardized 5QI must be signalled"
+    lead = f"{_named_text(named_here)}, named by TS 23.501, cannot carry it; " if named_here else ""
+    return f"{lead}{len(fits)} standardized 5QI{'s' if len(fits) > 1 else ''} can"
+
+
+def _named_text(named_here: list[dict]) -> str:
+    if len(named_here) == 1:
+        return f"5QI {named_here[0]['five_qi']}"
+    return "5QIs " + ", ".join(f"{n['five_qi']} ({n['part']})" for n in named_here)
+
+
+def usecase_flows(evaluations) -> list[dict]:
+    """Every flow of every evaluation, as `usecase --qos --format json` prints them."""
+    return [flow_json(flow) for ev in evaluations for flow in flows_of(ev)]
+
+
+def at_defaults(uc) -> list[dict]:
+    """The flows of one use case at its default parameters (for `show`)."""
+    from .catalog import check_dimensions
+    from .solver import evaluate
+
+    check_dimensions(uc)
+    return usecase_flows([evaluate(uc)])
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def table_cells(flow: dict) -> list:
+    def quantity(q):
+        return "" if q is None else f"{human_number(q['value'])} {q['unit']}"
+
+    named_text = "; ".join(f"{n['five_qi']}" + (f" ({n['part']})" if len(flow["named"]) > 1 else "")
+                           + ("" if n["carries"] else f": cannot carry it, {', '.join(n['shortfalls'])}")
+                           for n in flow["named"])
+    candidates_text = ", ".join(str(c["five_qi"]) for c in flow["candidates"]) or "none: " + flow["verdict"]
+    return [flow["usecase"], flow["direction"], quantity(flow["latency"]),
+            "" if flow["per"] is None else f"{flow['per']:g}", quantity(flow["burst"]), named_text,
+            candidates_text, signalling_text(flow)]
+
+
+def signalling_text(flow: dict) -> str:
+    """What to signal for the named 5QIs that carry the flow, else for the least demanding candidate."""
+    chosen = [n for n in flow["named"] if n["carries"]] or flow["candidates"][:1]
+    return "; ".join(f"{c['five_qi']}: " + (", ".join(_signal_text(s) for s in c["signalling"]) or "nothing")
+                     for c in chosen)
+
+
+def _signal_text(item: dict) -> str:
+    value = item["value"]
+    if value is None:
+        return f"{item['parameter']} (the use case gives no rate)"
+    text = f"{item['parameter']} {human_number(value['value'])} {value['unit']}"
+    if item["ratio"] is not None:
+        default = item["default"]
+        text += f" ({human_number(item['ratio'])} x default {human_number(default['value'])} {default['unit']})"
+    return text
+
+
+def csv_cells(flow: dict | None) -> list:
+    if flow is None:
+        return [None] * len(CSV_COLUMNS)
+    named_numbers = "; ".join(str(n["five_qi"]) for n in flow["named"])
+    return [named_numbers, "; ".join(str(c["five_qi"]) for c in flow["candidates"]) or "none", signalling_text(flow)]
+
+
+def print_flows(flows: list[dict], title: str) -> None:
+    from . import render
+
+    render.print_table(TABLE_COLUMNS, [table_cells(f) for f in flows], title=title)
