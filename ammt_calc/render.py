@@ -13,6 +13,7 @@ import math
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -103,6 +104,15 @@ def emit(text: str, output: str | Path | None) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    with atomic_file(path) as handle:
+        handle.write(text)
+
+
+@contextmanager
+def atomic_file(path: Path, binary: bool = False):
+    """A file handle for streaming into `path`: a temporary file beside it, renamed into
+    place only when the block ends without error (otherwise removed)."""
+    path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise UserError(f"cannot write '{path}': it is a directory")
@@ -111,8 +121,9 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise UserError(f"cannot write '{path}': {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, **mode) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
