@@ -3,6 +3,7 @@
 Units by hand: 1 MByte = 8e6 bit; rates below are in Mbit/s unless said otherwise.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,17 @@ def test_vgg16_at_8_bit_is_the_published_138_mbyte(catalog):
     assert compare(rate / 1000, "1.1") == "rounded"  # still the published 1.1 Gbit/s
     assert compare(138_357_544 / 1e6, "138") == "rounded"
 
+
+
+def test_cli_reports_the_derived_model_size(cli):
+    run = cli("usecase", "model-distribution-image-recognition", "--set", "num_params=138357544", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    payload = json.loads(run.stdout)
+    (size,) = [p for p in payload["parameters"] if p["name"] == "model_size"]
+    assert size["origin"] == "derived: num_params * bits_per_param / compression_ratio"
+    assert size["value"] == pytest.approx(138.357544) and size["unit"] == "MByte"
+    (rate,) = [r for r in payload["rows"] if r["kpi"] == "dl_data_rate"]
+    assert rate["value"] == pytest.approx(1106.860352) and rate["published"] == {"value": 1.1, "unit": "Gbit/s"}
 
 def test_given_model_size_is_reported_as_set(catalog):
     (ev,) = evaluate_many([catalog.get("model-distribution-image-recognition")], {"model_size": "300 MByte"})

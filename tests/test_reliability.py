@@ -1,0 +1,172 @@
+"""Reliability derived from packets (model-distribution-image-recognition), computed by hand.
+
+A model of S bytes travels as N = ceil(S / packet_size) packets. With independent losses
+at a per-transmission packet error rate PER, the model arrives intact in one transmission
+with probability (1 - PER)^N; a whole-model target T needs a per-packet success T^(1/N);
+n retransmission rounds leave a per-packet loss PER^(n + 1), and n is what fits in the
+deadline after the first transmission: floor((latency - S / link_rate) / rtt).
+"""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+UC = "model-distribution-image-recognition"
+PACKETS = 138e6 / 1500  # 92,000 packets of 1500 byte
+assert PACKETS == 92000
+
+
+def value(result):
+    assert result[1], f"expected feasible, got: {result[2]}"
+    return result[0]
+
+
+def rounds_needed(per: float, max_loss: float) -> int:
+    """The fewest retransmissions n with per^(n + 1) <= max_loss, by counting."""
+    n = 0
+    while per ** (n + 1) > max_loss:
+        n += 1
+    return n
+
+
+def test_packets_per_model(kpis):
+    assert value(kpis(UC)["packets"]) == 92000
+    assert value(kpis(UC, packet_size="1460 byte")["packets"]) == math.ceil(138e6 / 1460)  # 94,521
+    assert value(kpis(UC, model_size="1 MByte", packet_size="1 kByte")["packets"]) == 1000  # exactly, no +1
+
+
+def test_whole_model_intact_without_retransmission(kpis):
+    intact = math.exp(92000 * math.log1p(-1e-6))  # (1 - 1e-6)^92000
+    assert intact == pytest.approx(0.91210, abs=1e-5)
+    assert value(kpis(UC)["model_intact_probability"]) == pytest.approx(100 * intact, rel=1e-10)
+
+
+def test_per_packet_success_a_whole_model_target_needs(kpis):
+    k = kpis(UC)
+    needed = 0.999 ** (1 / 92000)
+    assert value(k["packet_success_needed"]) == pytest.approx(100 * needed, rel=1e-14)
+    max_loss = -math.expm1(math.log(0.999) / 92000)  # 1.0875e-8, without cancellation
+    assert max_loss == pytest.approx(1.0875e-8, rel=1e-4)
+    assert value(k["max_packet_loss"]) == pytest.approx(max_loss, rel=1e-7)  # 1 - x loses ~8 digits
+
+
+def test_topology_target_needs_a_smaller_loss(kpis):
+    k = kpis(UC, weights_reliability_target="99.999 %")
+    assert value(k["max_packet_loss"]) == pytest.approx(-math.expm1(math.log(0.99999) / 92000), rel=1e-6)
+
+
+def test_retransmissions_that_fit_at_the_default_link(kpis):
+    k = kpis(UC)
+    first = 138e6 * 8 / 2337e6  # 0.4724 s at the NR peak rate
+    assert value(k["first_transmission_time"]) == pytest.approx(first, rel=1e-12)
+    assert math.floor((1.0 - first) / 0.010) == 52  # fit in the deadline ...
+    assert value(k["retransmissions"]) == 32  # ... but RLC gives up after 32
+    assert value(k["residual_packet_loss"]) == pytest.approx(1e-6 ** 33, rel=1e-12)
+    assert value(k["model_intact_with_retransmissions"]) == pytest.approx(100.0, rel=1e-15)
+
+
+def test_round_inputs_give_exact_round_counts(kpis):
+    # (1 s - 0.92 s) / 10 ms is 8 exactly; naive floating point gives 7.999999999999996
+    k = kpis(UC, link_rate="1200 Mbit/s")
+    assert value(k["retransmissions"]) == 8
+    assert value(k["residual_packet_loss"]) == pytest.approx(1e-6 ** 9, rel=1e-12)
+    k = kpis(UC, link_rate="2 Gbit/s", retransmission_rtt="4 ms", max_retransmissions=1000)
+    assert value(k["retransmissions"]) == 112  # (1 s - 0.552 s) / 4 ms; in floats 111.99999999999999
+
+
+def test_link_at_exactly_the_experienced_rate_leaves_no_retransmission(kpis):
+    k = kpis(UC, link_rate="1104 Mbit/s")  # = dl_data_rate
+    assert value(k["retransmissions"]) == 0
+    assert value(k["residual_packet_loss"]) == pytest.approx(1e-6, rel=1e-12)
+    intact = math.exp(92000 * math.log1p(-1e-6))
+    assert value(k["model_intact_with_retransmissions"]) == pytest.approx(100 * intact, rel=1e-10)
+    assert value(k["model_intact_with_retransmissions"]) < value(k["dl_reliability"])  # misses 99.9 %
+
+
+def test_link_slower_than_the_experienced_rate_misses_the_deadline(kpis):
+    k = kpis(UC, link_rate="1000 Mbit/s")
+    for name in ("retransmissions", "residual_packet_loss", "model_intact_with_retransmissions"):
+        assert k[name][1] is False and "first transmission" in k[name][2], name
+    assert value(k["dl_rate_with_retransmissions"]) == pytest.approx(1104 / 0.99)  # needs no link_rate
+
+
+def test_rate_that_leaves_time_for_the_needed_rounds(kpis):
+    k = kpis(UC)
+    assert value(k["retransmissions_needed"]) == rounds_needed(1e-6, 1.0875e-8) == 1
+    assert value(k["reliable_transfer_window"]) == pytest.approx(0.99)
+    assert value(k["dl_rate_with_retransmissions"]) == pytest.approx(138 * 8 / 0.99)  # 1115.15 Mbit/s
+
+
+@pytest.mark.parametrize("per, rtt_ms, packet_size", [
+    (1e-3, 10, 1460),  # 94,521 packets
+    (0.1, 1, 1500),  # a 10 % per-transmission loss with fast rounds
+    (0.01, 5, 9000),  # jumbo frames
+])
+def test_rounds_and_rate_for_other_links(kpis, per, rtt_ms, packet_size):
+    k = kpis(UC, packet_error_rate=per, retransmission_rtt=f"{rtt_ms} ms", packet_size=f"{packet_size} byte")
+    packets = math.ceil(138e6 / packet_size)
+    max_loss = -math.expm1(math.log(0.999) / packets)
+    n = rounds_needed(per, max_loss)
+    assert value(k["packets"]) == packets
+    assert value(k["model_intact_probability"]) == pytest.approx(100 * math.exp(packets * math.log1p(-per)), rel=1e-9)
+    assert value(k["retransmissions_needed"]) == n
+    assert value(k["dl_rate_with_retransmissions"]) == pytest.approx(1104 / (1.0 - n * rtt_ms / 1000), rel=1e-12)
+
+
+def test_by_hand_values_of_the_other_links():
+    """The counting helper itself, against numbers worked out on paper."""
+    assert rounds_needed(1e-3, 1.0585e-8) == 2  # 1e-9 <= 1.06e-8 < 1e-6
+    assert rounds_needed(0.1, 1.0875e-8) == 7  # 1e-8 <= 1.09e-8 < 1e-7
+    assert rounds_needed(0.5, 1.0875e-8) == 26  # 2^-27 = 7.5e-9 <= 1.09e-8 < 2^-26 = 1.5e-8
+
+
+def test_too_many_rounds_for_the_link_limit(kpis):
+    k = kpis(UC, packet_error_rate=0.5, max_retransmissions=4)
+    assert k["retransmissions_needed"][1] is False
+    assert "max_retransmissions" in k["retransmissions_needed"][2]
+    assert k["dl_rate_with_retransmissions"][2] == k["retransmissions_needed"][2]  # root reason carried
+
+
+def test_rounds_that_eat_the_whole_deadline(kpis):
+    k = kpis(UC, packet_error_rate=0.5, retransmission_rtt="50 ms")  # 26 rounds x 50 ms = 1.3 s
+    assert value(k["retransmissions_needed"]) == 26
+    assert k["dl_rate_with_retransmissions"][1] is False
+    assert "whole deadline" in k["dl_rate_with_retransmissions"][2]
+
+
+def test_lossless_link_needs_no_retransmission(kpis):
+    k = kpis(UC, packet_error_rate=0)
+    assert value(k["model_intact_probability"]) == 100.0
+    assert value(k["residual_packet_loss"]) == 0.0
+    assert value(k["retransmissions_needed"]) == 0
+    assert value(k["dl_rate_with_retransmissions"]) == pytest.approx(1104.0)
+
+
+def test_impossible_targets_are_infeasible_with_a_reason(kpis):
+    k = kpis(UC, weights_reliability_target="100 %")
+    assert k["retransmissions_needed"][1] is False and "100 %" in k["retransmissions_needed"][2]
+    k = kpis(UC, packet_error_rate=1)
+    assert value(k["model_intact_probability"]) == 0.0
+    assert k["retransmissions_needed"][1] is False and "every transmission is lost" in k["retransmissions_needed"][2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(size_mbyte=st.floats(0.1, 10_000), per=st.floats(1e-12, 0.5))
+def test_intact_probability_is_accurate_to_the_rounding_of_one_minus_per(kpis, size_mbyte, per):
+    """(1 - PER)^N in floating point: relative error at most about N x 1.1e-16."""
+    k = kpis(UC, model_size=f"{size_mbyte!r} MByte", packet_error_rate=repr(per))
+    packets = value(k["packets"])
+    assert packets == math.ceil(size_mbyte * 1e6 / 1500) or abs(packets - size_mbyte * 1e6 / 1500) < 1e-6
+    exact = math.exp(packets * math.log1p(-per))
+    computed = value(k["model_intact_probability"]) / 100
+    if exact > 1e-300:
+        assert computed == pytest.approx(exact, rel=packets * 2.3e-16 + 1e-13)
+
+
+def test_lossless_link_meets_even_a_100_percent_target(kpis):
+    k = kpis(UC, packet_error_rate=0, weights_reliability_target="100 %")
+    assert value(k["retransmissions_needed"]) == 0
+    assert value(k["model_intact_probability"]) == 100.0
+    assert value(k["dl_rate_with_retransmissions"]) == pytest.approx(1104.0)
