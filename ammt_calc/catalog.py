@@ -91,8 +91,8 @@ class UseCase:
     path: str = ""
     notes: tuple[str, ...] = field(default=())
 
-    def kpi_inputs(self, kpi: str) -> set[str]:
-        """Parameter names a KPI depends on, through earlier KPIs and derivations."""
+    def kpi_inputs(self, kpi: str, through_derivations: bool = True) -> set[str]:
+        """Parameter names a KPI depends on, through earlier KPIs (and derivations)."""
         seen: set[str] = set()
         todo = [kpi]
         while todo:
@@ -102,7 +102,7 @@ class UseCase:
             elif name in self.parameters and name not in seen:
                 seen.add(name)
                 derive = self.parameters[name].derive
-                if derive is not None:
+                if derive is not None and through_derivations:
                     todo.extend(derive.names - seen)
         return seen
 

@@ -108,13 +108,24 @@ def _number_text(quantity_text: str) -> str:
 def _implications(uc: UseCase, kpi: str, target) -> str:
     """What the published value implies, one parameter at a time (others at defaults)."""
     implied = []
+    direct = uc.kpi_inputs(kpi, through_derivations=False)  # not the inputs of a derivation: alternatives
     for name in uc.parameters:
-        if name not in uc.kpi_inputs(kpi):
+        if name not in direct:
             continue
         solution = solve(uc, name, kpi, target)
-        if solution.quantity is not None:
+        if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):
             default_unit = units.parse_quantity(uc.parameters[name].default).units
-            implied.append(f"{name} = {solution.quantity.to(default_unit).magnitude:.4g} {units.format_unit(default_unit)}")
+            value = solution.quantity.to(default_unit).magnitude
+            implied.append(f"{name} = {value:.4g} {units.format_unit(default_unit)}".rstrip())
     if not implied:
         return ""
     return "the published value implies " + " or ".join(implied)
+
+
+def _allowed(param, quantity) -> bool:
+    """Whether a solved value lies in the parameter's allowed range (an implied
+    compression ratio below 1 is no explanation of a published value)."""
+    unit = param.unit_text or None
+    low = units.parse_quantity(param.minimum, default_unit=unit) if param.minimum else 0 * quantity
+    high = units.parse_quantity(param.maximum, default_unit=unit) if param.maximum else None
+    return quantity >= low and (high is None or quantity <= high)
