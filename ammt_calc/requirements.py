@@ -7,14 +7,16 @@ from typing import Mapping, Sequence
 from .catalog import UseCase, suggest
 from .errors import UserError
 from .solver import Evaluation, evaluate, resolve_inputs
+from .zoo import resolve_model_settings, zoo_setting_names
 
 
 def evaluate_many(usecases: Sequence[UseCase], settings: Mapping[str, str]) -> list[Evaluation]:
     """Each setting applies to every named use case that has that parameter.
 
     A setting that no named use case has is an error, so a typo is never ignored.
+    `model=` / `split=` (and zoo names given for a size) are resolved by the zoo.
     """
-    known = {name for uc in usecases for name in uc.parameters}
+    known = {name for uc in usecases for name in uc.parameters} | zoo_setting_names(settings)
     for name in settings:
         if name not in known:
             if len(usecases) == 1:
@@ -23,8 +25,8 @@ def evaluate_many(usecases: Sequence[UseCase], settings: Mapping[str, str]) -> l
                 message = f"none of the use cases has a parameter '{name}'"
             raise UserError(f"{message}{suggest(name, known)} (see `ammt-calc show ID`)")
     evaluations = []
-    for uc in usecases:
-        mine = {k: v for k, v in settings.items() if k in uc.parameters}
+    for uc, resolved in zip(usecases, resolve_model_settings(usecases, settings)):
+        mine = {k: v for k, v in resolved.settings.items() if k in uc.parameters}
         values, notes = resolve_inputs(uc, mine)
-        evaluations.append(evaluate(uc, values, notes))
+        evaluations.append(evaluate(uc, values, [*resolved.notes, *notes], resolved.origins))
     return evaluations

@@ -26,7 +26,7 @@ NEGATIVE = "negative: the budget is used up before the transfer"
 class ParameterValue:
     name: str
     quantity: Any  # pint Quantity in the unit given or the default's unit
-    origin: str  # "default", "set" or "derived"
+    origin: str  # "default", "set", "derived: ..." or where a zoo/ONNX value came from ("zoo: vgg16 at 8 bit/param")
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,14 @@ def _show(quantity) -> str:
     return f"{number} {units.format_unit(quantity.units)}".strip()
 
 
-def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=()) -> Evaluation:
-    """Every KPI of `uc` for the given parameter quantities (the rest take defaults)."""
+def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
+             origins: Mapping[str, str] | None = None) -> Evaluation:
+    """Every KPI of `uc` for the given parameter quantities (the rest take defaults).
+
+    `origins` overrides the origin "set" of a value, e.g. with the zoo model it came from.
+    """
     values = dict(values or {})
-    env, parameters = _parameter_magnitudes(uc, values)
+    env, parameters = _parameter_magnitudes(uc, values, origins or {})
     shape = np.broadcast_shapes(*(np.shape(v) for v in env.values()))
     kpis: dict[str, KpiResult] = {}
     for kpi in uc.kpis.values():
@@ -118,11 +122,11 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=()) -> 
     return Evaluation(uc, parameters, kpis, tuple(notes))
 
 
-def _parameter_magnitudes(uc: UseCase, values: dict) -> tuple[dict, dict[str, ParameterValue]]:
+def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str]) -> tuple[dict, dict[str, ParameterValue]]:
     env, parameters = {}, {}
     for p in uc.parameters.values():
         quantity = values.get(p.name)
-        origin = "set" if quantity is not None else "default"
+        origin = origins.get(p.name, "set") if quantity is not None else "default"
         if quantity is None:
             quantity = units.parse_quantity(p.default)
         env[p.name] = units.to_base(quantity)

@@ -1,0 +1,232 @@
+"""Read an `.onnx` file into a zoo `Model`: parameters, tensor shapes, split points.
+
+Only the graph and tensor metadata are read (weights are never loaded, no runtime is
+needed, external data files may be absent):
+
+- parameters: the elements of every initializer and Constant-node tensor, and their
+  size from each one's dtype (so an int8 model is as small as it really is);
+- shapes: ONNX shape inference; a symbolic batch dimension is taken as 1 (one input);
+- split points: the graph's nodes are in topological order (the ONNX spec requires it),
+  so "split after node k" is a cut; what crosses it is every tensor computed from the
+  input before it and still needed after it (a later node's input or a graph output),
+  which is one tensor in a chain and several across a skip connection. Tensors that do
+  not depend on the input (weights, shape constants) are on both sides and never sent.
+- MACs: Conv, ConvTranspose, Gemm and MatMul (and their integer/quantised forms) by the
+  zoo's convention (weights only: output elements x kernel or inner size); other
+  standard ops count 0 (activations, pooling, normalisation, additions); ops whose work
+  is not counted here (RNNs, Einsum, control flow, custom domains) leave the MACs unknown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from .errors import UserError
+from .zoo import INPUT, OUTPUT, Model, SplitPoint, Tensor
+
+# op type -> (index of the weight input or None, index of the data input): MACs = out x prod(weight[1:])
+_CONV_LIKE = {"Conv": 1, "ConvInteger": 1, "QLinearConv": 3}
+_MATMUL_LIKE = {"MatMul": (0, 1), "MatMulInteger": (0, 1), "QLinearMatMul": (0, 3)}
+_UNCOUNTED = {"LSTM", "GRU", "RNN", "Einsum", "If", "Loop", "Scan", "Attention", "MultiHeadAttention", "Function"}
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise UserError("reading .onnx files needs the onnx package: pip install 'ammt-calc[onnx]'") from None
+    return onnx
+
+
+def dtype_bits(elem_type: int) -> int | None:
+    """Bits per element of an ONNX TensorProto dtype; None for strings and unknown types."""
+    onnx = _onnx()
+    try:
+        name = onnx.TensorProto.DataType.Name(elem_type)
+    except ValueError:
+        return None
+    fixed = {"FLOAT": 32, "DOUBLE": 64, "BOOL": 8, "FLOAT16": 16, "BFLOAT16": 16, "COMPLEX64": 64, "COMPLEX128": 128}
+    if name in fixed:
+        return fixed[name]
+    if m := re.fullmatch(r"U?INT(\d+)", name):
+        return int(m[1])
+    if m := re.fullmatch(r"FLOAT(\d)E\d+M\d+\w*", name):
+        return int(m[1])
+    return None
+
+
+def load_onnx(path_text: str) -> Model:
+    onnx = _onnx()
+    path = Path(path_text).expanduser()
+    if not path.is_file():
+        raise UserError(f"ONNX model '{path_text}' does not exist or is not a file")
+    try:
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf raises several types for a damaged file
+        raise UserError(f"cannot read '{path_text}' as an ONNX model: {_first_line(exc)}") from None
+    graph = proto.graph
+    if not graph.node:
+        raise UserError(f"'{path_text}' is not an ONNX model with a graph of nodes")
+    notes = _fix_batch_dimension(graph)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(proto, strict_mode=False, data_prop=True)
+    except Exception as exc:
+        raise UserError(f"ONNX shape inference failed on '{path_text}': {_first_line(exc)}") from None
+    tensors = _tensor_types(inferred.graph)
+    num_params, param_bits = _stored_parameters(graph)
+    node_macs, unknown = _macs(inferred.graph, tensors)
+    if unknown:
+        notes.append(f"MACs unknown for {len(unknown)} node(s): {', '.join(unknown[:5])}")
+    points, aliases, cut_notes = _cuts(inferred.graph, tensors, node_macs, not unknown, path_text)
+    notes += cut_notes
+    if len(points) < 2:
+        raise UserError(f"'{path_text}': no split point has tensors of known shape; export the model with fixed input sizes")
+    return Model(id=path.name, name=graph.name or path.stem, kind="onnx", num_params=num_params,
+                 param_bits=param_bits, macs=None if unknown else sum(node_macs), points=tuple(points),
+                 sources=(str(path),), notes=tuple(notes), aliases=aliases)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _input_names(graph) -> list[str]:
+    stored = {t.name for t in graph.initializer}
+    return [i.name for i in graph.input if i.name not in stored]
+
+
+def _fix_batch_dimension(graph) -> list[str]:
+    """A symbolic first dimension of an input is the batch: take it as 1. Others cannot be guessed."""
+    notes = []
+    stored = {t.name for t in graph.initializer}
+    for value in graph.input:
+        if value.name in stored or not value.type.HasField("tensor_type"):
+            continue
+        for index, dim in enumerate(value.type.tensor_type.shape.dim):
+            if dim.HasField("dim_value"):
+                continue
+            label = dim.dim_param or "?"
+            if index != 0:
+                raise UserError(f"input '{value.name}' has a symbolic dimension '{label}' (position {index});"
+                                " export the model with a fixed input size")
+            dim.dim_value = 1
+            notes.append(f"input '{value.name}': batch dimension '{label}' taken as 1")
+    return notes
+
+
+def _tensor_types(graph) -> dict[str, tuple[tuple[int, ...] | None, int]]:
+    """name -> (shape or None if not fully known, ONNX elem_type)."""
+    found = {}
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        if not value.type.HasField("tensor_type"):
+            continue
+        t = value.type.tensor_type
+        shape = None
+        if t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
+            shape = tuple(int(d.dim_value) for d in t.shape.dim)
+        if value.name not in found or found[value.name][0] is None:
+            found[value.name] = (shape, t.elem_type)
+    for init in graph.initializer:
+        found[init.name] = (tuple(int(d) for d in init.dims), init.data_type)
+    return found
+
+
+def _stored_parameters(graph) -> tuple[int, int]:
+    """Elements and bits of the initializers and Constant-node tensors."""
+    stored = list(graph.initializer)
+    for node in graph.node:
+        if node.op_type == "Constant":
+            stored += [a.t for a in node.attribute if a.name == "value" and a.HasField("t")]
+    count = bits = 0
+    for t in stored:
+        elements = math.prod(int(d) for d in t.dims)
+        width = dtype_bits(t.data_type)
+        if width is None:
+            raise UserError(f"stored tensor '{t.name}' has a dtype without a fixed size ({t.data_type})")
+        count += elements
+        bits += elements * width
+    return count, bits
+
+
+def _macs(graph, tensors) -> tuple[list[int], list[str]]:
+    """MACs of each node, and the names of nodes whose MACs cannot be counted."""
+    macs, unknown = [], []
+    for index, node in enumerate(graph.node):
+        label = f"{node.name or node.op_type + str(index)} ({node.op_type})"
+        value = _node_macs(node, tensors)
+        if value is None:
+            unknown.append(label)
+            value = 0
+        macs.append(value)
+    return macs, unknown
+
+
+def _node_macs(node, tensors) -> int | None:
+    def shape(i):
+        return tensors.get(node.input[i], (None, 0))[0] if i < len(node.input) and node.input[i] else None
+
+    out = tensors.get(node.output[0], (None, 0))[0] if node.output else None
+    if node.domain not in ("", "ai.onnx") or node.op_type in _UNCOUNTED:
+        return None
+    if node.op_type in _CONV_LIKE:
+        weight = shape(_CONV_LIKE[node.op_type])
+        return None if weight is None or out is None else math.prod(out) * math.prod(weight[1:])
+    if node.op_type == "ConvTranspose":
+        weight, data = shape(1), shape(0)
+        return None if weight is None or data is None else math.prod(data) * math.prod(weight[1:])
+    if node.op_type == "Gemm":
+        a = shape(0)
+        trans_a = any(attr.name == "transA" and attr.i for attr in node.attribute)
+        return None if a is None or out is None else math.prod(out) * (a[0] if trans_a else a[1])
+    if node.op_type in _MATMUL_LIKE:
+        a = shape(_MATMUL_LIKE[node.op_type][0])
+        return None if a is None or out is None else math.prod(out) * a[-1]
+    return 0
+
+
+def _cuts(graph, tensors, node_macs, macs_known, path_text) -> tuple[list[SplitPoint], dict[str, str], list[str]]:
+    """Split points after each node (see the module docstring), tensor name -> point name, notes."""
+    inputs = _input_names(graph)
+    available = {*inputs, *(t.name for t in graph.initializer)}
+    produced = {name: -1 for name in inputs}  # tensor -> index of the node making it (-1: graph input)
+    last_use = {}
+    for index, node in enumerate(graph.node):
+        reads = [n for n in node.input if n]
+        for name in reads:
+            if name not in available:
+                raise UserError(f"'{path_text}': node {index} ({node.op_type}) reads '{name}' before any node"
+                                " makes it (the nodes are not in topological order)")
+            if name in produced:
+                last_use[name] = index
+        available.update(node.output)
+        if any(n in produced for n in reads):  # computed from the input: a candidate to send
+            produced.update((name, index) for name in node.output if name)
+    end = len(graph.node)
+    last_use.update((o.name, end) for o in graph.output)
+    points, aliases, dropped, done = [], {}, [], 0
+    for k in range(-1, end):
+        done += node_macs[k] if k >= 0 else 0
+        live = [name for name, p in produced.items() if p <= k < last_use.get(name, -2)]
+        if k == -1:
+            name, label = INPUT, "all on server: raw input sent"
+        elif k == end - 1:
+            name, label = OUTPUT, "all on device: only the result sent"
+        else:
+            node = graph.node[k]
+            name, label = node.output[0], f"after {node.op_type} {node.name}".strip()
+        unknown = [t for t in live if tensors.get(t, (None, 0))[0] is None]
+        if unknown:
+            dropped.append(unknown[0])
+            continue
+        tensor_list = tuple(Tensor(t, tensors[t][0], dtype_bits(tensors[t][1])) for t in live)
+        points.append(SplitPoint(name, tensor_list, done if macs_known else None, label))
+        for out in (graph.node[k].output if k >= 0 else inputs):
+            aliases.setdefault(out, name)
+    notes = []
+    if dropped:
+        notes.append(f"{len(dropped)} split point(s) left out: shape inference gave no shape for"
+                     f" {', '.join(sorted(set(dropped))[:5])}")
+    return points, aliases, notes
