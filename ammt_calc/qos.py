@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from decimal import Decimal
 
 from . import units
 from .render import clean_number, human_number
@@ -120,7 +121,11 @@ class Flow:
 
     @property
     def per(self) -> float | None:
-        return None if self.reliability is None else clean_number(1 - self.reliability.base)
+        if self.reliability is None:
+            return None
+        # in decimals, so that 99.999 % gives 1e-05 and not 1.00000000001e-05
+        r = self.reliability
+        return float(1 - Decimal(repr(clean_number(r.value))) * Decimal(repr(units.base_factor(r.unit))))
 
     @property
     def burst_bytes(self) -> float | None:

@@ -134,13 +134,13 @@ def parse_spec(text: str, option: str) -> dict[str, str]:
         key, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not key or not value:
             raise UserError(f"{option} expects key=value pairs separated by commas"
-                            f" (e.g. bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM), got '{item.strip()}'")
+                            f" (e.g. bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM), got {item.strip()!r}")
         key = key.lower()
         if key not in known:
             hint = suggest(key, known) or f"; keys: {', '.join(SPEC_KEYS)} (or with a dl_/ul_ prefix)"
-            raise UserError(f"{option}: unknown key '{key}'{hint}")
+            raise UserError(f"{option}: unknown key {key!r}{hint}")
         if key in fields:
-            raise UserError(f"{option}: '{key}' is given twice")
+            raise UserError(f"{option}: {key!r} is given twice")
         fields[key] = value
     return fields
 
@@ -155,7 +155,7 @@ def make_carrier(fields: Mapping[str, str], direction: str, notes: list[str], op
     bandwidth = _frequency(mine["bandwidth"], "MHz", "bandwidth", notes)
     scs = _frequency(mine["scs"], "kHz", "scs", notes)
     if not float(scs).is_integer():
-        raise UserError(f"scs '{mine['scs']}' is not an NR subcarrier spacing (15, 30, 60, 120, 480 or 960 kHz)")
+        raise UserError(f"scs {mine['scs']!r} is not an NR subcarrier spacing (15, 30, 60, 120, 480 or 960 kHz)")
     fr, n_prb = lookup_prb(bandwidth, int(scs), parse_fr(mine["fr"]) if mine["fr"] else None)
     modulation = parse_modulation(mine["modulation"])
     if modulation == "1024QAM" and (fr, direction) != ("FR1", "DL"):
@@ -171,39 +171,39 @@ _EXAMPLES = {"bandwidth": "bandwidth=100MHz", "scs": "scs=30kHz", "layers": "lay
 def _frequency(text: str, unit: str, what: str, notes: list[str]) -> float:
     quantity = units.parse_quantity(text, default_unit=unit, what=what)
     if not units.same_dimension(quantity, unit):
-        raise UserError(f"{what} '{text}' is not a frequency (e.g. 100 MHz, 30 kHz)")
+        raise UserError(f"{what} {text!r} is not a frequency (e.g. 100 MHz, 30 kHz)")
     if units.is_bare_number(text):
         notes.append(f"{what}={text.strip()} taken as {text.strip()} {unit}")
     value = round(float(quantity.to(units.parse_unit(unit)).magnitude), 6)  # 0.1 GHz -> 100.0, not 100.00000000000001
     if value <= 0:
-        raise UserError(f"{what} '{text}' must be positive")
+        raise UserError(f"{what} {text!r} must be positive")
     return value
 
 
 def parse_direction(text: str) -> str:
     direction = text.strip().upper()
     if direction not in DIRECTIONS:
-        raise UserError(f"direction '{text}' is not DL or UL")
+        raise UserError(f"direction {text!r} is not DL or UL")
     return direction
 
 
 def parse_fr(text: str) -> str:
     fr = text.strip().upper()
     if fr not in ("FR1", "FR2"):
-        raise UserError(f"frequency range '{text}' is not FR1 or FR2")
+        raise UserError(f"frequency range {text!r} is not FR1 or FR2")
     return fr
 
 
 def parse_modulation(text: str) -> str:
     name = re.sub(r"[\s_-]", "", text).upper()
     if name not in MODULATION_ORDER:
-        raise UserError(f"modulation '{text}' is not one of {', '.join(MODULATION_ORDER)}{suggest(name, MODULATION_ORDER)}")
+        raise UserError(f"modulation {text!r} is not one of {', '.join(MODULATION_ORDER)}{suggest(name, MODULATION_ORDER)}")
     return name
 
 
 def parse_layers(text: str) -> int:
     if not re.fullmatch(r"\s*[0-9]+\s*", text) or not 1 <= int(text) <= MAX_LAYERS:
-        raise UserError(f"layers '{text}' is not a whole number from 1 to {MAX_LAYERS}")
+        raise UserError(f"layers {text!r} is not a whole number from 1 to {MAX_LAYERS}")
     return int(text)
 
 
@@ -213,7 +213,7 @@ def parse_scaling(text: str) -> float:
     except ValueError:
         value = math.nan
     if not any(math.isclose(value, f) for f in SCALING_FACTORS):
-        raise UserError(f"scaling factor '{text}' is not one of {', '.join(f'{f:g}' for f in SCALING_FACTORS)}"
+        raise UserError(f"scaling factor {text!r} is not one of {', '.join(f'{f:g}' for f in SCALING_FACTORS)}"
                         " (TS 38.306 clause 4.1.2)")
     return next(f for f in SCALING_FACTORS if math.isclose(value, f))
 
@@ -226,21 +226,21 @@ def parse_tdd(text: str, direction: str) -> tuple[str, float]:
         try:
             quantity = units.parse_quantity(text, what="TDD share")
         except UserError:
-            raise UserError(f"TDD share '{text}' is neither a share (0.74, 74%) nor a slot pattern of D, S and U"
+            raise UserError(f"TDD share {text!r} is neither a share (0.74, 74%) nor a slot pattern of D, S and U"
                             " (DDDSU, or DDDSU:10:2:2 for the DL:guard:UL symbols of S)") from None
         share = units.to_base(quantity) if units.same_dimension(quantity, "") else math.nan
         if not 0 < share <= 1:
-            raise UserError(f"TDD share '{text}' must be above 0 and at most 1 (100 %)")
+            raise UserError(f"TDD share {text!r} must be above 0 and at most 1 (100 %)")
         return text.strip(), share
     slots, special = pattern[1], SPECIAL_SLOT_DEFAULT
     if pattern[2] is not None:
         special = tuple(int(pattern[i]) for i in (2, 3, 4))
         if sum(special) != SYMBOLS_PER_SLOT:
-            raise UserError(f"TDD pattern '{text}': the S slot's DL:guard:UL symbols must add up to {SYMBOLS_PER_SLOT}")
+            raise UserError(f"TDD pattern {text!r}: the S slot's DL:guard:UL symbols must add up to {SYMBOLS_PER_SLOT}")
     symbols = {"DL": slots.count("D") * SYMBOLS_PER_SLOT + slots.count("S") * special[0],
                "UL": slots.count("U") * SYMBOLS_PER_SLOT + slots.count("S") * special[2]}
     if symbols[direction] == 0:
-        raise UserError(f"TDD pattern '{text}' leaves {direction} no symbols")
+        raise UserError(f"TDD pattern {text!r} leaves {direction} no symbols")
     label = slots + (":" + ":".join(map(str, special)) if "S" in slots else "")
     return label, symbols[direction] / (SYMBOLS_PER_SLOT * len(slots))
 
@@ -261,9 +261,12 @@ class Cell:
 
 
 def parse_cell(text: str, notes: list[str]) -> Cell:
+    if re.search(r"(^|,)\s*direction\s*=", text, re.IGNORECASE):
+        raise UserError("--cell: the cell is sized in both directions (UL KPIs against its UL peak, DL KPIs"
+                        " against its DL peak); give one direction's values with a prefix, e.g. ul_layers=2")
     fields = parse_spec(text, "--cell")
     if "tdd" in fields and _PATTERN.fullmatch(fields["tdd"].strip().upper()) is None:
-        raise UserError(f"--cell: tdd={fields['tdd']} would give DL and UL the same share; write a slot pattern"
+        raise UserError(f"--cell: tdd {fields['tdd']!r} would give DL and UL the same share; write a slot pattern"
                         " (tdd=DDDSU) or dl_tdd=... and ul_tdd=...")
     return Cell(text, make_carrier(fields, "DL", notes, "--cell"), make_carrier(fields, "UL", notes, "--cell"))
 
