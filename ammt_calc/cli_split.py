@@ -10,13 +10,11 @@ from .cli import Format, _only, app
 
 ZOO_BITS = "8 bit"  # zoo models: int8 activations and an 8-bit image, as TR 22.874's 0.27 MByte example
 UNITS = {"payload": "kByte", "work": "GMAC", "time": "ms", "rate": "Mbit/s", "frame_rate": "fps"}
-COLUMNS = (  # (JSON key, header, unit key or None)
-    ("elements", "elements", None), ("payload", "payload", "payload"),
-    ("device_work", "device work", "work"), ("server_work", "server work", "work"),
-    ("device_time", "device time", "time"), ("ul_time", "UL time", "time"), ("server_time", "server time", "time"),
-    ("latency", "latency", "time"), ("ul_rate_needed", "UL rate for budget", "rate"),
-    ("max_frame_rate", "max frame rate", "frame_rate"),
-    ("best_from_ul_rate", "best from UL rate", "rate"), ("best_to_ul_rate", "best up to UL rate", "rate"),
+COLUMNS = (  # CSV: (JSON key, unit key or None); headers are "key [unit]"
+    ("elements", None), ("payload", "payload"), ("device_work", "work"), ("server_work", "work"),
+    ("device_time", "time"), ("ul_time", "time"), ("server_time", "time"), ("latency", "time"),
+    ("ul_rate_needed", "rate"), ("max_frame_rate", "frame_rate"),
+    ("best_from_ul_rate", "rate"), ("best_to_ul_rate", "rate"),
 )
 
 
@@ -50,10 +48,9 @@ def split_command(
     if fmt is Format.json:
         text = render.to_json(_document(result, rows))
     elif fmt is Format.csv:
-        head = ["split", "shape", *(f"{h} [{UNITS[u]}]" if u else key for key, h, u in COLUMNS),
+        head = ["split", "shape", *(f"{key} [{UNITS[u]}]" if u else key for key, u in COLUMNS),
                 "meets_latency", "keeps_up", "best"]
-        head = [h if h in ("split", "shape") else h.replace(" ", "_") for h in head]
-        cells = ([r["split"], r["shape"], *(r[key]["value"] for key, _, _ in COLUMNS),
+        cells = ([r["split"], r["shape"], *(r[key]["value"] for key, _ in COLUMNS),
                   r["meets_latency"], r["keeps_up"], r["best"]] for r in rows)
         text = render.to_csv(head, ([_csv(v) for v in row] for row in cells))
     else:

@@ -209,6 +209,8 @@ def _cuts(graph, tensors, node_macs, macs_known, path_text) -> tuple[list[SplitP
     points, aliases, dropped, done = [], {}, [], 0
     for k in range(-1, end):
         done += node_macs[k] if k >= 0 else 0
+        if 0 <= k < end - 1 and produced.get(graph.node[k].output[0]) != k:
+            continue  # a node on constants only (weights, shapes) is no place to cut
         live = [name for name, p in produced.items() if p <= k < last_use.get(name, -2)]
         if k == -1:
             name, label = INPUT, "all on server: raw input sent"
