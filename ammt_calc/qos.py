@@ -39,7 +39,7 @@ DIMENSIONS = {"rate": "bit/s", "latency": "s", "burst": "bit", "reliability": ""
 LATE_PACKETS = ("GBR and Non-GBR 5QIs do not count packets later than the PDB in their PER;"
                 " only delay-critical GBR 5QIs count them as lost")
 TABLE_COLUMNS = ("use case", "dir", "latency", "PER", "burst", "TS 23.501 names",
-                 "standardized 5QIs that can carry it (least demanding first)", "to signal beyond the defaults")
+                 "standardized 5QIs that can carry it (loosest first)", "to signal beyond the defaults")
 CSV_COLUMNS = ("qos_5qi_named", "qos_5qi_candidates", "qos_signalling")
 
 
@@ -210,7 +210,7 @@ def signalling(flow: Flow, q: FiveQi) -> list[dict]:
 
 
 def candidates(flow: Flow) -> list[FiveQi]:
-    """The standardized 5QIs that can carry `flow`, least demanding first (largest PDB, then PER)."""
+    """The standardized 5QIs that can carry `flow`, loosest first (largest PDB, then largest PER)."""
     return sorted((q for q in standardized() if not shortfalls(flow, q)), key=lambda q: (-q.pdb_ms, -q.per, q.number))
 
 
@@ -296,10 +296,20 @@ def table_cells(flow: dict) -> list:
 
 
 def signalling_text(flow: dict) -> str:
-    """What to signal for the named 5QIs that carry the flow, else for the least demanding candidate."""
-    chosen = [n for n in flow["named"] if n["carries"]] or flow["candidates"][:1]
-    return "; ".join(f"{c['five_qi']}: " + (", ".join(_signal_text(s) for s in c["signalling"]) or "nothing")
+    """What to signal for the named 5QIs that carry the flow, else for the loosest candidate of
+    each resource type (whether the flow needs a guaranteed bit rate is the user's call)."""
+    chosen = [n for n in flow["named"] if n["carries"]]
+    if not chosen:
+        loosest = {}
+        for c in flow["candidates"]:
+            loosest.setdefault(c["resource_type"], c)
+        chosen = list(loosest.values())
+    return "; ".join(f"{c['five_qi']}{_type_tag(c)}: " + (", ".join(_signal_text(s) for s in c["signalling"]) or "nothing")
                      for c in chosen)
+
+
+def _type_tag(entry: dict) -> str:
+    return f" ({entry['resource_type']})" if "resource_type" in entry else ""
 
 
 def _signal_text(item: dict) -> str:

@@ -66,7 +66,7 @@ def test_split_image_recognition_ul_is_named_88_with_a_240_times_mdbv():
     ul = flows_of("split-image-recognition")["UL"]
     assert (ul["latency"]["value"], ul["per"], ul["burst"]["value"], ul["burst"]["unit"]) == (15.0, 0.001, 0.27, "MByte")
     # PDB <= 15 ms and PER <= 1e-3: 89 (15 ms), 88, 82, 83, 80 (10 ms), 87, 86, 85 (5 ms);
-    # least demanding first: larger PDB, then larger PER
+    # loosest first: larger PDB, then larger PER
     assert numbers(ul["candidates"]) == [89, 88, 82, 83, 80, 87, 86, 85]
     (named,) = ul["named"]
     assert (named["five_qi"], named["carries"]) == (88, True)
@@ -165,13 +165,15 @@ def test_federated_conventions(tmp_path):
     ul, dl = flows["UL"], flows["DL"]
     assert ul["kpi"] == "ul_data_rate" and ul["named"] == []
     # PDB <= 1000 ms and PER <= 1e-4: every 5QI but 10 (1100 ms) and those with PER 1e-3 or 1e-2
-    # (1, 2, 3, 7, 65, 66, 67, 75, 79, 87, 88): 20 of 32; 76 and 74 (500 ms) are the least demanding
+    # (1, 2, 3, 7, 65, 66, 67, 75, 79, 87, 88): 20 of 32; 76 and 74 (500 ms) are the loosest
     assert len(ul["candidates"]) == 20 and numbers(ul["candidates"])[:2] == [76, 74]
     assert not {1, 2, 3, 7, 10, 65, 66, 67, 75, 79, 87, 88} & set(numbers(ul["candidates"]))
     assert qos.LATE_PACKETS in ul["notes"]
     assert ul["verdict"] == "20 standardized 5QIs can"
-    # the least demanding candidate is GBR: the 80 Mbit/s must be signalled as GFBR; no MDBV default
-    assert qos.signalling_text(ul) == "76: GFBR 80 Mbit/s"
+    # nothing named: the loosest candidate of each resource type; GBR and delay-critical GBR need the
+    # 80 Mbit/s as GFBR, and 84's default MDBV of 1354 byte is 1e7 / 1354 = 7385.52 times too small
+    assert qos.signalling_text(ul) == ("76 (GBR): GFBR 80 Mbit/s; 6 (Non-GBR): nothing; 84 (Delay-critical GBR):"
+                                       " GFBR 80 Mbit/s, MDBV 1e+07 byte (7385.52 x default 1354 byte)")
     # no DL reliability: PER not checked, every 5QI with PDB <= 1 s can
     assert dl["per"] is None and "no reliability: PER not checked" in dl["notes"]
     assert len(dl["candidates"]) == 31 and 10 not in numbers(dl["candidates"])
@@ -286,3 +288,18 @@ def test_per_is_exact_for_decimal_reliabilities(k):
     reliability = qos.Requirement("kpi ul_reliability", percent, "%", percent / 100)
     flow = qos.Flow("x", "UL", "ul_reliability", None, None, None, reliability, ())
     assert flow.per == 10.0 ** -k
+
+
+def test_every_named_use_case_exists_with_that_flow():
+    catalog = load_catalog(check_units=True)
+    for (usecase, direction), entries in qos.named().items():
+        flows = {f["direction"]: f for f in qos.usecase_flows(evaluate_many([catalog.get(usecase)], {}))}
+        assert [n["five_qi"] for n in flows[direction]["named"]] == [n for n, _ in entries]
+
+
+def test_the_whole_catalog_gets_flows_and_cell_shares(cli):
+    data = json.loads(ok(cli("usecase", "--qos", "--cell", "bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM",
+                             "--format", "json")))
+    assert data["qos"] and all(f["verdict"] for f in data["qos"])
+    rates = [r for r in data["rows"] if r["feasible"] and r["direction"] in ("UL", "DL") and r["unit"].endswith("/s")]
+    assert rates and all(r["cell"] is not None for r in rates)
