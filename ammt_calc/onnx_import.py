@@ -26,9 +26,10 @@ from pathlib import Path
 from .errors import UserError
 from .zoo import INPUT, OUTPUT, Model, SplitPoint, Tensor
 
-# op type -> (index of the weight input or None, index of the data input): MACs = out x prod(weight[1:])
+# MACs = output elements x prod(weight shape[1:]); the value is the weight's input index
 _CONV_LIKE = {"Conv": 1, "ConvInteger": 1, "QLinearConv": 3}
-_MATMUL_LIKE = {"MatMul": (0, 1), "MatMulInteger": (0, 1), "QLinearMatMul": (0, 3)}
+# MACs = output elements x the inner size (last dimension of the first input)
+_MATMUL_LIKE = {"MatMul", "MatMulInteger", "QLinearMatMul"}
 _UNCOUNTED = {"LSTM", "GRU", "RNN", "Einsum", "If", "Loop", "Scan", "Attention", "MultiHeadAttention", "Function"}
 
 
@@ -182,7 +183,7 @@ def _node_macs(node, tensors) -> int | None:
         trans_a = any(attr.name == "transA" and attr.i for attr in node.attribute)
         return None if a is None or out is None else math.prod(out) * (a[0] if trans_a else a[1])
     if node.op_type in _MATMUL_LIKE:
-        a = shape(_MATMUL_LIKE[node.op_type][0])
+        a = shape(0)
         return None if a is None or out is None else math.prod(out) * a[-1]
     return 0
 

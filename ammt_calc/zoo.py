@@ -222,7 +222,7 @@ def _resolve_one(uc: UseCase, settings: Mapping[str, str], model: Model | None,
         refs[target] = value
         out.used.add(pseudo)
     for name, text in settings.items():
-        if name in uc.parameters and name not in PSEUDO_PARAMETERS and _is_reference(text) and _takes_reference(uc, name):
+        if name in uc.parameters and name not in PSEUDO_PARAMETERS and _is_reference(text) and _kind(uc, name):
             refs[name] = _reference(uc, name, text, model)
             if model is not None and isinstance(refs[name], SplitPoint):
                 out.used.add("model")
@@ -231,7 +231,7 @@ def _resolve_one(uc: UseCase, settings: Mapping[str, str], model: Model | None,
         out.settings[name] = quantity
         out.origins[name] = origin
         out.notes.append(f"{name} = {_show(quantity)} from {origin}")
-    for pseudo, bits_name in BIT_SETTINGS.items():  # consumed here when the use case has no such parameter
+    for bits_name in BIT_SETTINGS.values():  # consumed here when the use case has no such parameter
         if bits_name not in uc.parameters:
             out.settings.pop(bits_name, None)
     return out
@@ -258,10 +258,6 @@ def _kind(uc: UseCase, name: str) -> str:
     if name == "tensor_elements" or name.endswith("_elements"):
         return "elements"
     return ""
-
-
-def _takes_reference(uc: UseCase, name: str) -> bool:
-    return bool(_kind(uc, name))
 
 
 def _reference(uc: UseCase, name: str, text: str, model: Model | None) -> Model | SplitPoint:

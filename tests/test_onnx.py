@@ -163,3 +163,55 @@ def test_split_command_on_an_onnx_file(chain, cli):
     assert data["best"] == "output" and rows["output"]["best"] is True
     assert rows["output"]["latency"]["value"] == pytest.approx(0.32 + 0.007552)
     assert "batch dimension 'N' taken as 1" in result.stderr
+
+
+def shaped(name, shape):
+    """An initializer with its shape but its data in an absent external file: only metadata is read."""
+    t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=shape, data_location=TensorProto.EXTERNAL)
+    t.external_data.add(key="location", value="absent-weights.bin")
+    return t
+
+
+def test_alexnet_as_onnx_matches_the_zoo(tmp_path):
+    """torchvision's AlexNet as an ONNX graph (no weights): the importer's numbers equal the zoo's."""
+    nodes, stored, x = [], [], "x"
+
+    def conv(name, c_in, c_out, k, stride, pad):
+        nonlocal x
+        stored.extend([shaped(name + ".w", [c_out, c_in, k, k]), shaped(name + ".b", [c_out])])
+        nodes.append(helper.make_node("Conv", [x, name + ".w", name + ".b"], [name], kernel_shape=[k, k],
+                                      strides=[stride, stride], pads=[pad] * 4))
+        nodes.append(helper.make_node("Relu", [name], [name + ".relu"]))
+        x = name + ".relu"
+
+    def pool(name):
+        nonlocal x
+        nodes.append(helper.make_node("MaxPool", [x], [name], kernel_shape=[3, 3], strides=[2, 2]))
+        x = name
+
+    def fc(name, n_in, n_out, relu=True):
+        nonlocal x
+        stored.extend([shaped(name + ".w", [n_out, n_in]), shaped(name + ".b", [n_out])])
+        nodes.append(helper.make_node("Gemm", [x, name + ".w", name + ".b"], [name + ".gemm" if relu else name], transB=1))
+        if relu:
+            nodes.append(helper.make_node("Relu", [name + ".gemm"], [name]))
+        x = name
+
+    conv("conv1", 3, 64, 11, 4, 2), pool("pool1"), conv("conv2", 64, 192, 5, 1, 2), pool("pool2")
+    conv("conv3", 192, 384, 3, 1, 1), conv("conv4", 384, 256, 3, 1, 1), conv("conv5", 256, 256, 3, 1, 1), pool("pool5")
+    nodes.append(helper.make_node("Flatten", [x], ["flat"]))
+    x = "flat"
+    fc("fc6", 9216, 4096), fc("fc7", 4096, 4096), fc("fc8", 4096, 1000, relu=False)
+    path = save(tmp_path, nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 224, 224])],
+                [helper.make_tensor_value_info("fc8", TensorProto.FLOAT, None)], stored)
+    model = load_onnx(str(path))
+    from ammt_calc.zoo import load_model
+
+    zoo = load_model("alexnet")
+    assert model.num_params == zoo.num_params == 61_100_840
+    assert model.param_bits == 61_100_840 * 32
+    assert model.macs == zoo.macs == 714_188_480
+    for name in ("pool1", "pool2", "pool5", "fc6", "fc7"):
+        assert model.point(name).elements == zoo.point(name).elements, name
+        assert model.point(name).device_macs == zoo.point(name).device_macs, name
+    assert model.point("input").elements == 150_528 and model.point("output").elements == 1000
