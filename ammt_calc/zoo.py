@@ -285,7 +285,7 @@ def _value_for(uc: UseCase, name: str, ref: Model | SplitPoint, model: Model | N
         if kind == "elements":
             raise UserError(f"{name} takes a split point (e.g. --set split=...), not the model '{ref.id}'")
         if kind == "params":
-            return count(float(ref.num_params), "dimensionless"), f"{ref.kind}: {ref.id}, {ref.num_params} parameters"
+            return count(float(ref.num_params), "dimensionless"), f"{ref.kind}: {ref.id}"
         bits, how = _bits(uc, settings, "bits_per_param", ref.param_bits is not None, "bit/param")
         size = ref.param_bits if bits is None else ref.num_params * bits
         return _in_unit(uc, name, size), f"{ref.kind}: {ref.id} {how}"

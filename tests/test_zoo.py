@@ -273,3 +273,13 @@ def test_origin_and_note_say_what_was_used(cli):
     params = {p["name"]: p for p in json.loads(result.stdout)["parameters"]}
     assert params["tensor_elements"]["origin"] == "zoo: vgg16 split pool5 (512x7x7)"
     assert params["payload"]["origin"].startswith("derived:")
+
+
+def test_origin_of_a_parameter_count(cli):
+    result = cli("usecase", "model-distribution-image-recognition", "--set", "model=resnet50", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    params = {p["name"]: p for p in json.loads(result.stdout)["parameters"]}
+    assert params["num_params"]["origin"] == "zoo: resnet50" and params["num_params"]["value"] == 25_557_032
+    assert params["model_size"]["origin"].startswith("derived:")
+    assert params["model_size"]["value"] == pytest.approx(25.557032)  # at the use case's 8 bit/param
+    assert "num_params = 25557032 from zoo: resnet50" in result.stderr
