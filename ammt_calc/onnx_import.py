@@ -59,10 +59,10 @@ def dtype_bits(elem_type: int) -> int | None:
 
 
 def load_onnx(path_text: str) -> Model:
-    onnx = _onnx()
     path = Path(path_text).expanduser()
     if not path.is_file():
         raise UserError(f"ONNX model '{path_text}' does not exist or is not a file")
+    onnx = _onnx()
     try:
         proto = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # protobuf raises several types for a damaged file
