@@ -191,13 +191,20 @@ def _read_yaml(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
     try:
-        _check_node_count(yaml.compose(text, Loader=_loader()), path)
+        root = yaml.compose(text, Loader=_loader())  # nodes only: aliases stay shared, nothing expands
+        if root is not None:  # None: an empty document
+            _check_node_count(root, path)
         data = yaml.load(text, Loader=_loader())  # the SafeLoader subclass only: data, never objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
+        where = f" line {mark.line + 1}:" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogError(f"{path}:{where}: invalid YAML: {problem}") from None
+        raise CatalogError(f"{path}:{where} invalid YAML: {problem}") from None
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        raise CatalogError(f"{path}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # a constructor's own check: an int of >4300 digits, a date 2020-13-45
+        problem = str(exc).splitlines()[0].split(";")[0]  # not Python's advice on sys.set_int_max_str_digits
+        raise CatalogError(f"{path}: invalid YAML value: {problem}") from None
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: a use case file must be a mapping of keys (id, title, ...)")
     return data
@@ -309,7 +316,7 @@ def _kpis(raw: dict, parameters: dict, where: str) -> dict[str, Kpi]:
             description=_text(spec, "description", here),
             source=_text(spec, "source", here),
             infeasible_if=_conditions(spec.get("infeasible_if", []), known | {name}, f"{here}.infeasible_if"),
-            allow_negative=bool(spec.get("allow_negative", False)),
+            allow_negative=_flag(spec, "allow_negative", here),
         )
     return kpis
 
@@ -391,7 +398,21 @@ def _text(data: dict, key: str, where: str, required: bool = False) -> str:
         return ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise CatalogError(f"{where}: '{key}' must be text")
-    return str(value).strip()
+    return _scalar_text(value, f"{where}: '{key}'")
+
+
+def _flag(data: dict, key: str, where: str) -> bool:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):  # bool('no') would be True
+        raise CatalogError(f"{where}: '{key}' must be true or false (unquoted)")
+    return bool(value)
+
+
+def _scalar_text(value, where: str) -> str:
+    try:
+        return str(value).strip()
+    except ValueError:  # Python refuses to print an int of more than 4300 digits
+        raise CatalogError(f"{where}: a number with too many digits") from None
 
 
 def _text_list(data: dict, key: str, where: str) -> tuple[str, ...]:
@@ -411,7 +432,7 @@ def _quantity_text(data: dict, key: str, where: str, required: bool = False) -> 
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise CatalogError(f"{where}.{key}: expected a quantity such as '10 MByte', got {value!r}")
-    return str(value).strip()
+    return _scalar_text(value, f"{where}.{key}")
 
 
 def _check_name(name, where: str) -> None:
