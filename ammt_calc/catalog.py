@@ -217,16 +217,31 @@ def _loader():
 
 
 def _check_node_count(root, path: Path) -> None:
-    """Refuse documents whose aliases would expand past MAX_YAML_NODES nodes."""
+    """Refuse documents whose aliases would expand past MAX_YAML_NODES nodes, and duplicate keys."""
     count, stack = 0, [root]
     while stack:
         node = stack.pop()
         count += 1
         if count > MAX_YAML_NODES:
             raise CatalogError(f"{path}: YAML expands to more than {MAX_YAML_NODES} nodes (alias bomb?)")
+        if node.id == "mapping":
+            _check_unique_keys(node, path)
         if isinstance(node.value, list):
             for item in node.value:
                 stack.extend(item if isinstance(item, tuple) else (item,))
+
+
+def _check_unique_keys(mapping, path: Path) -> None:
+    """PyYAML keeps the last of two equal keys without a word; a block pasted twice must not win unseen."""
+    seen = set()
+    for key, _ in mapping.value:
+        if key.id != "scalar" or key.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may be overridden
+            continue
+        if (key.tag, key.value) in seen:
+            shown = key.value if len(key.value) <= 40 else key.value[:37] + "..."
+            raise CatalogError(f"{path}: line {key.start_mark.line + 1}: duplicate key {shown!r}"
+                               " (YAML would silently keep only the last)")
+        seen.add((key.tag, key.value))
 
 
 # --- structure -------------------------------------------------------------------------
