@@ -461,6 +461,7 @@ def _check_name(name, where: str) -> None:
 def check_dimensions(uc: UseCase) -> None:
     """Evaluate every formula on units alone; refuse any result of the wrong dimension."""
     from . import units
+    from .solver import _check_value
 
     env = {}
     for p in uc.parameters.values():
@@ -469,6 +470,10 @@ def check_dimensions(uc: UseCase) -> None:
         for bound in (p.minimum, p.maximum):
             if bound is not None and not units.same_dimension(_parse(bound, here, p.unit_text), default):
                 raise CatalogError(f"{here}: bound '{bound}' is not of the dimension of the default '{p.default}'")
+        try:  # a default outside its own range would give rows that blame the budget
+            _check_value(uc, p, default, default)
+        except UserError as exc:
+            raise CatalogError(f"{here}.default: {exc}") from None
         env[p.name] = units.base_quantity(default.units)
     for p in uc.parameters.values():
         if p.derive is not None:
