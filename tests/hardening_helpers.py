@@ -1,0 +1,75 @@
+"""Helpers shared by the hardening tests: run the CLI in-process, write small user catalogs."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import textwrap
+from pathlib import Path
+
+from ammt_calc.cli import main
+
+# Generated-case counts are kept small so the suite stays fast; a fuzzing campaign scales
+# them all: AMMT_FUZZ_SCALE=100 python -m pytest tests/test_hostile_catalog.py ...
+FUZZ_SCALE = max(1, int(os.environ.get("AMMT_FUZZ_SCALE", "1")))
+
+
+def examples(n: int) -> int:
+    """The number of hypothesis examples for a test that runs `n` by default."""
+    return n * FUZZ_SCALE
+
+# The minimum a user writes (cli-contract.md), with {placeholders} the tests replace.
+USECASE_TEMPLATE = textwrap.dedent("""\
+    id: {id}
+    title: {title}
+    family: {family}
+    parameters:
+      model_size: {{default: {model_size}, description: size of the model}}
+      latency: {{default: {latency}, description: download deadline}}
+    kpis:
+      dl_data_rate: {{formula: {formula}, unit: {unit}, direction: DL, label: {label}}}
+    published:
+      dl_data_rate: {published}
+""")
+DEFAULTS = {"id": "my-model-download", "title": "My model download", "family": "distribution",
+            "model_size": "300 MByte", "latency": "2 s", "formula": "model_size / latency",
+            "unit": "Mbit/s", "label": "DL experienced data rate", "published": "1.2 Gbit/s"}
+
+
+def usecase_text(**fields) -> str:
+    return USECASE_TEMPLATE.format(**{**DEFAULTS, **fields})
+
+
+def write_usecase(folder: Path, name: str = "uc.yaml", text: str | None = None, **fields) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(usecase_text(**fields) if text is None else text, encoding="utf-8")
+    return path
+
+
+def run(*argv) -> tuple[int, str, str]:
+    """main(argv) in-process: (exit code, stdout, stderr). Any exception escapes to the test."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_refused(code: int, err: str, *fragments: str) -> str:
+    """Exit 2 with exactly one `error:` line on stderr (notes may come before it), no traceback."""
+    assert code == 2, (code, err)
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if not line.startswith("note: ")]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def assert_clean(code: int, err: str) -> None:
+    """Either success or a clean refusal: the only outcomes a user may see."""
+    if code == 0:
+        assert "Traceback" not in err and "error:" not in err, err
+    else:
+        assert_refused(code, err)
