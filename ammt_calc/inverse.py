@@ -1,9 +1,10 @@
 """Inverse questions: the parameter value at which a KPI reaches a target.
 
 Works for any catalog formula, not only ones invertible by hand: the KPI is evaluated
-on a log-spaced grid of the parameter (one vectorised call), the first bracket where
-KPI - target changes sign is kept, and the bracket is refined by evaluating a fine grid
-inside it a few times over (each refinement shrinks it 1000-fold).
+on a log-spaced grid of the parameter over its allowed range (one vectorised call), the
+first bracket where KPI - target changes sign or touches zero is kept (so the answer is
+the smallest such value), and the bracket is refined by evaluating a fine grid inside it
+a few times over (each refinement shrinks it 1000-fold, to float precision).
 """
 
 from __future__ import annotations
@@ -33,32 +34,81 @@ class Solution:
 
 
 def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, Any] | None = None) -> Solution:
-    """The value of `parameter` at which `kpi` equals `target` (a pint Quantity)."""
+    """The smallest value of `parameter` at which `kpi` equals `target` (a pint Quantity).
+
+    The search runs from the parameter's minimum (0 unless the catalog says) to its
+    maximum, or to 10**9 times its default when it has none. No value there is an answer
+    too: `quantity` is None and `message` says what the KPI does over the range.
+    """
     values = dict(values or {})
     _check_question(uc, parameter, kpi, target)
     if parameter in values:
         raise UserError(f"{parameter} is what to solve for; do not also --set it")
-    current = values.get(parameter) or units.parse_quantity(uc.parameters[parameter].default)
-    unit = current.units
+    param = uc.parameters[parameter]
+    unit = units.parse_quantity(param.default).units
     target_base = units.to_base(target)
+    kpi_factor = units.base_factor(units.parse_unit(uc.kpis[kpi].unit))
 
-    def gap(xs: np.ndarray) -> np.ndarray:
+    def kpi_at(xs: np.ndarray) -> np.ndarray:  # base units, NaN where infeasible
         trial = dict(values, **{parameter: units.registry().Quantity(xs, unit)})
         result = evaluate(uc, trial).kpis[kpi]
-        return np.where(result.feasible, result.value * units.base_factor(units.parse_unit(result.unit)) - target_base, np.nan)
+        return np.where(result.feasible, result.value * kpi_factor, np.nan)
 
-    scale = float(current.magnitude) or 1.0
-    xs = np.concatenate([[0.0], scale * np.logspace(-SPAN_DECADES, SPAN_DECADES, GRID_POINTS)])
-    lo, hi = _first_bracket(xs, gap(xs))
+    low, high = _search_range(param, unit)
+    xs = _search_grid(low, high, abs(float(units.parse_quantity(param.default).magnitude)) or 1.0)
+    reached = kpi_at(xs)
+    lo, hi = _first_bracket(xs, reached - target_base)
     if lo is None:
-        return Solution(parameter, None, target, kpi,
-                        f"no value of {parameter} between 0 and {scale * 10**SPAN_DECADES:g}"
-                        f" {units.format_unit(unit)} makes {kpi} reach the target")
+        return Solution(parameter, None, target, kpi, _no_solution(uc, parameter, kpi, target, unit, low, high,
+                                                                   reached / kpi_factor))
     for _ in range(REFINEMENTS):
         fine = np.linspace(lo, hi, 1001)
-        lo, hi = _first_bracket(fine, gap(fine))
+        lo, hi = _first_bracket(fine, kpi_at(fine) - target_base)
     root = 0.5 * (lo + hi)
     return Solution(parameter, units.registry().Quantity(root, unit), target, kpi)
+
+
+def parse_target(uc: UseCase, text: str) -> tuple[str, Any, list[str]]:
+    """`KPI=VALUE` as (kpi, quantity, notes); a bare number takes the KPI's unit."""
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or not name or not value:
+        raise UserError(f"--target expects KPI=VALUE (e.g. --target dl_data_rate=500Mbit/s), got '{text}'")
+    if name not in uc.kpis:
+        raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, uc.kpis)} (KPIs: {', '.join(uc.kpis)})")
+    unit = uc.kpis[name].unit
+    quantity = units.parse_quantity(value, default_unit=unit or None, what=f"--target {name}")
+    notes = [f"--target {name}={value} taken as {value} {unit}"] if unit and units.is_bare_number(value) else []
+    return name, quantity, notes
+
+
+def _search_range(param, unit) -> tuple[float, float]:
+    """The parameter's allowed range in `unit`; without a maximum, up to 10**SPAN_DECADES x its default."""
+    def bound(text):
+        return float(units.parse_quantity(text, default_unit=param.unit_text or None).to(unit).magnitude)
+
+    low = bound(param.minimum) if param.minimum else 0.0
+    scale = abs(float(units.parse_quantity(param.default).magnitude)) or 1.0
+    high = bound(param.maximum) if param.maximum else max(scale, low) * 10.0**SPAN_DECADES
+    return low, high
+
+
+def _search_grid(low: float, high: float, scale: float) -> np.ndarray:
+    """low, then log-spaced points from low (or 10**-SPAN_DECADES x scale, if above) to high."""
+    start = max(low, scale * 10.0**-SPAN_DECADES)
+    if not start < high:
+        return np.array([low, high]) if low < high else np.array([low])
+    return np.unique(np.concatenate([[low], np.geomspace(start, high, GRID_POINTS)]))
+
+
+def _no_solution(uc, parameter, kpi, target, unit, low, high, reached) -> str:
+    where = (f"no value of {parameter} from {low:g} to {high:g} {units.format_unit(unit)}".rstrip()
+             + f" gives {kpi} = {target.magnitude:g} {units.format_unit(target.units)}".rstrip())
+    finite = reached[np.isfinite(reached)]
+    if not finite.size:
+        return f"{where}: {kpi} is infeasible over the whole range"
+    return (f"{where}: over that range {kpi} goes from {finite.min():.6g} to {finite.max():.6g}"
+            f" {uc.kpis[kpi].unit}".rstrip())
 
 
 def _check_question(uc: UseCase, parameter: str, kpi: str, target) -> None:

@@ -121,6 +121,7 @@ def atomic_file(path: Path, binary: bool = False):
     except OSError as exc:
         raise UserError(f"cannot write '{path}': {exc.strerror or exc}") from None
     try:
+        os.chmod(tmp, _file_mode(path))  # mkstemp's 0600 would hide the export from everyone else
         mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, **mode) as handle:
             yield handle
@@ -132,3 +133,13 @@ def atomic_file(path: Path, binary: bool = False):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, else what a plain open() would give (umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

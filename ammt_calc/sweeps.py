@@ -1,0 +1,439 @@
+"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation, fast CSV and JSON.
+
+(Not `sweep.py`: a submodule of that name would shadow the `ammt_calc.sweep` function of
+the Python API.)
+
+The grid is never built point by point. A product grid is cut into blocks that are
+contiguous in row order (a range along one axis times every later axis whole), and each
+block is evaluated in one call of `solver.evaluate` with the varied values shaped to
+broadcast, so a formula that reads one varied parameter is computed once per value of
+it. Blocks hold about CHUNK_POINTS points, so memory stays flat however large the grid.
+
+Rows come in C order: the first `--vary` changes slowest, the last fastest (`--zip`: the
+i-th value of every spec together). Numbers are written by `numtext` (exactly Python's
+'%.12g', vectorised); a column that does not change along an axis of the block is
+formatted once per distinct value and repeated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from . import numtext, render, units
+from .catalog import UseCase, suggest
+from .errors import UserError
+from .solver import Evaluation, evaluate, resolve_inputs
+
+MAX_POINTS = 10_000_000  # larger grids are refused before any work (their CSV would pass 1 GB)
+CHUNK_POINTS = 65_536  # points per evaluated block: arrays stay in cache, memory stays flat
+INFEASIBLE_COLUMN = "infeasible"
+_COUNT = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One varied parameter: its values (magnitudes in `unit`) and how they were asked for."""
+
+    name: str
+    values: np.ndarray
+    unit: str  # the parameter's catalog unit ("" when dimensionless)
+    log: bool = False  # values spaced logarithmically (plots use a log axis)
+    spec: str = ""
+
+    def quantity(self, values: np.ndarray | None = None):
+        unit = units.parse_unit(self.unit)
+        return units.registry().Quantity(self.values if values is None else values, unit)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    unit: str
+    kind: str  # "parameter" (varied), "derived" (a parameter derived from varied ones) or "kpi"
+
+    @property
+    def header(self) -> str:
+        return f"{self.name} [{self.unit}]"
+
+
+@dataclass(frozen=True)
+class Grid:
+    usecase: UseCase
+    axes: tuple[Axis, ...]
+    fixed: dict[str, Any]  # --set quantities
+    zipped: bool = False
+    notes: tuple[str, ...] = ()
+    columns: tuple[Column, ...] = field(default=())
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.zipped:
+            return (len(self.axes[0].values),)
+        return tuple(len(a.values) for a in self.axes)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass
+class Block:
+    """The points start..stop of the grid (row order), evaluated together."""
+
+    start: int
+    stop: int
+    shape: tuple[int, ...]  # the block's own grid shape; rows are its C-order flattening
+    evaluation: Evaluation
+    values: dict[str, Any]  # column name -> values broadcastable to `shape`
+
+    def column(self, name: str) -> np.ndarray:
+        """One column as a flat array, one value per row."""
+        return np.broadcast_to(np.asarray(self.values[name], dtype=float), self.shape).ravel()
+
+
+# --- specs -------------------------------------------------------------------------------
+
+
+def parse_vary(items: Sequence[str]) -> dict[str, str]:
+    """`NAME=SPEC` options; a parameter varied twice is an error."""
+    parsed: dict[str, str] = {}
+    for item in items:
+        name, sep, spec = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not spec.strip():
+            raise UserError(f"--vary expects NAME=SPEC (e.g. --vary latency=100ms:10s:50:log), got '{item}'")
+        if name in parsed:
+            raise UserError(f"--vary {name} is given twice")
+        parsed[name] = spec.strip()
+    return parsed
+
+
+def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
+    """START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,...; returns the axis and notes."""
+    param = _parameter(uc, name)
+    what = f"--vary {name}"
+    if ":" in spec:
+        parts = [p.strip() for p in spec.split(":")]
+        if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "log"):
+            raise UserError(f"{what}: '{spec}' is not START:STOP:COUNT or START:STOP:COUNT:log"
+                            " (e.g. 10MB:1GB:50:log)")
+        log = len(parts) == 4
+        count = _count(parts[2], what)
+        (start, stop), notes = _magnitudes(param, parts[:2], what)
+        if not start < stop:
+            raise UserError(f"{what}: START {parts[0]} must be below STOP {parts[1]} (got an empty or reversed range)")
+        if log and start <= 0:
+            raise UserError(f"{what}: a log range needs START above 0, got {parts[0]}")
+        values = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
+        values[[0, -1]] = start, stop  # exact ends despite rounding in geomspace
+    else:
+        items = [p.strip() for p in spec.split(",")]
+        if not all(items):
+            raise UserError(f"{what}: '{spec}' has an empty item; write values as v1,v2,v3 (e.g. 100ms,1s,10s)")
+        magnitudes, notes = _magnitudes(param, items, what)
+        values, log = np.array(magnitudes, dtype=float), False
+        if len(values) > MAX_POINTS:
+            raise UserError(f"{what}: {len(values)} values is more than {MAX_POINTS:,}")
+    axis = Axis(name, values, param.unit_text, log, spec)
+    _check_range(uc, axis)
+    return axis, notes
+
+
+def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
+    """An axis from the Python API: a spec string, a pint quantity array, or numbers
+    (in the parameter's unit) or quantity texts."""
+    param = _parameter(uc, name)
+    if isinstance(values, str):
+        return parse_spec(uc, name, values)[0]
+    if hasattr(values, "units"):
+        default = units.parse_quantity(param.default)
+        if not units.same_dimension(values, default):
+            raise UserError(f"{name}: values in {units.format_unit(values.units)} are"
+                            f" {units.dimension_text(values)}, but {name} is {units.dimension_text(default)}")
+        magnitudes = np.asarray(values.to(default.units).magnitude, dtype=float).ravel()
+    else:
+        items = list(np.asarray(values, dtype=object).ravel())
+        if any(isinstance(v, str) for v in items):
+            magnitudes = np.array(_magnitudes(param, [str(v) for v in items], name)[0], dtype=float)
+        else:
+            magnitudes = np.asarray(values, dtype=float).ravel()
+    if magnitudes.size == 0:
+        raise UserError(f"{name}: no values to sweep")
+    axis = Axis(name, magnitudes, param.unit_text)
+    _check_range(uc, axis)
+    return axis
+
+
+def _parameter(uc: UseCase, name: str):
+    param = uc.parameters.get(name)
+    if param is None:
+        raise UserError(f"use case '{uc.id}' has no parameter '{name}'{suggest(name, uc.parameters)}"
+                        f" (parameters: {', '.join(uc.parameters)})")
+    return param
+
+
+def _count(text: str, what: str) -> int:
+    if not _COUNT.fullmatch(text) or not 2 <= int(text) <= MAX_POINTS:
+        raise UserError(f"{what}: COUNT must be a whole number from 2 to {MAX_POINTS:,}, got '{text}'")
+    return int(text)
+
+
+def _magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
+    """Quantity texts in the parameter's unit; bare numbers take that unit (with a note)."""
+    default = units.parse_quantity(param.default)
+    magnitudes, bare = [], False
+    for text in texts:
+        quantity = units.parse_quantity(text, default_unit=param.unit_text or None, what=what)
+        if not units.same_dimension(quantity, default):
+            raise UserError(f"{what}: '{text}' is {units.dimension_text(quantity)}, but {param.name}"
+                            f" is {units.dimension_text(default)} (e.g. {param.default})")
+        bare |= units.is_bare_number(text)
+        magnitudes.append(float(quantity.to(default.units).magnitude))
+    notes = [f"{what}: bare numbers taken in {param.unit_text}"] if bare and param.unit_text else []
+    return magnitudes, notes
+
+
+def _check_range(uc: UseCase, axis: Axis) -> None:
+    """The parameter's own checks (finite, min, max) on the extreme values, which name them."""
+    if not np.all(np.isfinite(axis.values)):
+        raise UserError(f"--vary {axis.name}: values must be finite numbers")
+    for value in (axis.values.min(), axis.values.max()):
+        resolve_inputs(uc, {axis.name: axis.quantity(np.float64(value))})
+
+
+# --- the grid ----------------------------------------------------------------------------
+
+
+def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
+         zipped: bool = False) -> Grid:
+    """Check everything and size the grid before any evaluation."""
+    settings = dict(settings or {})
+    if not vary:
+        raise UserError("nothing to sweep: give at least one --vary NAME=SPEC")
+    for name in vary:
+        if name in settings:
+            raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
+    fixed, notes = resolve_inputs(uc, settings)
+    axes = []
+    for name, spec in vary.items():
+        if isinstance(spec, str):
+            axis, axis_notes = parse_spec(uc, name, spec)
+            notes += axis_notes
+        else:
+            axis = axis_from_values(uc, name, spec)
+        axes.append(axis)
+    if zipped:
+        lengths = {a.name: len(a.values) for a in axes}
+        if len(set(lengths.values())) > 1:
+            raise UserError("--zip pairs values, so every --vary needs as many values: "
+                            + ", ".join(f"{n} has {k}" for n, k in lengths.items()))
+    size = math.prod(len(a.values) for a in axes) if not zipped else len(axes[0].values)
+    if size > MAX_POINTS:
+        shape = " x ".join(str(len(a.values)) for a in axes)
+        raise UserError(f"the grid {shape} has {size:,} points, more than the limit of {MAX_POINTS:,};"
+                        " use fewer values per --vary (or --zip)")
+    return Grid(uc, tuple(axes), fixed, zipped, tuple(notes), _columns(uc, axes))
+
+
+def _columns(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
+    varied = {a.name for a in axes}
+    columns = [Column(a.name, a.unit, "parameter") for a in axes]
+    for p in uc.parameters.values():
+        if p.derive is not None and p.derive.names & varied and p.name not in varied:
+            columns.append(Column(p.name, p.unit_text, "derived"))
+    columns += [Column(k.name, k.unit, "kpi") for k in uc.kpis.values()]
+    return tuple(columns)
+
+
+def blocks(grid: Grid, chunk: int = CHUNK_POINTS) -> Iterator[Block]:
+    """The grid, evaluated block by block in row order."""
+    for start, stop, shape, quantities in _block_values(grid, chunk):
+        evaluation = evaluate(grid.usecase, {**grid.fixed, **quantities})
+        values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
+        for column in grid.columns:
+            if column.kind == "derived":
+                values[column.name] = np.asarray(evaluation.parameters[column.name].quantity.magnitude)
+            elif column.kind == "kpi":
+                values[column.name] = evaluation.kpis[column.name].value
+        yield Block(start, stop, shape, evaluation, values)
+
+
+def _block_values(grid: Grid, chunk: int):
+    axes = grid.axes
+    if grid.zipped:
+        for start in range(0, grid.size, chunk):
+            stop = min(start + chunk, grid.size)
+            yield start, stop, (stop - start,), {a.name: a.quantity(a.values[start:stop]) for a in axes}
+        return
+    counts = grid.shape
+    split = next(k for k in range(len(counts)) if math.prod(counts[k + 1:]) <= chunk)
+    tail = counts[split + 1:]
+    step = max(1, chunk // math.prod(tail))
+    for prefix in np.ndindex(*counts[:split]):
+        for first in range(0, counts[split], step):
+            last = min(first + step, counts[split])
+            shape = (last - first, *tail)
+            quantities = {}
+            for j, axis in enumerate(axes):
+                if j < split:
+                    values = np.asarray(axis.values[prefix[j]])
+                elif j == split:
+                    values = axis.values[first:last].reshape((-1,) + (1,) * len(tail))
+                else:
+                    values = axis.values.reshape((1,) * (j - split) + (-1,) + (1,) * (len(counts) - 1 - j))
+                quantities[axis.name] = axis.quantity(values)
+            start = int(np.ravel_multi_index((*prefix, first, *(0,) * len(tail)), counts))
+            yield start, start + math.prod(shape), shape, quantities
+
+
+# --- infeasible points -------------------------------------------------------------------
+
+
+def infeasible_reasons(block: Block) -> tuple[np.ndarray, list[dict[str, str]]] | None:
+    """Per row, an index into a list of {kpi: reason} for its infeasible KPIs; None if
+    every KPI is feasible on the whole block."""
+    failing = [k for k in block.evaluation.kpis.values() if k.reasons and not k.feasible.all()]
+    if not failing:
+        return None
+    codes = [np.broadcast_to(k.reason_code, block.shape).ravel().astype(np.int64) for k in failing]
+    key, radix = np.zeros(block.stop - block.start, dtype=np.int64), 1
+    for kpi, code in zip(failing, codes):
+        key += code * radix
+        radix *= len(kpi.reasons) + 1
+        if radix > 2**62:  # too many combinations to number; fall back to unique rows
+            stacked = np.stack(codes, axis=1)
+            unique, index = np.unique(stacked, axis=0, return_inverse=True)
+            return index.ravel(), [_reasons(failing, row) for row in unique]
+    unique, index = np.unique(key, return_inverse=True)
+    tables = []
+    for value in unique.tolist():
+        row = []
+        for kpi in failing:
+            row.append(value % (len(kpi.reasons) + 1))
+            value //= len(kpi.reasons) + 1
+        tables.append(_reasons(failing, row))
+    return index.ravel(), tables
+
+
+def _reasons(kpis, codes) -> dict[str, str]:
+    return {k.name: k.reasons[int(c) - 1] for k, c in zip(kpis, codes) if c}
+
+
+def reason_text(reasons: Mapping[str, str]) -> str:
+    """`a, b: why; c: why else` (KPIs grouped by their reason)."""
+    grouped: dict[str, list[str]] = {}
+    for kpi, reason in reasons.items():
+        grouped.setdefault(reason, []).append(kpi)
+    return "; ".join(f"{', '.join(kpis)}: {reason}" for reason, kpis in grouped.items())
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
+    """CSV to the binary stream `out`: a header row `name [unit]`, one row per point.
+
+    An infeasible KPI has an empty cell, and the last column says which KPIs are
+    infeasible at that point and why (empty when all are feasible).
+    """
+    header = [c.header for c in grid.columns] + [INFEASIBLE_COLUMN]
+    out.write(_csv_line(header).encode())
+    for block in blocks(grid):
+        pieces: list[numtext.Piece] = []
+        for column in grid.columns:
+            pieces += [_cells(block.values[column.name], block.shape), b","]
+        reasons = infeasible_reasons(block)
+        if reasons is not None:
+            index, tables = reasons
+            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in tables]
+            pieces.append(numtext.text_cells(texts)[index])
+        pieces.append(b"\n")
+        out.write(numtext.join_rows(pieces, block.stop - block.start))
+        if on_block:
+            on_block(block)
+
+
+def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
+    """JSON to the binary stream `out`, one row object per line (see README)."""
+    head = json.dumps(describe(grid), ensure_ascii=False)[:-1]  # reopen the object for "rows"
+    out.write((head + ', "rows": [').encode())
+    first = True
+    for block in blocks(grid):
+        n = block.stop - block.start
+        separator = np.tile(np.frombuffer(b",\n", np.uint8), (n, 1))
+        if first:
+            separator[0, 0] = 0
+            first = False
+        pieces: list[numtext.Piece] = [separator, b"{"]
+        for column in grid.columns:
+            pieces += [f'"{column.name}": '.encode(), _cells(block.values[column.name], block.shape, b"null"), b", "]
+        pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
+        reasons = infeasible_reasons(block)
+        if reasons is None:
+            pieces.append(b"{}")
+        else:
+            index, tables = reasons
+            texts = [json.dumps(t, ensure_ascii=False).encode() for t in tables]
+            pieces.append(numtext.text_cells(texts)[index])
+        pieces.append(b"}")
+        out.write(numtext.join_rows(pieces, n))
+        if on_block:
+            on_block(block)
+    out.write(b"\n]}\n")
+
+
+def describe(grid: Grid) -> dict:
+    """What a sweep's JSON says before its rows."""
+    at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
+    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}).parameters
+    shown = {c.name for c in grid.columns}
+    fixed = [{"name": p.name, "value": render.clean_number(float(p.quantity.magnitude)),
+              "unit": units.format_unit(p.quantity.units), "origin": p.origin}
+             for p in parameters.values() if p.name not in shown]
+    return {
+        "usecase": grid.usecase.id,
+        "grid": "zip" if grid.zipped else "product",
+        "points": grid.size,
+        "varied": [{"name": a.name, "unit": a.unit, "spec": a.spec, "count": len(a.values), "log": a.log}
+                   for a in grid.axes],
+        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in grid.columns],
+        "fixed": fixed,
+    }
+
+
+def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> np.ndarray:
+    """Text cells of one column of a block, one row per point (see module docstring)."""
+    v = np.asarray(values, dtype=float)
+    v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
+    for axis in range(v.ndim):
+        if v.shape[axis] > 1 and _constant_along(v, axis):
+            v = v[(slice(None),) * axis + (slice(0, 1),)]
+    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
+    cells = numtext.format_numbers(v, nan)
+    width = cells.shape[1]
+    full = np.broadcast_to(cells.reshape(v.shape + (width,)), tuple(shape) + (width,))
+    return full.reshape(-1, width)
+
+
+def _constant_along(v: np.ndarray, axis: int) -> bool:
+    def at(i):
+        return v[(slice(None),) * axis + (slice(i, i + 1),)]
+
+    def same(a, b) -> bool:
+        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+
+    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
+
+
+def _csv_line(cells: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([render.safe_cell(c) for c in cells])
+    return buffer.getvalue()
