@@ -1,3 +1,24 @@
 """ammt-calc: KPI requirements for AI/ML model transfer over 5G (TS 22.261 clause 7.10)."""
 
 __version__ = "0.1.0"
+
+# The Python API (ammt_calc/api.py), imported on first use: `import ammt_calc` stays as cheap
+# as the CLI's `list` and `--help`, which import neither numpy nor pint.
+_API = ("load_catalog", "usecase", "evaluate", "sweep", "solve", "quantity", "Result", "SweepResult")
+__all__ = [*_API, "UserError", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    if name == "UserError":
+        from .errors import UserError
+
+        return UserError
+    raise AttributeError(f"module 'ammt_calc' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
