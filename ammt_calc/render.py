@@ -32,9 +32,16 @@ def clean_number(value: float | None) -> float | None:
 
 
 def human_number(value: float | None) -> str:
+    """TABLE_DIGITS significant digits, but never a whole number the value is not:
+    a per-packet success of 99.99999891 % must not read "100"."""
     if value is None or math.isnan(value):
         return ""
-    return f"{value:.{TABLE_DIGITS}g}"
+    for digits in range(TABLE_DIGITS, SIGNIFICANT_DIGITS + 1):
+        text = f"{value:.{digits}g}"
+        shown = float(text)
+        if shown != round(shown) or math.isclose(shown, value, rel_tol=1e-9):
+            break
+    return text
 
 
 def to_json(payload: dict) -> str:
