@@ -169,8 +169,13 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
         with np.errstate(all="ignore"):
             mark(condition.formula.evaluate(env), condition.reason)
     mark(~np.isfinite(magnitude), NOT_FINITE)
+    with np.errstate(all="ignore"):
+        shown = magnitude / units.base_factor(units.parse_unit(kpi.unit))  # 1e306 s is inf ms
+    mark(~np.isfinite(shown), OVERFLOW)
+    tiny = np.finfo(float).tiny  # below it floats are subnormal: 1e-320 keeps 3 digits, not 15
+    mark((magnitude != 0) & (np.abs(magnitude) < tiny) | (shown != 0) & (np.abs(shown) < tiny), UNDERFLOW)
     if not kpi.allow_negative:
         mark(magnitude < 0, NEGATIVE)
     feasible = code == 0
-    value = np.where(feasible, magnitude / units.base_factor(units.parse_unit(kpi.unit)), np.nan)
+    value = np.where(feasible, shown + 0.0, np.nan)  # + 0.0 turns -0.0 (ceil(-0.5)) into 0.0
     return KpiResult(kpi.name, kpi.label, kpi.direction, kpi.unit, value, feasible, code, tuple(reasons))
