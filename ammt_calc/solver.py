@@ -18,7 +18,9 @@ from . import units
 from .catalog import UseCase, suggest
 from .errors import UserError
 
-NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer"
+NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer, or the numbers overflow"
+OVERFLOW = "overflow: too large for a float in its unit"
+UNDERFLOW = "underflow: too small for a float to keep its precision"
 NEGATIVE = "negative: the budget is used up before the transfer"
 
 
@@ -145,7 +147,12 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
         magnitude = np.asarray(p.derive.evaluate(env), dtype=float)
         env[p.name] = magnitude
         unit = parameters[p.name].quantity.units
-        quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
+        with np.errstate(all="ignore"):
+            quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
+        try:  # a derived value obeys the parameter's range as a set one does (and must be finite)
+            _check_value(uc, p, quantity, units.parse_quantity(p.default))
+        except UserError as exc:
+            raise UserError(f"{exc} (derived as {p.derive.text})") from None
         parameters[p.name] = ParameterValue(p.name, quantity, f"derived: {p.derive.text}")
     return env, parameters
 
