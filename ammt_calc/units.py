@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,8 +121,11 @@ def parse_quantity(text: Any, default_unit: Any = None, what: str = "value") -> 
             unit = registry().Unit("dimensionless")
         else:
             unit = _as_unit(default_unit)
-        if not math.isfinite(value * base_factor(unit)):
+        base = value * base_factor(unit)
+        if not math.isfinite(base):
             raise UnitError("number too large in base units")
+        if value != 0 and min(abs(value), abs(base)) < sys.float_info.min:  # subnormal: digits are lost
+            raise UnitError("number too small for a float to keep its precision (write 0 for nothing)")
     except UnitError as exc:
         raise UnitError(f"{what} {_shown(raw)}: {exc}") from None
     return registry().Quantity(value, unit)
