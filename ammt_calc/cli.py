@@ -13,8 +13,10 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
-from .errors import UserError
+from . import __version__, fastparams
+from .errors import UserError, one_line
+
+fastparams.install()  # text and choice options without importing pydantic (start-up time)
 
 app = typer.Typer(
     add_completion=False,
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("error: aborted", err=True)
         return 130
     except typer.TyperException as exc:  # typer's usage errors (unknown option, bad choice, ...)
-        typer.echo(f"error: {exc.format_message()}", err=True)
+        typer.echo(f"error: {one_line(exc.format_message())}", err=True)
         return exc.exit_code
     except BrokenPipeError:
         return 0
