@@ -4,7 +4,7 @@ Works for any catalog formula, not only ones invertible by hand: the KPI is eval
 on a log-spaced grid of the parameter over its allowed range (one vectorised call), the
 first bracket where KPI - target changes sign or touches zero is kept (so the answer is
 the smallest such value), and the bracket is refined by evaluating a fine grid inside it
-a few times over (each refinement shrinks it 1000-fold, to float precision).
+until it is as tight as a float allows (each refinement shrinks it 1000-fold).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .solver import evaluate
 
 SPAN_DECADES = 9  # search from 1e-9 to 1e9 times the current value
 GRID_POINTS = 2001
-REFINEMENTS = 4
+MAX_REFINEMENTS = 250  # 1000-fold each: enough to go from 1e308 to a float's precision near 1e-308
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,14 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
     if lo is None:
         return Solution(parameter, None, target, kpi, _no_solution(uc, parameter, kpi, target, unit, low, high,
                                                                    reached / kpi_factor))
-    for _ in range(REFINEMENTS):
+    for _ in range(MAX_REFINEMENTS):  # until the bracket is as tight as a float: a root near 0 needs many
+        if hi - lo <= 1e-15 * max(abs(lo), abs(hi)):
+            break
         fine = np.linspace(lo, hi, 1001)
-        lo, hi = _first_bracket(fine, kpi_at(fine) - target_base)
+        finer = _first_bracket(fine, kpi_at(fine) - target_base)
+        if finer[0] is None:  # infeasible points inside the bracket hide the crossing: keep what we have
+            break
+        lo, hi = finer
     root = 0.5 * (lo + hi)
     return Solution(parameter, units.registry().Quantity(root, unit), target, kpi)
 

@@ -218,3 +218,29 @@ def test_user_file_with_a_tiny_default_is_refused(tmp_path):
     path = write_usecase(tmp_path, latency="1e-320 s")
     with pytest.raises(UserError, match="too small"):
         load_file(path, check_units=True)
+
+
+# --- solve ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target, expected_mbyte", [
+    # model_size = rate x 1 s deadline: 1e-300 bit = 1.25e-301 byte = 1.25e-307 MByte (the
+    # bracket starts at model_size 0, so a fixed number of refinements stopped at ~1e-19 MByte)
+    ("1e-300bit/s", 1.25e-307),
+    ("1e-20Mbit/s", 1.25e-21),
+    ("500Mbit/s", 62.5),
+    ("1e3Gbit/s", 1.25e5),
+])
+def test_solve_is_precise_near_zero_and_far_from_it(target, expected_mbyte):
+    code, out, err = run("solve", "model-distribution-image-recognition", "--for", "model_size",
+                         "--target", f"dl_data_rate={target}", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["value"] == pytest.approx(expected_mbyte, rel=1e-9)
+
+
+def test_solve_with_an_unreachable_target_says_so_without_a_number():
+    code, out, err = run("solve", "model-distribution-image-recognition", "--for", "model_size",
+                         "--target", "dl_data_rate=-5Mbit/s", "--format", "json")
+    assert code == 0, err
+    row = json.loads(out)
+    assert row["value"] is None and "no value of model_size" in row["message"]
