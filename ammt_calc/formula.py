@@ -73,6 +73,8 @@ _FUNCTIONS = {  # name -> (numpy function, fewest arguments, most (None: any), u
     "log": ("log", 1, 1, "dimensionless"),
     "log2": ("log2", 1, 1, "dimensionless"),
     "log10": ("log10", 1, 1, "dimensionless"),
+    "expm1": ("expm1", 1, 1, "dimensionless"),  # exp(x) - 1 and log(1 + x) without cancellation
+    "log1p": ("log1p", 1, 1, "dimensionless"),  # near 0: 1 - 0.999^(1/92000) keeps all its digits
     "where": ("where", 3, 3, "where"),
 }
 
