@@ -132,7 +132,8 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
             raise UserError(f"{what}: START {parts[0]} must be below STOP {parts[1]} (got an empty or reversed range)")
         if log and start <= 0:
             raise UserError(f"{what}: a log range needs START above 0, got {parts[0]}")
-        values = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
+        with np.errstate(all="ignore"):  # -1e308:1e308 overflows; _check_range refuses it in one line
+            values = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
         values[[0, -1]] = start, stop  # exact ends despite rounding in geomspace
     else:
         items = [p.strip() for p in spec.split(",")]
