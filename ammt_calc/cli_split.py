@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .cli import Format, _only, app
+from .errors import UserError
 
 ZOO_BITS = "8 bit"  # zoo models: int8 activations and an 8-bit image, as TR 22.874's 0.27 MByte example
 UNITS = {"payload": "kByte", "work": "GMAC", "time": "ms", "rate": "Mbit/s", "frame_rate": "fps"}
@@ -66,10 +67,18 @@ def split_command(
 
 def _q(value: float | None, unit: str) -> dict:
     """{"value", "unit"} with value converted from base units to `unit` (null stays null)."""
+    import math
+    import sys
+
     from . import units
     from .render import clean_number
 
-    return {"value": None if value is None else clean_number(value / units.base_factor(unit)), "unit": unit}
+    shown = None if value is None else clean_number(value / units.base_factor(unit))
+    if shown is not None and not (math.isfinite(shown) and (shown == 0 or abs(shown) >= sys.float_info.min)):
+        # --ul-rate 1e-300bit/s: a UL time of 1e309 ms is inf, not a number to print
+        raise UserError(f"these settings are beyond floating point: a result would be {shown:g} {unit};"
+                        " use values nearer to real links and devices")
+    return {"value": shown, "unit": unit}
 
 
 def _row_json(r) -> dict:
