@@ -13,8 +13,10 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
+from . import __version__, fastparams
 from .errors import UserError, one_line
+
+fastparams.install()  # text and choice options without importing pydantic (start-up time)
 
 app = typer.Typer(
     add_completion=False,

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -84,6 +83,11 @@ def to_plain(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence], title: str | None = None) -> None:
     """A rich table on a terminal, plain aligned text otherwise."""
+    if not _maybe_terminal():  # piped: plain text, without the cost of importing rich
+        if title:
+            sys.stdout.write(title + "\n")
+        sys.stdout.write(to_plain(columns, rows))
+        return
     from rich.console import Console
 
     console = Console()
@@ -100,6 +104,12 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence], title: str | N
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
+
+
+def _maybe_terminal() -> bool:
+    """False when rich would certainly not see a terminal (stdout not a tty, nothing forcing it)."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty()) or any(os.environ.get(v) for v in ("FORCE_COLOR", "TTY_COMPATIBLE"))
 
 
 def emit(text: str, output: str | Path | None) -> None:
@@ -123,6 +133,8 @@ def atomic_file(path: Path, binary: bool = False):
     directory = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise UserError(f"cannot write '{path}': it is a directory")
+    import tempfile  # only when writing a file
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
