@@ -49,11 +49,16 @@ def write_usecase(folder: Path, name: str = "uc.yaml", text: str | None = None, 
 
 
 def run(*argv) -> tuple[int, str, str]:
-    """main(argv) in-process: (exit code, stdout, stderr). Any exception escapes to the test."""
-    out, err = io.StringIO(), io.StringIO()
+    """main(argv) in-process: (exit code, stdout, stderr). Any exception escapes to the test.
+
+    stdout has a binary buffer underneath, as a real one does (sweeps write bytes to it).
+    """
+    raw, err = io.BytesIO(), io.StringIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([str(a) for a in argv])
-    return code, out.getvalue(), err.getvalue()
+    out.flush()
+    return code, raw.getvalue().decode("utf-8"), err.getvalue()
 
 
 def assert_refused(code: int, err: str, *fragments: str) -> str:

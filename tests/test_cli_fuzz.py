@@ -1,0 +1,252 @@
+"""Every input path answers bad input with one `error:` line and exit 2, never a traceback.
+
+Most cases run `main(argv)` in-process (fast); a few run the installed entry point, where a
+traceback or a stray warning would reach a real user's terminal. The generated cases (hypothesis)
+allow two outcomes only: success, or a clean refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hardening_helpers import assert_clean, assert_refused, examples, run, write_usecase
+
+DL = "model-distribution-image-recognition"
+SPLIT = "split-image-recognition"
+CARRIER = ("--bandwidth", "100MHz", "--scs", "30kHz", "--layers", "4", "--modulation", "256QAM")
+
+HOSTILE = [
+    # --set
+    (("usecase", DL, "--set", "latency=nan"), "NaN and infinity"),
+    (("usecase", DL, "--set", "latency=-inf s"), "NaN and infinity"),
+    (("usecase", DL, "--set", "latency=1e999"), "too large for a float"),
+    (("usecase", DL, "--set", "model_size=1e308GB"), "too large in base units"),
+    (("usecase", DL, "--set", "latency=1e-320s"), "too small"),
+    (("usecase", DL, "--set", "latency=-1s"), "below its minimum"),
+    (("usecase", DL, "--set", "packet_error_rate=2"), "above its maximum"),
+    (("usecase", DL, "--set", "latency=5MB"), "[information], but latency is [time]"),
+    (("usecase", DL, "--set", "latency=5 furlong"), "unknown unit 'furlong'"),
+    (("usecase", DL, "--set", "model_size=5Mb"), "ambiguous unit 'Mb'"),
+    (("usecase", DL, "--set", "latency=soon"), "not a quantity"),
+    (("usecase", DL, "--set", "latency=1,000 s"), "thousands separators"),
+    (("usecase", DL, "--set", "latency"), "--set expects NAME=VALUE"),
+    (("usecase", DL, "--set", "=1s"), "--set expects NAME=VALUE"),
+    (("usecase", DL, "--set", "latency="), "--set expects NAME=VALUE"),
+    (("usecase", DL, "--set", "latency=1s", "--set", "latency=2s"), "given twice"),
+    (("usecase", DL, "--set", "latncy=1s"), "did you mean 'latency'"),
+    (("usecase", DL, "--set", "late\ncy=1s"), "late\\ncy"),  # one line: the newline is escaped
+    (("usecase", DL, "--set", "num_params=1e300", "--set", "bits_per_param=1e10bit"), "derived as"),
+    (("usecase", "no-such-case"), "unknown use case"),
+    (("usecase", DL, "--format", "xml"), "'xml' is not one of"),
+    (("usecase", DL, "--format", "x\ny"), "x\\ny"),
+    (("usecase", DL, "--bogus"), "No such option"),
+    # --format on commands that do not offer it
+    (("list", "--format", "markdown"), "not available here"),
+    (("show", DL, "--format", "csv"), "not available here"),
+    (("check", "--format", "markdown"), "not available here"),
+    (("list", "--family", "nope"), "unknown family"),
+    # sweep --vary
+    (("sweep", DL, "--vary", "latency=2s:1s:5"), "must be below STOP"),
+    (("sweep", DL, "--vary", "latency=1s:1s:5"), "must be below STOP"),
+    (("sweep", DL, "--vary", "latency=1s:2s:1"), "COUNT must be"),
+    (("sweep", DL, "--vary", "latency=1s:2s:0"), "COUNT must be"),
+    (("sweep", DL, "--vary", "latency=1s:2s:1e3"), "COUNT must be"),
+    (("sweep", DL, "--vary", "latency=1s:2s:99999999999999999999"), "COUNT must be"),
+    (("sweep", DL, "--vary", "latency=1s:2s:5000", "--vary", "model_size=1MB:2MB:5000"), "more than the limit"),
+    (("sweep", DL, "--vary", "latency=-1e308s:1e308s:3"), "finite"),
+    (("sweep", DL, "--vary", "latency=nan:1:3"), "NaN"),
+    (("sweep", DL, "--vary", "latency=0s:2s:3:log"), "log range needs START above 0"),
+    (("sweep", DL, "--vary", "latency=1:2:3:lin"), "not START:STOP:COUNT"),
+    (("sweep", DL, "--vary", "latency=1,,2"), "empty item"),
+    (("sweep", DL, "--vary", "latency=1MB,2MB"), "[information], but latency is [time]"),
+    (("sweep", DL, "--vary", "latency"), "--vary expects NAME=SPEC"),
+    (("sweep", DL, "--vary", "nope=1,2"), "no parameter 'nope'"),
+    (("sweep", DL), "nothing to sweep"),
+    (("sweep", DL, "--vary", "latency=1s,2s", "--set", "latency=3s"), "both varied and set"),
+    (("sweep", DL, "--vary", "latency=1s,2s", "--vary", "model_size=1MB", "--zip"), "as many values"),
+    (("sweep", DL, "--vary", "latency=1s,2s", "--format", "table"), "not available here"),
+    (("sweep", DL, "--vary", "latency=1s,2s", "--kpi", "dl_data_rate"), "--kpi chooses the KPI of --plot"),
+    # solve --target
+    (("solve", DL, "--for", "model_size", "--target", "dl_data_rate"), "--target expects KPI=VALUE"),
+    (("solve", DL, "--for", "model_size", "--target", "dl_data_rate=nan"), "NaN"),
+    (("solve", DL, "--for", "model_size", "--target", "dl_data_rate=5s"), "[time]"),
+    (("solve", DL, "--for", "model_size", "--target", "nope=5"), "no KPI 'nope'"),
+    (("solve", DL, "--for", "nope", "--target", "dl_data_rate=5Mbit/s"), "no parameter 'nope'"),
+    (("solve", DL, "--for", "availability_target", "--target", "dl_data_rate=5Mbit/s"), "does not depend on"),
+    (("solve", DL, "--for", "model_size", "--target", "dl_data_rate=1Mbit/s", "--set", "model_size=1MB"),
+     "do not also --set it"),
+    (("solve", DL, "--for", "model_size"), "Missing option '--target'"),
+    # split
+    (("split", "nope"), "unknown model"),
+    (("split", "/nonexistent/model.onnx"), "does not exist"),
+    (("split", "alexnet", "--bits", "0"), "must be positive"),
+    (("split", "alexnet", "--bits", "1e308"), "beyond floating point"),
+    (("split", "alexnet", "--ul-rate", "-1"), "must be positive"),
+    (("split", "alexnet", "--ul-rate", "1e-300bit/s"), "beyond floating point"),
+    (("split", "alexnet", "--ul-rate", "5s"), "expected [information] / [time]"),
+    (("split", "alexnet", "--latency", "1e308s"), "beyond floating point"),
+    (("split", "alexnet", "--frame-rate", "nan"), "NaN"),
+    (("split", "alexnet", "--format", "markdown"), "not available here"),
+    # radio / --cell
+    (("radio",), "radio needs --bandwidth"),
+    (("radio", "--bandwidth", "0", *CARRIER[2:]), "must be positive"),
+    (("radio", "--bandwidth", "nan", *CARRIER[2:]), "NaN"),
+    (("radio", "--bandwidth", "100MB", *CARRIER[2:]), "not a frequency"),
+    (("radio", *CARRIER[:2], "--scs", "31kHz", *CARRIER[4:]), "not an NR SCS"),
+    (("radio", *CARRIER[:4], "--layers", "1e9", *CARRIER[6:]), "whole number from 1 to 8"),
+    (("radio", *CARRIER[:6], "--modulation", "512QAM"), "not one of"),
+    (("radio", *CARRIER, "--tdd-share", "150%"), "at most 1"),
+    (("radio", *CARRIER, "--tdd-share", "UUUUU"), "leaves DL no symbols"),
+    (("radio", *CARRIER, "--scaling-factor", "0.5"), "not one of 1, 0.8"),
+    (("radio", "--carrier", "bandwidth=100MHz"), "scs is missing"),
+    (("radio", "--carrier", ",,,"), "key=value pairs"),
+    (("usecase", SPLIT, "--cell", "bandwidth=100MHz"), "scs is missing"),
+    (("usecase", SPLIT, "--cell", "bandwidth=0MHz,scs=30kHz,layers=4,modulation=256QAM"), "must be positive"),
+    (("usecase", SPLIT, "--set", "model=nope"), "unknown model"),
+    (("usecase", SPLIT, "--set", "split=conv1"), "say which model"),
+    # --catalog
+    (("--catalog", "/nonexistent/dir", "list"), "does not exist"),
+    (("--catalog", "/etc/hostname", "list"), "not a directory"),
+]
+
+
+@pytest.mark.parametrize("argv, fragment", HOSTILE, ids=lambda v: " ".join(v)[:60] if isinstance(v, tuple) else None)
+def test_hostile_input_is_one_clean_error_line(argv, fragment):
+    code, out, err = run(*argv)
+    assert_refused(code, err, fragment)
+
+
+@contextmanager
+def inside(directory):
+    """Run with `directory` as the working directory (relative -o paths land there)."""
+    previous = os.getcwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def test_user_catalog_bad_input_is_one_line(tmp_path):
+    write_usecase(tmp_path / "cat", title="'=HYPERLINK(\"http://x\")'")
+    code, out, _ = run("--catalog", tmp_path / "cat", "usecase", "my-model-download", "--format", "json")
+    assert code == 0 and json.loads(out)["rows"][0]["value"] == 1200.0  # 300 MByte / 2 s = 2400 Mbit / 2 s
+    (tmp_path / "cat" / "bad.yaml").write_text("id: [\n")
+    assert_refused(*run("--catalog", tmp_path / "cat", "list")[::2], "bad.yaml", "invalid YAML")
+
+
+# --- generated input -----------------------------------------------------------------------
+
+from ammt_calc.catalog import load_catalog  # noqa: E402  (after the helpers: one catalog for the strategies)
+
+CATALOG = load_catalog(check_units=True)
+PARAMETERS = sorted({(uc.id, name) for uc in CATALOG for name in uc.parameters})
+NUMBERS = st.sampled_from(["0", "1", "-1", "2.5", ".5", "1e3", "1e-3", "1e308", "1e-308", "1e-320", "1e999", "nan",
+                           "inf", "-0", "007", "1.", "0x10", "1_000", "1,000", "١٢", "½", "++1", "1e", "e1"])
+UNITS = st.sampled_from(["", " ", "s", "ms", "MB", "MByte", "Mb", "Mbit/s", "Mbps", "MBps", "KB", "kB", "GiB", "%",
+                         "fps", "TOPS", "GMAC", "1/s", "/km^2", "km²", "s^2", "s**99", "bit*s", "(s", "s)", "Hz",
+                         "furlong", "m", "µs", "op", "frame", "UE/km2", "dB", "°C", "\n", "\x00", "é"])
+QUANTITY_TEXT = st.one_of(st.tuples(NUMBERS, UNITS).map("".join), st.tuples(NUMBERS, UNITS).map(" ".join),
+                          st.text(max_size=20))
+
+
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(target=st.sampled_from(PARAMETERS), value=QUANTITY_TEXT, fmt=st.sampled_from(["json", "csv"]))
+def test_generated_set_values(target, value, fmt):
+    usecase, name = target
+    code, out, err = run("usecase", usecase, "--set", f"{name}={value}", "--format", fmt)
+    assert_clean(code, err)
+    if code == 0 and fmt == "json":
+        rows = json.loads(out)["rows"]
+        assert all((r["value"] is None) != r["feasible"] for r in rows)
+
+
+COUNTS = st.sampled_from(["2", "3", "7", "0", "1", "-2", "2.5", "1e2", "", "x", "99999999999"])
+SPEC = st.one_of(
+    st.tuples(QUANTITY_TEXT, QUANTITY_TEXT, COUNTS).map(":".join),
+    st.tuples(QUANTITY_TEXT, QUANTITY_TEXT, COUNTS, st.sampled_from(["log", "lin", ""])).map(":".join),
+    st.lists(QUANTITY_TEXT, min_size=1, max_size=4).map(",".join),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(target=st.sampled_from(PARAMETERS), spec=SPEC, fmt=st.sampled_from(["json", "csv"]))
+def test_generated_vary_specs(target, spec, fmt):
+    usecase, name = target
+    code, out, err = run("sweep", usecase, "--vary", f"{name}={spec}", "--format", fmt)
+    assert_clean(code, err)
+    if code == 0:
+        if fmt == "json":
+            data = json.loads(out)
+            assert len(data["rows"]) == data["points"]
+        else:
+            assert "inf" not in out.split("\n", 1)[1].lower().replace("infeasible", "")
+
+
+KPIS = sorted({(uc.id, kpi, name) for uc in CATALOG for kpi in uc.kpis for name in uc.kpi_inputs(kpi)})
+
+
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=st.sampled_from(KPIS), value=QUANTITY_TEXT)
+def test_generated_solve_targets(question, value):
+    usecase, kpi, parameter = question
+    code, out, err = run("solve", usecase, "--for", parameter, "--target", f"{kpi}={value}", "--format", "json")
+    assert_clean(code, err)
+    if code == 0:
+        row = json.loads(out)
+        assert (row["value"] is None) == bool(row["message"])
+
+
+# Whole command lines from a vocabulary of commands, options and values: any mix must end in
+# success or one error line. Output files land in a temporary folder.
+WORDS = st.sampled_from([
+    "list", "show", "usecase", "check", "sweep", "solve", "split", "radio", DL, SPLIT, "alexnet", "nope",
+    "--set", "--vary", "--target", "--for", "--format", "-o", "--catalog", "--family", "--zip", "--cell", "--qos",
+    "--bits", "--ul-rate", "--latency", "--bandwidth", "--scs", "--layers", "--modulation", "--carrier",
+    "--tdd-share", "--kpi", "--help", "--version", "json", "csv", "table", "markdown", "out.csv", "", "/",
+    "/nonexistent/x.csv", "latency=1s", "latency=0", "model_size=1e300MB", "latency=1s:2s:3", "latency=1,2",
+    "dl_data_rate=500Mbit/s", "model_size", "100MHz", "30kHz", "4", "256QAM", "split", "distribution", "-",
+    "bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM", "--", "-x", "=", "nan"])
+
+
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(argv=st.lists(WORDS, min_size=1, max_size=8))
+def test_generated_command_lines(tmp_path_factory, argv):
+    if "--help" in argv or "--version" in argv:
+        argv = [a for a in argv if a not in ("--help", "--version")] or ["list"]
+    with inside(tmp_path_factory.mktemp("cli")):
+        code, out, err = run(*argv)
+    if code == 0:
+        assert "Traceback" not in err
+    else:
+        assert_refused(code, err)
+
+
+# --- the real entry point --------------------------------------------------------------------
+
+REAL = [
+    (("usecase", DL, "--set", "latency=nan"), "NaN"),
+    (("sweep", DL, "--vary", "latency=-1e308s:1e308s:3"), "finite"),  # numpy warnings must not leak
+    (("split", "alexnet", "--ul-rate", "1e-300bit/s", "--format", "json"), "beyond floating point"),
+    (("--catalog", "/nonexistent/dir", "list"), "does not exist"),
+    (("solve", DL, "--for", "model_size", "--target", "dl_data_rate=1Mbit/s", "--set", "model_size=1MB"), "--set"),
+]
+
+
+@pytest.mark.parametrize("argv, fragment", REAL, ids=lambda v: " ".join(v)[:50] if isinstance(v, tuple) else None)
+def test_entry_point_refusals_are_one_line(cli, argv, fragment):
+    result = cli(*argv)
+    assert_refused(result.returncode, result.stderr, fragment)
+    assert result.stdout == ""
+
+
+def test_entry_point_with_no_arguments_shows_help(cli):
+    result = cli()
+    assert result.returncode == 0 and "Usage" in result.stdout
