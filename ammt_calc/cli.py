@@ -57,6 +57,18 @@ def load(check_units: bool = True):
     return load_catalog(State.catalog_dirs, check_units=check_units)
 
 
+def load_usecases(ids) -> list:
+    """The named use cases (all when none), with units checked for those only: checking
+    every formula of the catalog on pint units costs more than the rest of a command."""
+    from .catalog import check_dimensions
+
+    catalog = load(check_units=False)
+    usecases = [catalog.get(i) for i in ids] if ids else list(catalog)
+    for uc in usecases:
+        check_dimensions(uc)
+    return usecases
+
+
 def _only(fmt: Format, allowed: tuple[str, ...], option: str = "--format") -> None:
     if fmt.value not in allowed:
         raise UserError(f"{option} '{fmt.value}' is not available here; use one of {', '.join(allowed)}")
@@ -139,8 +151,7 @@ def usecase_command(
     from . import render, report
     from .requirements import evaluate_many
 
-    catalog = load()
-    usecases = [catalog.get(i) for i in ids] if ids else list(catalog)
+    usecases = load_usecases(ids)
     cell_notes: list[str] = []
     cell = None
     if cell_spec is not None:

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli import Format, _only, app, load, parse_settings
+from .cli import Format, _only, app, load_usecases, parse_settings
 from .errors import UserError
 
 
@@ -27,7 +27,8 @@ def sweep_command(
     from . import sweeps
 
     _only(fmt, ("csv", "json"))
-    grid = sweeps.plan(load().get(usecase_id), sweeps.parse_vary(vary), parse_settings(settings), zipped)
+    (uc,) = load_usecases([usecase_id])
+    grid = sweeps.plan(uc, sweeps.parse_vary(vary), parse_settings(settings), zipped)
     for note in grid.notes:
         typer.echo(f"note: {note}", err=True)
     picture = None
@@ -93,7 +94,7 @@ def solve_command(
     from .solver import resolve_inputs
 
     _only(fmt, ("table", "json"))
-    uc = load().get(usecase_id)
+    (uc,) = load_usecases([usecase_id])
     kpi, quantity, target_notes = parse_target(uc, target)
     values, notes = resolve_inputs(uc, parse_settings(settings))
     for note in notes + target_notes:
