@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from typing import List, Optional
@@ -49,8 +50,12 @@ def sweep_command(
             for block in sweeps.blocks(grid):
                 on_block(block)
         elif output is None or output == "-":
-            write(grid, sys.stdout.buffer, on_block)
-            sys.stdout.buffer.flush()
+            try:
+                write(grid, sys.stdout.buffer, on_block)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:  # `| head`: the reader has what it wants; stop quietly, exit 0
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+                return
         else:
             from .render import atomic_file
 

@@ -297,3 +297,18 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch, uc):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(UserError, match=r"pip install 'ammt-calc\[plot\]'"):
         plot.Plot(sweeps.plan(uc, {"latency": "1s,2s"}))
+
+
+def test_a_reader_that_stops_early_is_not_an_error(user_dir):
+    """`ammt-calc sweep ... | head -1`: stop quietly with exit code 0, as other commands do."""
+    import subprocess
+
+    from conftest import entry_point
+
+    process = subprocess.Popen([*entry_point(), "--catalog", str(user_dir), "sweep", "test-download",
+                                "--vary", "model_size=1MB:1GB:300:log", "--vary", "latency=1s:10s:300"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b"model_size [MByte],")
+    process.stdout.close()
+    assert process.wait(timeout=120) == 0
+    assert process.stderr.read() == b""
