@@ -305,14 +305,13 @@ def infeasible_reasons(block: Block) -> tuple[np.ndarray, list[dict[str, str]]] 
     if not failing:
         return None
     codes = [np.broadcast_to(k.reason_code, block.shape).ravel().astype(np.int64) for k in failing]
-    key, radix = np.zeros(block.stop - block.start, dtype=np.int64), 1
+    key, radix = np.zeros(block.stop - block.start, dtype=np.int64), 1  # the codes as digits of one number
     for kpi, code in zip(failing, codes):
+        if radix * (len(kpi.reasons) + 1) > 2**62:  # too many combinations for an int64: unique rows
+            unique, index = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+            return index.ravel(), [_reasons(failing, row) for row in unique]
         key += code * radix
         radix *= len(kpi.reasons) + 1
-        if radix > 2**62:  # too many combinations to number; fall back to unique rows
-            stacked = np.stack(codes, axis=1)
-            unique, index = np.unique(stacked, axis=0, return_inverse=True)
-            return index.ravel(), [_reasons(failing, row) for row in unique]
     unique, index = np.unique(key, return_inverse=True)
     tables = []
     for value in unique.tolist():

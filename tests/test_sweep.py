@@ -312,3 +312,18 @@ def test_a_reader_that_stops_early_is_not_an_error(user_dir):
     process.stdout.close()
     assert process.wait(timeout=120) == 0
     assert process.stderr.read() == b""
+
+
+@pytest.mark.parametrize("kpis", [3, 40])  # 40 KPIs of 3 reasons: 4**40 combinations, past an int64
+def test_infeasible_reasons_per_row(kpis):
+    from ammt_calc.solver import KpiResult
+
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 4, size=(kpis, 50)).astype(np.int16)
+    results = {f"k{i}": KpiResult(f"k{i}", "", "", "", np.zeros(50), codes[i] == 0, codes[i], ("a", "b", "c"))
+               for i in range(kpis)}
+    evaluation = type("Evaluation", (), {"kpis": results})()
+    index, tables = sweeps.infeasible_reasons(sweeps.Block(0, 50, (50,), evaluation, {}))
+    for row in range(50):
+        expected = {f"k{i}": "abc"[codes[i, row] - 1] for i in range(kpis) if codes[i, row]}
+        assert tables[index[row]] == expected
