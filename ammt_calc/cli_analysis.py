@@ -22,7 +22,7 @@ def sweep_command(
     fmt: Format = typer.Option(Format.csv, "--format", help="csv or json."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically); '-' is stdout. With --plot and no -o, only the plot is written."),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a KPI against the first --vary, a line per value of the second (needs the 'plot' extra)."),
-    kpi: Optional[str] = typer.Option(None, "--kpi", metavar="KPI", help="The KPI to plot (default: the first that depends on the first --vary, one with a published value first)."),
+    kpi: Optional[str] = typer.Option(None, "--kpi", metavar="KPI", help="The KPI to plot (default: the first that depends on the first --vary, preferring one that depends on every --vary, then one with a published value)."),
 ) -> None:
     """One row per grid point: the varied parameters and every KPI, as CSV or JSON."""
     from . import sweeps
@@ -34,8 +34,9 @@ def sweep_command(
         typer.echo(f"note: {note}", err=True)
     picture = None
     if plot is not None:
-        from .plot import Plot
+        from .plot import Plot, png_path
 
+        png_path(plot)  # refuse a bad name before the sweep, not after it
         picture = Plot(grid, kpi)
     elif kpi is not None:
         raise UserError("--kpi chooses the KPI of --plot; give --plot FILE.png too")

@@ -31,6 +31,13 @@ def require_matplotlib() -> None:
         raise UserError("--plot needs matplotlib, which is not installed: pip install 'ammt-calc[plot]'") from None
 
 
+def png_path(path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise UserError(f"--plot writes a PNG image; give a file name ending in .png, not '{path.name}'")
+    return path
+
+
 class Plot:
     """Collects one KPI over the sweep, block by block, then draws it."""
 
@@ -61,9 +68,7 @@ class Plot:
         self.y[along[keep], line[keep]] = values[keep]
 
     def save(self, path: str | Path) -> None:
-        path = Path(path)
-        if path.suffix.lower() != ".png":
-            raise UserError(f"--plot writes a PNG image; give a file name ending in .png, not '{path.name}'")
+        path = png_path(path)
         figure = self._figure()
         with render.atomic_file(path, binary=True) as handle:
             figure.savefig(handle, format="png")

@@ -327,3 +327,11 @@ def test_infeasible_reasons_per_row(kpis):
     for row in range(50):
         expected = {f"k{i}": "abc"[codes[i, row] - 1] for i in range(kpis) if codes[i, row]}
         assert tables[index[row]] == expected
+
+
+def test_a_bad_plot_name_is_refused_before_anything_is_written(cli, tmp_path, user_dir):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "data.csv"
+    refused(cli("--catalog", user_dir, "sweep", "test-download", "--vary", "latency=1s,2s", "-o", out,
+                "--plot", tmp_path / "x.svg"), "ending in .png")
+    assert not out.exists()
