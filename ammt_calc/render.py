@@ -58,14 +58,17 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 def safe_cell(value):
     """Neutralise text a spreadsheet would run as a formula (numbers pass unchanged)."""
-    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    # the csv module quotes a field holding \n but not one holding a lone \r, which readers
+    # take as the end of the row: "x\r=cmd" would start a new row with a formula
+    value = "'" + value if value.startswith(SPREADSHEET_TRIGGERS) else value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def to_markdown(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
     def cell(v) -> str:
-        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+        return "" if v is None else " ".join(str(v).replace("|", "\\|").splitlines())  # \n, \r, \u2028 ...
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
