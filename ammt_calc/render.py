@@ -131,30 +131,52 @@ def write_atomic(path: Path, text: str) -> None:
 @contextmanager
 def atomic_file(path: Path, binary: bool = False):
     """A file handle for streaming into `path`: a temporary file beside it, renamed into
-    place only when the block ends without error (otherwise removed)."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    place only when the block ends without error (otherwise removed).
+
+    A symlink is followed (the file it points to is replaced, the link stays); a FIFO or
+    device (`-o /dev/stdout`) is written into, as nothing can be renamed over it."""
+    shown = Path(path)
+    path = Path(os.path.realpath(path))
     if path.is_dir():
-        raise UserError(f"cannot write '{path}': it is a directory")
+        raise UserError(f"cannot write '{shown}': it is a directory")
+    if path.exists() and not path.is_file():
+        with _direct(path, shown, binary) as handle:
+            yield handle
+        return
+    if path.exists() and not (os.access(path, os.W_OK) and path.stat().st_mode & 0o222):
+        raise UserError(f"cannot write '{shown}': the file is read-only")  # even for root, who could
+    directory = path.parent
     import tempfile  # only when writing a file
 
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise UserError(f"cannot write '{path}': {exc.strerror or exc}") from None
+        raise UserError(f"cannot write '{shown}': {exc.strerror or exc}") from None
     try:
         os.chmod(tmp, _file_mode(path))  # mkstemp's 0600 would hide the export from everyone else
-        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
-        with os.fdopen(fd, **mode) as handle:
+        with os.fdopen(fd, **_open_mode(binary)) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        raise UserError(f"cannot write '{path}': {exc.strerror or exc}") from None
+        raise UserError(f"cannot write '{shown}': {exc.strerror or exc}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextmanager
+def _direct(path: Path, shown: Path, binary: bool):
+    try:
+        with open(path, **_open_mode(binary)) as handle:
+            yield handle
+    except OSError as exc:
+        raise UserError(f"cannot write '{shown}': {exc.strerror or exc}") from None
+
+
+def _open_mode(binary: bool) -> dict:
+    return {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
 
 
 def _file_mode(path: Path) -> int:
