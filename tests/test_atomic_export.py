@@ -1,0 +1,317 @@
+"""Exports are atomic and safe to open in a spreadsheet.
+
+- A killed or failing run leaves the previous file, or none: never a partial one.
+- Paths that cannot be written are refused in one line (exit 2).
+- Text cells a spreadsheet would execute (=, +, -, @ ...) are neutralised; numbers,
+  negative ones included, stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import io
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from ammt_calc import render
+from hardening_helpers import assert_refused, run, usecase_text, write_usecase
+
+DL = "model-distribution-image-recognition"
+PREVIOUS = "the previous export\n"
+
+
+def temp_files(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+# --- a real export killed mid-write ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("previous", [True, False])
+def test_sigkill_mid_write_leaves_the_previous_file_or_none(tmp_path, previous):
+    """A 1,000,000-row sweep (~170 MB of CSV) is killed as soon as its temporary file has data."""
+    target = tmp_path / "sweep.csv"
+    if previous:
+        target.write_text(PREVIOUS)
+    argv = [sys.executable, "-m", "ammt_calc", "sweep", DL, "--vary", "latency=1s:2s:1000000", "-o", str(target)]
+    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120  # a guard against a hang, not a timing assertion
+        while time.monotonic() < deadline and process.poll() is None:
+            partial = [p for p in tmp_path.glob(".sweep.csv.*.tmp") if p.stat().st_size > 0]
+            if partial:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.002)
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL, "the export ended before it could be killed mid-write"
+    if previous:
+        assert target.read_text() == PREVIOUS
+    else:
+        assert not target.exists()
+    # SIGKILL leaves no chance to clean up: the partial data stays in the hidden temporary file
+    assert len(temp_files(tmp_path)) == 1
+
+
+def test_a_complete_export_replaces_the_previous_file(tmp_path):
+    target = tmp_path / "sweep.csv"
+    target.write_text(PREVIOUS)
+    code, _, err = run("sweep", DL, "--vary", "latency=1s:2s:3", "-o", target)
+    assert code == 0, err
+    rows = list(csv.reader(io.StringIO(target.read_text())))
+    assert [r[0] for r in rows] == ["latency [s]", "1", "1.5", "2"]
+    assert temp_files(tmp_path) == []
+
+
+# --- writes that fail ------------------------------------------------------------------------
+
+
+class FullDisk(io.RawIOBase):
+    """A file that accepts `room` bytes, then fails as a full disk does."""
+
+    def __init__(self, handle, room: int):
+        self.handle, self.room = handle, room
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= len(data)
+        return self.handle.write(data)
+
+    def fileno(self):
+        return self.handle.fileno()
+
+    def close(self):
+        self.handle.close()
+        super().close()
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """os.fdopen (used by render.atomic_file) hands out files that fill up after 100 bytes."""
+    real_fdopen = os.fdopen
+
+    def fdopen(fd, mode="r", **kwargs):
+        raw = FullDisk(real_fdopen(fd, "wb", buffering=0), room=100)
+        if "b" in mode:
+            return io.BufferedWriter(raw, buffer_size=16)
+        return io.TextIOWrapper(io.BufferedWriter(raw, buffer_size=16), encoding=kwargs.get("encoding"),
+                                newline=kwargs.get("newline"))
+
+    monkeypatch.setattr(render.os, "fdopen", fdopen)
+
+
+@pytest.mark.parametrize("argv", [
+    ("usecase", DL, "--format", "csv"),
+    ("usecase", DL, "--format", "json"),
+    ("check", "--format", "csv"),
+    ("sweep", DL, "--vary", "latency=1s:2s:1000"),
+    ("sweep", DL, "--vary", "latency=1s:2s:1000", "--format", "json"),
+    ("split", "alexnet", "--format", "csv"),
+    ("radio", "--bandwidth", "100MHz", "--scs", "30kHz", "--layers", "4", "--modulation", "256QAM", "--format", "json"),
+])
+def test_a_full_disk_leaves_the_previous_file(tmp_path, full_disk, argv):
+    target = tmp_path / "out"
+    target.write_text(PREVIOUS)
+    code, _, err = run(*argv, "-o", target)
+    assert_refused(code, err, f"cannot write '{target}'", "No space left on device")
+    assert target.read_text() == PREVIOUS
+    assert temp_files(tmp_path) == []
+
+
+def test_an_error_while_computing_leaves_the_previous_file(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text(PREVIOUS)
+    code, _, err = run("split", "alexnet", "--ul-rate", "1e-300bit/s", "--format", "csv", "-o", target)
+    assert_refused(code, err, "beyond floating point")
+    assert target.read_text() == PREVIOUS and temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, fragment", [
+    ("", "it is a directory"),
+    (".", "it is a directory"),
+    ("missing/folder/out.csv", "No such file or directory"),
+    ("a_file/out.csv", "Not a directory"),
+])
+def test_paths_that_cannot_be_written(tmp_path, monkeypatch, name, fragment):
+    (tmp_path / "a_file").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    for argv in (("usecase", DL, "--format", "csv"), ("sweep", DL, "--vary", "latency=1s,2s"), ("check",),
+                 ("split", "alexnet")):
+        code, _, err = run(*argv, "-o", name)
+        assert_refused(code, err, "cannot write", fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_a_read_only_file_is_not_replaced(tmp_path):
+    # Even root, who may write anywhere, is told: a file without write permission is kept.
+    target = tmp_path / "out.csv"
+    target.write_text(PREVIOUS)
+    target.chmod(0o444)
+    code, _, err = run("usecase", DL, "--format", "csv", "-o", target)
+    assert_refused(code, err, f"cannot write '{target}'", "read-only")
+    assert target.read_text() == PREVIOUS and stat.S_IMODE(target.stat().st_mode) == 0o444
+    assert temp_files(tmp_path) == []
+
+
+def test_an_export_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text(PREVIOUS)
+    target.chmod(0o640)
+    assert run("usecase", DL, "--format", "csv", "-o", target)[0] == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_an_export_through_a_symlink_updates_the_file_it_points_to(tmp_path):
+    real = tmp_path / "data" / "real.csv"
+    real.parent.mkdir()
+    real.write_text(PREVIOUS)
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    code, _, err = run("usecase", DL, "--format", "csv", "-o", link)
+    assert code == 0, err
+    assert link.is_symlink() and real.read_text().startswith("usecase,kpi,")
+    assert temp_files(tmp_path) == [] and temp_files(real.parent) == []
+
+
+def test_a_fifo_is_written_into_not_replaced(tmp_path):
+    # `-o /dev/stdout` or a named pipe cannot be renamed over: an atomic rename would replace
+    # the device or pipe itself (as root, -o /dev/null would replace /dev/null with a file).
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    try:
+        code, _, err = run("usecase", DL, "--format", "csv", "-o", fifo)
+    finally:
+        try:  # release the reader if the export never opened the pipe
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        reader.join(timeout=60)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert received and received[0].decode().startswith("usecase,kpi,")
+
+
+# --- spreadsheet formulas in CSV -------------------------------------------------------------
+
+TRIGGERS = ["=1+2", "+1+2", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def hostile_catalog(folder, trigger: str):
+    """A user use case whose title, label, family, reason and notes start with `trigger`."""
+    text = usecase_text(title=json.dumps(f"{trigger} title"), label=json.dumps(f"{trigger} label"),
+                        family=json.dumps(f"{trigger}family"), published="{text: " + json.dumps(f"{trigger} tbd") + "}")
+    text = text.replace("direction: DL,", "direction: DL, infeasible_if: {condition: latency > limit, reason: "
+                        + json.dumps(f"{trigger} reason") + "},")
+    text = text.replace("  latency:", "  limit: {default: 1 s}\n  latency:")
+    write_usecase(folder, text=text + "sources: [" + json.dumps(f"{trigger} source") + "]\n")
+    return folder
+
+
+def csv_cells(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def neutralised(text: str) -> str:
+    """What a text field becomes: the catalog strips it, the CSV writer quotes a trigger."""
+    return "'" + text.strip()
+
+
+def assert_no_formula_cells(rows: list[list[str]]) -> None:
+    for row in rows:
+        for cell in row:
+            if cell and cell[0] in "=+@\t\r":
+                pytest.fail(f"a spreadsheet would run {cell!r}")
+            if cell.startswith("-"):  # a negative number is fine; text starting with '-' is not
+                float(cell)
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_usecase_csv_neutralises_text_cells(tmp_path, trigger):
+    folder = hostile_catalog(tmp_path, trigger)
+    code, out, err = run("--catalog", folder, "usecase", "my-model-download", "--format", "csv")
+    assert code == 0, err
+    rows = csv_cells(out)
+    assert_no_formula_cells(rows)
+    row = rows[1]
+    assert row[2] == neutralised(f"{trigger} label") and row[9] == neutralised(f"{trigger} reason")
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_list_csv_neutralises_text_cells(tmp_path, trigger):
+    folder = hostile_catalog(tmp_path, trigger)
+    code, out, err = run("--catalog", folder, "list", "--format", "csv")
+    assert code == 0, err
+    rows = csv_cells(out)
+    assert_no_formula_cells(rows)
+    mine = next(r for r in rows if r[0] == "my-model-download")
+    assert mine[1:] == [neutralised(f"{trigger} title"), neutralised(f"{trigger}family"),
+                        f"'{trigger} source".replace("\r", "\n")]  # a lone CR would end the CSV row
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_check_csv_neutralises_text_cells(tmp_path, trigger):
+    folder = hostile_catalog(tmp_path, trigger)
+    code, out, err = run("--catalog", folder, "check", "--format", "csv")
+    assert code == 0, err
+    rows = csv_cells(out)
+    assert_no_formula_cells(rows)
+    mine = next(r for r in rows if r[0] == "my-model-download")
+    assert mine[-1] == f"published as '{trigger.strip()} tbd'"  # quoted inside the note: harmless there
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_sweep_csv_neutralises_text_cells(tmp_path, trigger):
+    folder = hostile_catalog(tmp_path, trigger)
+    code, out, err = run("--catalog", folder, "sweep", "my-model-download", "--vary", "latency=0.5s,2s")
+    assert code == 0, err
+    rows = csv_cells(out)
+    assert_no_formula_cells(rows)
+    assert rows[1][-1] == "" and rows[2][-1] == f"dl_data_rate: {trigger.strip()} reason"
+
+
+def test_negative_numbers_stay_numbers_in_every_csv(tmp_path):
+    # A KPI that may be negative (a margin): -1.5 s must reach the spreadsheet as a number.
+    text = usecase_text().split("kpis:")[0] + ("kpis:\n  margin: {formula: latency - model_size / rate, unit: s,"
+                                                " allow_negative: true, label: margin}\n")
+    text = text.replace("  latency:", "  rate: {default: 100 Mbit/s}\n  latency:")
+    write_usecase(tmp_path, text=text)
+    # 300 MByte at 100 Mbit/s takes 24 s: a 2 s deadline leaves -22 s
+    code, out, err = run("--catalog", tmp_path, "usecase", "my-model-download", "--format", "csv")
+    assert code == 0, err
+    assert csv_cells(out)[1][4] == "-22.0"
+    code, out, err = run("--catalog", tmp_path, "sweep", "my-model-download", "--vary", "latency=2s,30s")
+    assert code == 0, err
+    assert [r[1] for r in csv_cells(out)[1:]] == ["-22", "6"]
+
+
+def test_safe_cell_leaves_numbers_alone():
+    assert render.safe_cell(-5.0) == -5.0 and render.safe_cell(-1) == -1
+    assert render.safe_cell("-5") == "'-5"  # text is text, even when it looks like a number
+    assert render.to_csv(("a", "b"), [(-2.5, "=cmd")]) == "a,b\n-2.5,'=cmd\n"
+
+
+def test_a_carriage_return_cannot_start_a_new_csv_row():
+    # csv quotes fields with \n, not a lone \r; spreadsheets end the row at \r, so the text
+    # after it would be a cell of its own, a formula here.
+    text = render.to_csv(("a", "b"), [("x\r=HYPERLINK(1)", 1)])
+    assert text == 'a,b\n"x\n=HYPERLINK(1)",1\n'
+    assert list(csv.reader(io.StringIO(text, newline=""))) == [["a", "b"], ["x\n=HYPERLINK(1)", "1"]]
