@@ -105,6 +105,7 @@ def list_command(
 def show_command(
     usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    qos: bool = typer.Option(False, "--qos", help="Add the 5QIs that can carry each flow at the defaults (computes, so slower)."),
 ) -> None:
     """Parameters, KPIs with their formulas, sources and published values of one use case."""
     from . import render
@@ -112,9 +113,9 @@ def show_command(
 
     _only(fmt, ("table", "json"))
     uc = load(check_units=False).get(usecase_id)
-    flows = _flows_at_defaults(uc)
+    flows = _flows_at_defaults(uc) if qos else None  # evaluating needs numpy and pint: only on request
     if fmt is Format.json:
-        render.emit(render.to_json({**describe(uc), "qos": flows}), None)
+        render.emit(render.to_json({**describe(uc), **({"qos": flows} if qos else {})}), None)
     else:
         print_description(uc)
         if flows:

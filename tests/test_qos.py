@@ -258,11 +258,12 @@ def test_usecase_qos_table_and_markdown_have_a_flow_section(cli):
 
 
 def test_show_gives_the_flows_at_the_defaults(cli, tmp_path):
-    info = json.loads(ok(cli("show", "split-image-recognition", "--format", "json")))
+    info = json.loads(ok(cli("show", "split-image-recognition", "--qos", "--format", "json")))
     assert [f["named"][0]["five_qi"] for f in info["qos"]] == [88, 85]
-    assert "5QI per flow at the defaults" in ok(cli("show", "split-image-recognition"))
+    assert "5QI per flow at the defaults" in ok(cli("show", "split-image-recognition", "--qos"))
+    assert "qos" not in json.loads(ok(cli("show", "split-image-recognition", "--format", "json")))
     write(tmp_path, "fl.yaml", FEDERATED)
-    info = json.loads(ok(cli("--catalog", tmp_path, "show", "my-fl-round", "--format", "json")))
+    info = json.loads(ok(cli("--catalog", tmp_path, "show", "my-fl-round", "--qos", "--format", "json")))
     assert [f["direction"] for f in info["qos"]] == ["UL", "DL"]
 
 
@@ -276,7 +277,7 @@ def test_show_still_works_when_a_use_case_cannot_be_evaluated(cli, tmp_path):
         kpis:
           ul_data_rate: {formula: latency, unit: Mbit/s, direction: UL}
         """)
-    result = cli("--catalog", tmp_path, "show", "bad-units", "--format", "json")
+    result = cli("--catalog", tmp_path, "show", "bad-units", "--qos", "--format", "json")
     assert json.loads(ok(result))["qos"] is None
     assert "note: 5QIs not evaluated:" in result.stderr
 
