@@ -31,16 +31,19 @@ def clean_number(value: float | None) -> float | None:
 
 
 def human_number(value: float | None) -> str:
-    """TABLE_DIGITS significant digits, but never a whole number the value is not:
-    a per-packet success of 99.99999891 % must not read "100"."""
+    """TABLE_DIGITS significant digits, with more where rounding would carry into the
+    next power of ten: a per-packet success of 99.99999891 % must not read "100"."""
     if value is None or math.isnan(value):
         return ""
     for digits in range(TABLE_DIGITS, SIGNIFICANT_DIGITS + 1):
         text = f"{value:.{digits}g}"
-        shown = float(text)
-        if shown != round(shown) or math.isclose(shown, value, rel_tol=1e-9):
+        if _decade(float(text)) == _decade(value):
             break
     return text
+
+
+def _decade(value: float) -> int | None:
+    return math.floor(math.log10(abs(value))) if value and math.isfinite(value) else None
 
 
 def to_json(payload: dict) -> str:

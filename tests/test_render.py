@@ -12,7 +12,10 @@ from ammt_calc.render import clean_number, human_number, safe_cell, to_csv
     (99.999, "99.999"),
     (99.99999891, "99.999999"),  # never "100" for a probability short of 100 %
     (3520.0000001, "3520"),  # float noise is not shown
-    (123456789.0, "123456789"),  # nor an integer rounded to another integer
+    (2337.00012, "2337"),
+    (0.99999999, "0.99999999"),  # not "1"
+    (999999.7, "999999.7"),  # not "1e+06"
+    (123456789.0, "1.23457e+08"),
     (1e-198, "1e-198"),
     (None, ""),
     (float("nan"), ""),
