@@ -250,3 +250,73 @@ def test_entry_point_refusals_are_one_line(cli, argv, fragment):
 def test_entry_point_with_no_arguments_shows_help(cli):
     result = cli()
     assert result.returncode == 0 and "Usage" in result.stdout
+
+
+SPLIT_OPTIONS = ["--bits", "--ul-rate", "--latency", "--frame-rate", "--device-speed", "--server-speed"]
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=st.sampled_from(["alexnet", "vgg16", "resnet50", "mobilenetv2", "googlenet"]),
+       options=st.dictionaries(st.sampled_from(SPLIT_OPTIONS), QUANTITY_TEXT, max_size=3),
+       fmt=st.sampled_from(["json", "csv", "table"]))
+def test_generated_split_options(model, options, fmt):
+    argv = ["split", model, "--format", fmt]
+    for option, value in options.items():
+        argv += [option, value]
+    code, out, err = run(*argv)
+    assert_clean(code, err)
+    if code == 0 and fmt == "json":
+        assert json.loads(out)["best"]
+
+
+RADIO_VALUES = {
+    "bandwidth": st.one_of(st.sampled_from(["5MHz", "20MHz", "100MHz", "400MHz", "50", "0.1GHz"]), QUANTITY_TEXT),
+    "scs": st.one_of(st.sampled_from(["15kHz", "30kHz", "60kHz", "120kHz", "30"]), QUANTITY_TEXT),
+    "layers": st.one_of(st.sampled_from(["1", "2", "4", "8"]), QUANTITY_TEXT),
+    "modulation": st.one_of(st.sampled_from(["QPSK", "16QAM", "64QAM", "256QAM", "1024QAM", "256qam"]),
+                            st.text(max_size=8)),
+    "tdd": st.one_of(st.sampled_from(["DDDSU", "DDDSU:6:4:4", "0.74", "74%", "DSUUU", "S"]), QUANTITY_TEXT),
+    "scaling": st.one_of(st.sampled_from(["1", "0.8", "0.75", "0.4"]), QUANTITY_TEXT),
+    "fr": st.sampled_from(["FR1", "FR2", "fr1", "FR3", ""]),
+}
+RADIO_FLAGS = {"bandwidth": "--bandwidth", "scs": "--scs", "layers": "--layers", "modulation": "--modulation",
+               "tdd": "--tdd-share", "scaling": "--scaling-factor", "fr": "--fr"}
+
+
+@st.composite
+def carriers(draw):
+    keys = draw(st.lists(st.sampled_from(sorted(RADIO_VALUES)), min_size=3, max_size=7, unique=True))
+    return {k: draw(RADIO_VALUES[k]) for k in keys}
+
+
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(carrier=carriers(), direction=st.sampled_from(["DL", "UL", "ul", "XL"]),
+       as_spec=st.booleans(), fmt=st.sampled_from(["json", "csv"]))
+def test_generated_radio_carriers(carrier, direction, as_spec, fmt):
+    if as_spec:
+        argv = ["radio", "--carrier", ",".join(f"{k}={v}" for k, v in carrier.items())]
+    else:
+        argv = ["radio"] + [x for k, v in carrier.items() for x in (RADIO_FLAGS[k], v)]
+    code, out, err = run(*argv, "--direction", direction, "--format", fmt)
+    assert_clean(code, err)
+    if code == 0 and fmt == "json":
+        peak = json.loads(out)["peak_rate"]["value"]
+        assert peak > 0 and peak == peak
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(carrier=carriers(), usecase=st.sampled_from([SPLIT, DL, "fl-compressed"]),
+       value=st.sampled_from(["payload=0MB", "latency=1e-9s", "latency=1e9s", "model_size=1e20MB", None]))
+def test_generated_cell_specs(carrier, usecase, value):
+    argv = ["usecase", usecase, "--cell", ",".join(f"{k}={v}" for k, v in carrier.items()), "--qos",
+            "--format", "json"]
+    if value is not None:
+        argv += ["--set", value]
+    code, out, err = run(*argv)
+    assert_clean(code, err)
+    if code == 0:
+        for row in json.loads(out)["rows"]:
+            cell = row.get("cell")
+            if cell is not None:
+                share = cell["share"]["value"]
+                assert share is not None and share >= 0 and cell["users"] != 0 or not cell["fits"]
