@@ -191,10 +191,7 @@ def _read_yaml(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
     try:
-        root = yaml.compose(text, Loader=_loader())  # nodes only: aliases stay shared, nothing expands
-        if root is not None:  # None: an empty document
-            _check_node_count(root, path)
-        data = yaml.load(text, Loader=_loader())  # the SafeLoader subclass only: data, never objects
+        data = _compose_checked(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark else ""
@@ -214,6 +211,20 @@ def _loader():
     import yaml
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose_checked(text: str, path: Path):
+    """Parse once: compose the node graph (aliases stay shared, nothing expands), check
+    it, then construct data from it with the safe constructor (never objects)."""
+    loader = _loader()(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:  # an empty document
+            return None
+        _check_node_count(root, path)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 def _check_node_count(root, path: Path) -> None:
