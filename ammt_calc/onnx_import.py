@@ -128,6 +128,8 @@ def _tensor_types(graph) -> dict[str, tuple[tuple[int, ...] | None, int]]:
         shape = None
         if t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
             shape = tuple(int(d.dim_value) for d in t.shape.dim)
+            if any(d < 0 for d in shape):  # invalid ONNX: would give negative payloads
+                raise UserError(f"tensor '{value.name}' has a negative dimension: {shape}")
         if value.name not in found or found[value.name][0] is None:
             found[value.name] = (shape, t.elem_type)
     for init in graph.initializer:
