@@ -48,7 +48,7 @@ class SplitRow:
     server_time: float
     latency: float
     ul_rate_needed: float | None  # bit/s; None when compute alone uses the budget up
-    max_frame_rate: float  # 1/s: the slowest stage's rate
+    max_frame_rate: float | None  # 1/s: the slowest stage's rate; None when every stage takes no time
     keeps_up: bool | None  # None without a frame rate
     meets_latency: bool
     best: bool
@@ -117,7 +117,7 @@ def _row(p: SplitPoint, payload: float, device: float, server: float, s: SplitSe
         point=p, payload=payload, device_work=device, server_work=server,
         device_time=t_device, ul_time=t_ul, server_time=t_server, latency=latency,
         ul_rate_needed=payload / window if window > 0 else None,
-        max_frame_rate=1.0 / slowest,
+        max_frame_rate=1.0 / slowest if slowest > 0 else None,  # nothing to compute or send: no limit
         keeps_up=None if s.frame_rate is None else slowest < 1.0 / s.frame_rate,
         meets_latency=latency <= s.latency,
         best=best,
