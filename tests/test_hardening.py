@@ -256,3 +256,40 @@ def test_max_packet_loss_keeps_its_digits(kpis, model_size, packets):
     expected = -math.expm1(math.log(0.999) / packets)  # 1 - 0.999 ** (1 / packets), exactly
     value, feasible, _ = kpis("model-distribution-image-recognition", model_size=model_size)["max_packet_loss"]
     assert feasible and value == pytest.approx(expected, rel=1e-12)
+
+
+# --- hostile ONNX files --------------------------------------------------------------------
+
+
+def relu_model(path, shape):
+    """x -> Relu -> Relu -> y: no MACs; split payloads from `shape` alone (float32)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)
+    nodes = [helper.make_node("Relu", ["x"], ["h"], name="r1"), helper.make_node("Relu", ["h"], ["y"], name="r2")]
+    onnx.save(helper.make_model(helper.make_graph(nodes, "g", [x], [y])), str(path))
+    return path
+
+
+def test_onnx_with_a_negative_dimension_is_refused(tmp_path):
+    path = relu_model(tmp_path / "neg.onnx", [1, -5, 3])
+    assert_refused(*run("split", path, "--format", "json")[::2], "negative dimension")
+
+
+def test_onnx_with_empty_tensors_has_no_frame_rate_limit(tmp_path):
+    # 0 elements, 0 MACs: every stage takes 0 s, so 1/slowest was a ZeroDivisionError
+    code, out, err = run("split", relu_model(tmp_path / "zero.onnx", [1, 0, 3]), "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [r["payload"]["value"] for r in rows] == [0.0, 0.0, 0.0]
+    assert all(r["max_frame_rate"]["value"] is None for r in rows)
+
+
+def test_onnx_with_astronomical_dimensions_gives_numbers_or_a_clean_error(tmp_path):
+    # 2^62 cubed = 2^186 elements x 32 bit = 2^191 bit = 3.14e57 bit: finite, huge, honest
+    code, out, err = run("split", relu_model(tmp_path / "huge.onnx", [1, 2**62, 2**62, 2**62]), "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)["rows"][0]["payload"]
+    assert payload["unit"] == "kByte" and payload["value"] == pytest.approx(2.0**191 / 8e3, rel=1e-11)
