@@ -87,7 +87,10 @@ def compare(computed: float, published_text: str) -> str:
     if math.isclose(computed, published, rel_tol=RELATIVE_EXACT, abs_tol=0.0):
         return "exact"
     step = precision(_number_text(published_text))
-    return "rounded" if math.isclose(round(computed / step) * step, published, rel_tol=1e-9) else "differs"
+    steps = computed / step
+    if not math.isfinite(steps):  # published as 1e-300 bit/s: a step finer than any float difference
+        return "differs"
+    return "rounded" if math.isclose(round(steps) * step, published, rel_tol=1e-9) else "differs"
 
 
 def precision(number_text: str) -> float:
