@@ -505,6 +505,10 @@ def check_dimensions(uc: UseCase) -> None:
                         f"{uc.path} ({uc.id}): published.{entry.kpi} '{text}' is {units.dimension_text(q)},"
                         f" but the KPI's unit '{uc.kpis[entry.kpi].unit}' is {units.dimension_text(declared)}"
                     )
+        if entry.minimum is not None and entry.maximum is not None and (
+                _parse(entry.minimum, "") > _parse(entry.maximum, "")):  # pint compares across units
+            raise CatalogError(f"{uc.path} ({uc.id}): published.{entry.kpi}: min '{entry.minimum}' is above"
+                               f" max '{entry.maximum}'")
 
 
 def _expect(uc: UseCase, key: str, formula: Formula, env: dict, declared) -> None:
