@@ -9,6 +9,7 @@ a guard against a hang, not a timing assertion).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -406,3 +407,27 @@ def test_yaml_quoting_helper_round_trips():
 
     for text in ["a: b", "x ** 9", "'q'", 'say "hi"', "\\n", "#"]:
         assert yaml.safe_load(textwrap.dedent(f"k: {_yaml_quoted(text)}"))["k"] == text
+
+
+@pytest.mark.parametrize("published, fragment", [
+    ("{min: 5 Gbit/s, max: 1 Gbit/s}", "min '5 Gbit/s' is above max '1 Gbit/s'"),
+    ("{min: 5 Gbit/s, max: 1 s}", "'1 s' is [time]"),
+    ("{value: 1 Gbit/s, text: TBD}", "exactly one of"),
+    ("1e-320 bit/s", "too small"),
+])
+def test_bad_published_values_are_refused(tmp_path, published, fragment):
+    refused_load(write_usecase(tmp_path, published=published), "published.dl_data_rate", fragment)
+
+
+@pytest.mark.parametrize("published, status, computed", [
+    ("1e-300 bit/s", "differs", 1.2e9),  # a precision step of 1e-300 overflowed round() in the comparison
+    ("1E3 Mbit/s", "rounded", 1200.0),  # one significant digit: 1200 rounds to 1E3
+    ("{min: 500 Mbit/s, max: 1 Gbit/s}", "differs", 1200.0),
+    ("{min: 1 Gbit/s}", "in-range", 1.2),
+])
+def test_check_of_extreme_published_values(tmp_path, published, status, computed):
+    write_usecase(tmp_path, published=published)
+    code, out, err = run("--catalog", tmp_path, "check", "--format", "json")
+    assert code == 0, err
+    row = next(r for r in json.loads(out)["rows"] if r["usecase"] == "my-model-download")
+    assert row["status"] == status and row["computed_value"] == pytest.approx(computed)
