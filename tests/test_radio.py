@@ -295,38 +295,3 @@ def test_cli_notes_a_1024qam_uplink(cli):
                  "--direction", "UL", "--format", "json")
     assert "1024QAM is specified for FR1 DL only" in result.stderr
     assert json.loads(ok(result))["notes"] == ["1024QAM is specified for FR1 DL only (TS 38.306 Rel-17); FR1 UL computed as asked"]
-
-
-def readme_examples(section: str):
-    """(command arguments, expected output lines) of every `$ ammt-calc ...` in a README section."""
-    import re
-    import shlex
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    lines = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0].splitlines()
-    for i, line in enumerate(lines):
-        match = re.match(r"^(\s+)\$ ammt-calc (.*)$", line)
-        if not match:
-            continue
-        indent, expected = match[1], []
-        for following in lines[i + 1:]:
-            if not following.startswith(indent) or following.strip().startswith("$ "):
-                break
-            expected.append(following[len(indent):])
-        yield shlex.split(match[2]), expected
-
-
-def test_readme_examples_of_radio_capacity_and_5qi(cli):
-    examples = list(readme_examples("Radio capacity and 5QI"))
-    assert len(examples) >= 10
-    for args, expected in examples:
-        result = cli(*args)
-        output = (result.stdout + result.stderr).splitlines()
-        assert result.returncode == (2 if any(l.startswith("error: ") for l in expected) else 0), args
-        if "json" in args:  # JSON examples are shortened by hand
-            continue
-        position = 0
-        for line in (l for l in expected if l.strip() != "..."):
-            assert line in output[position:], (args, line)
-            position = output.index(line, position) + 1
