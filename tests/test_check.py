@@ -71,3 +71,13 @@ def test_differs_row_says_what_the_published_value_implies(tmp_path: Path):
     assert row.computed_value == pytest.approx(19.2)
     assert "model_size = 2.75 MByte" in row.note  # 22 Mbit/s x 1 s / 8
     assert "latency = 0.8727 s" in row.note  # 2.4 MByte x 8 / 22 Mbit/s
+
+
+def test_check_covers_every_published_value_as_the_readme_says(catalog):
+    """The README states these counts; a catalog change that moves them must update it."""
+    from collections import Counter
+
+    counts = Counter(r.status for r in check_catalog(catalog))
+    assert counts == {"exact": 75, "rounded": 3, "in-range": 4, "no-value": 3, "differs": 8}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "compares all 93 published values" in readme and "75 exact, 3 rounded, 4 in a published range" in readme
