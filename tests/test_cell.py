@@ -12,6 +12,7 @@ import pytest
 
 from ammt_calc import radio
 from ammt_calc.errors import UserError
+from helpers import ok, refused
 
 CELL = "bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM"
 
@@ -23,19 +24,6 @@ def peak_100mhz_30khz(layers, q_m, overhead, share=1.0):
 
 DL_PEAK = peak_100mhz_30khz(4, 8, 0.14)  # 2337.0
 UL_PEAK = peak_100mhz_30khz(4, 8, 0.08)  # 2500.0
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def refused(result, *fragments):
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and "Traceback" not in result.stderr, line
-    for fragment in fragments:
-        assert fragment in line, line
 
 
 def rows_by_kpi(cli, *args):

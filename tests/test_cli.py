@@ -5,21 +5,7 @@ import io
 import json
 
 import pytest
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def refused(result, *fragments):
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line, line
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in line, line
-    return line
+from helpers import ok, refused
 
 
 def test_version(cli):

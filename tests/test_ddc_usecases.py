@@ -11,6 +11,7 @@ import yaml
 
 from ammt_calc.check import check_catalog
 from ammt_calc.errors import UserError
+from helpers import value
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog" / "ddc"
 
@@ -52,11 +53,6 @@ TABLES_7_10_2 = {  # every numeric cell of TS 22.261 Tables 7.10.2-1, -2 and -3
     ("ddc-async-fl", "dl_reliability"): "exact",
     ("ddc-async-fl", "ul_reliability"): "exact",
 }
-
-
-def value(result):
-    assert result[1], f"expected feasible, got: {result[2]}"
-    return result[0]
 
 
 @pytest.fixture(scope="module")

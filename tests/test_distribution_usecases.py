@@ -13,6 +13,7 @@ from ammt_calc.catalog import builtin_dir
 from ammt_calc.check import check_catalog, compare
 from ammt_calc.errors import UserError
 from ammt_calc.requirements import evaluate_many
+from helpers import value
 
 MBIT_PER_MBYTE = 8.0
 
@@ -56,11 +57,6 @@ TABLE_7_10_1_2 = {
     ("video-upscaling", "dl_data_rate"): "rounded",  # 453.3 -> 450 Mbit/s
     ("video-upscaling", "dl_payload"): "exact",
 }
-
-
-def value(result):
-    assert result[1], f"expected feasible, got: {result[2]}"
-    return result[0]
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +183,6 @@ def test_vgg16_at_8_bit_is_the_published_138_mbyte(catalog):
     assert rate == pytest.approx(138_357_544 * 8 / 1e6, rel=1e-12)  # 1106.86 Mbit/s
     assert compare(rate / 1000, "1.1") == "rounded"  # still the published 1.1 Gbit/s
     assert compare(138_357_544 / 1e6, "138") == "rounded"
-
 
 
 def test_cli_reports_the_derived_model_size(cli):

@@ -13,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from ammt_calc.check import check_catalog
 from ammt_calc.errors import UserError
+from helpers import value
 
 FEDERATED_IDS = ("fl-uncompressed-image-recognition", "fl-compressed", "data-transfer-disturbance", "flocking")
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog" / "federated"
@@ -38,11 +39,6 @@ TABLE_7_10_1_3 = {  # every cell of TS 22.261 Table 7.10.1-3 that is a number or
     ("data-transfer-disturbance", "dl_payload"): "exact",
     ("data-transfer-disturbance", "ul_payload"): "exact",
 }
-
-
-def value(result):
-    assert result[1], f"expected feasible, got: {result[2]}"
-    return result[0]
 
 
 def rate(mbyte, seconds):

@@ -16,11 +16,7 @@ from ammt_calc import qos
 from ammt_calc.catalog import check_dimensions, load_catalog, load_file
 from ammt_calc.requirements import evaluate_many
 from ammt_calc.solver import evaluate, resolve_inputs
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+from helpers import ok
 
 
 def flows_of(usecase, **settings):

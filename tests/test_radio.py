@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ammt_calc import radio, units
 from ammt_calc.errors import UserError
+from helpers import ok, refused
 
 R_MAX = 948 / 1024
 
@@ -211,20 +212,6 @@ def test_rate_is_linear_in_layers_and_bits_per_symbol(entry, layers, modulation,
 
 
 # --- the command line ----------------------------------------------------------------------
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def refused(result, *fragments):
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and "Traceback" not in result.stderr, line
-    for fragment in fragments:
-        assert fragment in line, line
-    return line
 
 
 def quantities(value):

@@ -12,15 +12,11 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from helpers import value
 
 UC = "model-distribution-image-recognition"
 PACKETS = 138e6 / 1500  # 92,000 packets of 1500 byte
 assert PACKETS == 92000
-
-
-def value(result):
-    assert result[1], f"expected feasible, got: {result[2]}"
-    return result[0]
 
 
 def rounds_needed(per: float, max_loss: float) -> int:

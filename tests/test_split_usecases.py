@@ -5,11 +5,7 @@ from math import isclose
 import pytest
 
 from ammt_calc.errors import UserError
-
-
-def value(result):
-    assert result[1], f"expected feasible, got: {result[2]}"
-    return result[0]
+from helpers import value
 
 
 # --- split-image-recognition ------------------------------------------------------------

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ammt_calc import numtext, sweeps
 from ammt_calc.catalog import load_catalog
 from ammt_calc.errors import UserError
+from helpers import ok, refused
 
 DOWNLOAD = """\
 id: test-download
@@ -52,20 +53,6 @@ def user_dir(tmp_path):
 @pytest.fixture
 def uc(user_dir):
     return load_catalog([user_dir], check_units=True).get("test-download")
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def refused(result, *fragments):
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("error: ") and "Traceback" not in result.stderr, result.stderr
-    for fragment in fragments:
-        assert fragment in line, line
-    return line
 
 
 def rows_of(text):

@@ -9,6 +9,7 @@ import pytest
 
 from ammt_calc import zoo
 from ammt_calc.errors import UserError
+from helpers import value
 
 # --- an independent layer-by-layer calculator ----------------------------------------------
 # MACs of convolution and fully connected weights only (k*k*Cin/groups per output value,
@@ -205,11 +206,6 @@ def test_names_are_forgiving_and_errors_helpful():
 
 
 # --- --set model=... / split=... in use cases ----------------------------------------------
-
-
-def value(result):
-    assert result[1], result[2]
-    return result[0]
 
 
 def test_model_sets_the_parameter_count(kpis):
