@@ -238,17 +238,10 @@ def _clean_check(row: dict) -> dict:
 
 
 def parse_settings(settings: list[str]) -> dict[str, str]:
-    """NAME=VALUE pairs; a repeated name is an error rather than a silent override."""
-    parsed: dict[str, str] = {}
-    for item in settings:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or not name or not value.strip():
-            raise UserError(f"--set expects NAME=VALUE (e.g. --set latency=500ms), got '{item}'")
-        if name in parsed:
-            raise UserError(f"--set {name} is given twice")
-        parsed[name] = value.strip()
-    return parsed
+    """`--set NAME=VALUE` options."""
+    from .options import parse_pairs
+
+    return parse_pairs(settings, "--set", "VALUE", "latency=500ms")
 
 
 # --- entry point -------------------------------------------------------------------------

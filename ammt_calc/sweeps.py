@@ -103,17 +103,10 @@ class Block:
 
 
 def parse_vary(items: Sequence[str]) -> dict[str, str]:
-    """`NAME=SPEC` options; a parameter varied twice is an error."""
-    parsed: dict[str, str] = {}
-    for item in items:
-        name, sep, spec = item.partition("=")
-        name = name.strip()
-        if not sep or not name or not spec.strip():
-            raise UserError(f"--vary expects NAME=SPEC (e.g. --vary latency=100ms:10s:50:log), got '{item}'")
-        if name in parsed:
-            raise UserError(f"--vary {name} is given twice")
-        parsed[name] = spec.strip()
-    return parsed
+    """`--vary NAME=SPEC` options; a parameter varied twice is an error."""
+    from .options import parse_pairs
+
+    return parse_pairs(list(items), "--vary", "SPEC", "latency=100ms:10s:50:log")
 
 
 def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
