@@ -74,6 +74,13 @@ def assert_refused(code: int, err: str, *fragments: str) -> str:
 
 def assert_clean(code: int, err: str) -> None:
     """Either success or a clean refusal: the only outcomes a user may see."""
+    from hypothesis import event
+    from hypothesis.errors import InvalidArgument
+
+    try:
+        event("success" if code == 0 else "refused")
+    except InvalidArgument:  # not inside a hypothesis test
+        pass
     if code == 0:
         assert "Traceback" not in err and "error:" not in err, err
     else:

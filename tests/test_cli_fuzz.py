@@ -156,10 +156,30 @@ QUANTITY_TEXT = st.one_of(st.tuples(NUMBERS, UNITS).map("".join), st.tuples(NUMB
                           st.text(max_size=20))
 
 
+MAGNITUDES = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.floats(min_value=0, max_value=1e4),
+                       st.sampled_from([0.0, 1e-300, 1e-30, 0.5, 1.0, 3.0, 1e30, 1e300]))
+
+
+def in_unit(unit: str):
+    """Plausible text: a float in `unit` (so that a good share of the cases computes)."""
+    return MAGNITUDES.map(lambda f: f"{f!r} {unit}".strip())
+
+
+def parameter_unit(usecase: str, name: str) -> str:
+    return CATALOG.get(usecase).parameters[name].unit_text
+
+
+@st.composite
+def set_value(draw):
+    usecase, name = draw(st.sampled_from(PARAMETERS))
+    value = draw(st.one_of(QUANTITY_TEXT, in_unit(parameter_unit(usecase, name))))
+    return usecase, name, value
+
+
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(target=st.sampled_from(PARAMETERS), value=QUANTITY_TEXT, fmt=st.sampled_from(["json", "csv"]))
-def test_generated_set_values(target, value, fmt):
-    usecase, name = target
+@given(case=set_value(), fmt=st.sampled_from(["json", "csv"]))
+def test_generated_set_values(case, fmt):
+    usecase, name, value = case
     code, out, err = run("usecase", usecase, "--set", f"{name}={value}", "--format", fmt)
     assert_clean(code, err)
     if code == 0 and fmt == "json":
@@ -176,10 +196,20 @@ SPEC = st.one_of(
 )
 
 
+@st.composite
+def vary_spec(draw):
+    usecase, name = draw(st.sampled_from(PARAMETERS))
+    plausible = in_unit(parameter_unit(usecase, name))
+    spec = draw(st.one_of(SPEC, st.tuples(plausible, plausible, COUNTS).map(":".join),
+                          st.tuples(plausible, plausible, COUNTS, st.just("log")).map(":".join),
+                          st.lists(plausible, min_size=1, max_size=5).map(",".join)))
+    return usecase, name, spec
+
+
 @settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(target=st.sampled_from(PARAMETERS), spec=SPEC, fmt=st.sampled_from(["json", "csv"]))
-def test_generated_vary_specs(target, spec, fmt):
-    usecase, name = target
+@given(case=vary_spec(), fmt=st.sampled_from(["json", "csv"]))
+def test_generated_vary_specs(case, fmt):
+    usecase, name, spec = case
     code, out, err = run("sweep", usecase, "--vary", f"{name}={spec}", "--format", fmt)
     assert_clean(code, err)
     if code == 0:
@@ -193,10 +223,17 @@ def test_generated_vary_specs(target, spec, fmt):
 KPIS = sorted({(uc.id, kpi, name) for uc in CATALOG for kpi in uc.kpis for name in uc.kpi_inputs(kpi)})
 
 
+@st.composite
+def solve_question(draw):
+    usecase, kpi, parameter = draw(st.sampled_from(KPIS))
+    value = draw(st.one_of(QUANTITY_TEXT, in_unit(CATALOG.get(usecase).kpis[kpi].unit)))
+    return usecase, kpi, parameter, value
+
+
 @settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(question=st.sampled_from(KPIS), value=QUANTITY_TEXT)
-def test_generated_solve_targets(question, value):
-    usecase, kpi, parameter = question
+@given(question=solve_question())
+def test_generated_solve_targets(question):
+    usecase, kpi, parameter, value = question
     code, out, err = run("solve", usecase, "--for", parameter, "--target", f"{kpi}={value}", "--format", "json")
     assert_clean(code, err)
     if code == 0:
@@ -270,11 +307,10 @@ def test_generated_split_options(model, options, fmt):
 
 
 RADIO_VALUES = {
-    "bandwidth": st.one_of(st.sampled_from(["5MHz", "20MHz", "100MHz", "400MHz", "50", "0.1GHz"]), QUANTITY_TEXT),
-    "scs": st.one_of(st.sampled_from(["15kHz", "30kHz", "60kHz", "120kHz", "30"]), QUANTITY_TEXT),
-    "layers": st.one_of(st.sampled_from(["1", "2", "4", "8"]), QUANTITY_TEXT),
-    "modulation": st.one_of(st.sampled_from(["QPSK", "16QAM", "64QAM", "256QAM", "1024QAM", "256qam"]),
-                            st.text(max_size=8)),
+    "bandwidth": st.sampled_from(["5MHz", "20MHz", "100MHz", "400MHz", "50", "0.1GHz"]) | QUANTITY_TEXT,
+    "scs": st.sampled_from(["15kHz", "30kHz", "60kHz", "120kHz", "30"]) | QUANTITY_TEXT,
+    "layers": st.sampled_from(["1", "2", "4", "8"]) | QUANTITY_TEXT,
+    "modulation": st.sampled_from(["QPSK", "16QAM", "64QAM", "256QAM", "1024QAM", "256qam"]) | st.text(max_size=8),
     "tdd": st.one_of(st.sampled_from(["DDDSU", "DDDSU:6:4:4", "0.74", "74%", "DSUUU", "S"]), QUANTITY_TEXT),
     "scaling": st.one_of(st.sampled_from(["1", "0.8", "0.75", "0.4"]), QUANTITY_TEXT),
     "fr": st.sampled_from(["FR1", "FR2", "fr1", "FR3", ""]),
@@ -285,8 +321,16 @@ RADIO_FLAGS = {"bandwidth": "--bandwidth", "scs": "--scs", "layers": "--layers",
 
 @st.composite
 def carriers(draw):
-    keys = draw(st.lists(st.sampled_from(sorted(RADIO_VALUES)), min_size=3, max_size=7, unique=True))
-    return {k: draw(RADIO_VALUES[k]) for k in keys}
+    """Usually the four required keys, sometimes one missing; optional keys at random."""
+    required = ["bandwidth", "scs", "layers", "modulation"]
+    if draw(st.integers(0, 4)) == 0:
+        required.remove(draw(st.sampled_from(required)))
+    keys = required + draw(st.lists(st.sampled_from(["tdd", "scaling", "fr"]), max_size=3, unique=True))
+    carrier = {k: draw(RADIO_VALUES[k]) for k in keys}
+    if draw(st.booleans()):  # a bandwidth the SCS has in TS 38.101 (others are refused)
+        pair = draw(st.sampled_from([("100MHz", "30kHz"), ("20MHz", "15kHz"), ("400MHz", "120kHz"), ("50MHz", "60kHz")]))
+        carrier.update((k, v) for k, v in zip(("bandwidth", "scs"), pair) if k in carrier)
+    return carrier
 
 
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,7 +15,7 @@ import sys
 import textwrap
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ammt_calc import catalog
@@ -315,34 +315,88 @@ def test_a_user_file_cannot_replace_a_builtin_use_case(tmp_path):
 
 # --- generated documents ----------------------------------------------------------------------
 
-yaml_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30), st.sampled_from(["300 MByte", "2 s", "model_size / latency", "Mbit/s", "DL", "nan",
-                                           "1e999 s", "-1 s", "0 s", "1e308 GB", "__import__", "x ** 99"]))
-yaml_values = st.recursive(yaml_scalars, lambda inner: st.one_of(
+PLAUSIBLE = st.sampled_from([
+    "300 MByte", "2 s", "0 s", "-1 s", "1e-300 s", "1e300 s", "1e308 GB", "1e999 s", "nan", "5", "0", "1e-6",
+    "150 %", "Mbit/s", "MByte", "s", "", "%", "bit/s/Hz", "Mb", "DL", "UL", "UL+DL", "dl", "TBD", "=cmd", "-x",
+    "model_size / latency", "model_size / (latency - 2 s)", "latency - deadline", "model_size * latency",
+    "ceil(model_size / packet)", "log(0)", "exp(1000)", "sqrt(model_size / latency * rate)", "where(latency > 0, 1, 0)",
+    "latency > model_size", "latency > deadline", "model_size > 0", "x ** 99", "__import__", "num * bits",
+    "1e-300 bit/s", "1E3 Mbit/s", "0 Mbit/s", "5 Gbit/s", True, False, None, 0, -1, 1e308, 2**70])
+yaml_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                         st.text(max_size=30), PLAUSIBLE)
+yaml_values = PLAUSIBLE | PLAUSIBLE | st.recursive(yaml_scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=20)
 KEYS = ["id", "title", "family", "description", "sources", "parameters", "kpis", "published", "notes",
         "default", "formula", "unit", "direction", "label", "min", "max", "derive", "infeasible_if",
-        "allow_negative", "condition", "reason", "value", "text"]
+        "allow_negative", "condition", "reason", "value", "text", "note", "source", "x"]
+RICH_USECASE = {  # every optional key once, so that mutations reach them
+    "id": "my-model-download", "title": "My model download", "family": "distribution", "description": "d",
+    "sources": ["TR 22.874"], "notes": ["n"],
+    "parameters": {
+        "model_size": {"default": "300 MByte", "min": "0 MByte", "max": "1e6 MByte",
+                       "derive": "num * bits", "description": "size"},
+        "num": {"default": "1e6"}, "bits": {"default": "8 bit", "min": "1 bit"},
+        "latency": {"default": "2 s"}, "deadline": {"default": "1 s"}, "packet": {"default": "1500 byte"},
+        "rate": {"default": "100 Mbit/s"},
+    },
+    "kpis": {
+        "dl_data_rate": {"formula": "model_size / latency", "unit": "Mbit/s", "direction": "DL", "label": "rate",
+                         "infeasible_if": [{"condition": "latency > deadline", "reason": "late"}]},
+        "margin": {"formula": "latency - deadline", "unit": "s", "allow_negative": True},
+        "packets": {"formula": "ceil(model_size / packet)", "unit": ""},
+    },
+    "published": {"dl_data_rate": {"value": "1.2 Gbit/s", "note": "n", "source": "s"},
+                  "margin": {"min": "0 s", "max": "10 s"}, "packets": {"text": "TBD"}},
+}
+
+
+def _slots(data: dict):
+    """(mapping, key) for every key of every mapping in `data`, depth first."""
+    for key, value in data.items():
+        yield data, key
+        if isinstance(value, dict):
+            yield from _slots(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    yield from _slots(item)
+
+
+NUMBER_TEXT = st.one_of(st.floats(allow_nan=False, allow_infinity=False).map(repr),
+                        st.sampled_from(["0", "1", "-1", "1e-300", "1e300", "2.5", "1e6", "1E3"]))
+UNIT_TEXT = st.sampled_from(["", "s", "ms", "MByte", "Mbit/s", "Gbit/s", "bit", "byte", "%", "1/s", "km^2", "op"])
+QUANTITY = st.tuples(NUMBER_TEXT, UNIT_TEXT).map(" ".join).map(str.strip)
+FORMULA = st.lists(st.sampled_from(["model_size", "latency", "deadline", "num", "bits", "packet", "rate", "1", "2",
+                                    "0", "1e30", "+", "-", "*", "/", "**", "(", ")", "min(", "max(", ",", "ceil(",
+                                    "log(", "exp(", "sqrt(", ">", "<=", " and ", "where("]),
+                   min_size=1, max_size=9).map(" ".join)
+TYPED = {"default": QUANTITY, "min": QUANTITY, "max": QUANTITY, "value": QUANTITY, "unit": UNIT_TEXT,
+         "formula": FORMULA, "derive": FORMULA, "condition": FORMULA}
 
 
 @st.composite
 def mutated_usecases(draw):
-    """A valid use case with a few keys replaced by random values, as a Python structure."""
+    """A valid use case with one to three values replaced (or keys added), as a Python structure.
+    Values of quantity, unit and formula keys are mostly of their own kind, so a good share loads."""
+    import copy
+
+    data = copy.deepcopy(RICH_USECASE)
+    for _ in range(draw(st.integers(1, 3))):
+        mapping, key = draw(st.sampled_from(list(_slots(data))))
+        if draw(st.integers(0, 4)) == 0:
+            key = draw(st.sampled_from(KEYS))  # a new or different key in that mapping
+        typed = TYPED.get(key)
+        mapping[key] = draw(typed if typed is not None and draw(st.integers(0, 3)) else yaml_values)
+    return data
+
+
+def test_the_rich_use_case_loads_as_it_is(tmp_path):
     import yaml
 
-    data = yaml.safe_load(usecase_text())
-    for _ in range(draw(st.integers(1, 4))):
-        target = data
-        path = draw(st.lists(st.sampled_from(KEYS + ["model_size", "latency", "dl_data_rate"]), min_size=1,
-                             max_size=3))
-        for key in path[:-1]:
-            if not isinstance(target.get(key) if isinstance(target, dict) else None, dict):
-                break
-            target = target[key]
-        if isinstance(target, dict):
-            target[path[-1]] = draw(yaml_values)
-    return data
+    path = tmp_path / "uc.yaml"
+    path.write_text(yaml.safe_dump(RICH_USECASE), encoding="utf-8")
+    uc = load_file(path, check_units=True)
+    assert set(uc.kpis) == {"dl_data_rate", "margin", "packets"}
 
 
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -350,9 +404,18 @@ def mutated_usecases(draw):
 def test_generated_documents_load_or_are_refused_cleanly(tmp_path_factory, data):
     import yaml
 
+    from ammt_calc.catalog import Catalog
+    from ammt_calc.check import check_catalog
+    from ammt_calc.render import to_json
+    from ammt_calc.report import usecase_rows
+    from ammt_calc.requirements import evaluate_many
+
     path = tmp_path_factory.mktemp("gen") / "uc.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    _load_or_refuse(path)
+    uc = _load_or_refuse(path)
+    if uc is not None:  # what loads must compute, check and export
+        to_json({"rows": usecase_rows(evaluate_many([uc], {}))})
+        check_catalog(Catalog([uc]))
 
 
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -389,10 +452,13 @@ def test_generated_formulas_in_a_valid_file(tmp_path_factory, formula):
 
 def _load_or_refuse(path):
     try:
-        return load_file(path, check_units=True)
+        uc = load_file(path, check_units=True)
     except UserError as exc:
         assert "\n" not in str(exc) and str(exc), repr(exc)
+        event("refused")
         return None
+    event("loaded")
+    return uc
 
 
 def _yaml_quoted(text: str) -> str:
