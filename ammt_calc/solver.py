@@ -77,7 +77,12 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
         elif hasattr(raw, "units"):
             quantity = raw
         else:
-            quantity = units.registry().Quantity(np.asarray(raw, dtype=float), default.units)
+            try:
+                magnitude = np.asarray(raw, dtype=float)
+            except (TypeError, ValueError):  # API callers: [1, 'x'], None, an object
+                raise UserError(f"{name}: expected a number, an array of numbers or text with a unit"
+                                f" (e.g. {param.default}), got {type(raw).__name__}") from None
+            quantity = units.registry().Quantity(magnitude, default.units)
         _check_value(uc, param, quantity, default)
         values[name] = quantity
     return values, notes
@@ -115,7 +120,11 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
     """
     values = dict(values or {})
     env, parameters = _parameter_magnitudes(uc, values, origins or {})
-    shape = np.broadcast_shapes(*(np.shape(v) for v in env.values()))
+    try:
+        shape = np.broadcast_shapes(*(np.shape(v) for v in env.values()))
+    except ValueError:  # API callers: arrays of shapes (3,) and (4,)
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in env.items() if np.ndim(v))
+        raise UserError(f"array values of these shapes do not broadcast together: {shapes}") from None
     kpis: dict[str, KpiResult] = {}
     for kpi in uc.kpis.values():
         magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)

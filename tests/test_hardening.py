@@ -293,3 +293,27 @@ def test_onnx_with_astronomical_dimensions_gives_numbers_or_a_clean_error(tmp_pa
     assert code == 0, err
     payload = json.loads(out)["rows"][0]["payload"]
     assert payload["unit"] == "kByte" and payload["value"] == pytest.approx(2.0**191 / 8e3, rel=1e-11)
+
+
+# --- the Python API --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("values, fragment", [
+    ({"latency": float("nan")}, "finite"),
+    ({"latency": [1.0, float("inf")]}, "finite"),
+    ({"latency": [1, "x"]}, "expected a number, an array of numbers or text with a unit"),
+    ({"latency": object()}, "got object"),
+    ({"latency": "5 MB"}, "[information], but latency is [time]"),
+    ({"latency": [1.0, 2.0, 3.0], "model_size": [1.0, 2.0]}, "do not broadcast"),
+])
+def test_api_refuses_bad_values_with_a_user_error(values, fragment):
+    import ammt_calc
+
+    with pytest.raises(UserError, match=re_escape(fragment)):
+        ammt_calc.evaluate("model-distribution-image-recognition", **values)
+
+
+def re_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)
