@@ -253,7 +253,7 @@ from . import cli_analysis, cli_network, cli_split  # noqa: E402,F401  (register
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv or ["--help"], standalone_mode=False)
+        code = app(args=argv or ["--help"], standalone_mode=False)
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
-    return 0
+    return code if isinstance(code, int) else 0  # without standalone mode typer returns an Exit's code (Ctrl-C: 130)
 
 
 def run() -> None:
