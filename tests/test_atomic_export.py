@@ -36,27 +36,46 @@ def temp_files(folder):
 # --- a real export killed mid-write ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("previous", [True, False])
-def test_sigkill_mid_write_leaves_the_previous_file_or_none(tmp_path, previous):
-    """A 1,000,000-row sweep (~170 MB of CSV) is killed as soon as its temporary file has data."""
-    target = tmp_path / "sweep.csv"
-    if previous:
-        target.write_text(PREVIOUS)
+def interrupt_export(tmp_path, target, signum) -> subprocess.CompletedProcess:
+    """Start a 1,000,000-row sweep (~170 MB of CSV) into `target`; send `signum` as soon as
+    its temporary file has data. The deadline guards against a hang; nothing is timed."""
     argv = [sys.executable, "-m", "ammt_calc", "sweep", DL, "--vary", "latency=1s:2s:1000000", "-o", str(target)]
-    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120  # a guard against a hang, not a timing assertion
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and process.poll() is None:
-            partial = [p for p in tmp_path.glob(".sweep.csv.*.tmp") if p.stat().st_size > 0]
-            if partial:
-                process.send_signal(signal.SIGKILL)
+            if any(p.stat().st_size > 0 for p in tmp_path.glob(f".{target.name}.*.tmp")):
+                process.send_signal(signum)
                 break
             time.sleep(0.002)
-        process.wait(timeout=120)
+        _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == -signal.SIGKILL, "the export ended before it could be killed mid-write"
+    return subprocess.CompletedProcess(argv, process.returncode, "", err)
+
+
+@pytest.mark.parametrize("signum, code, leftover", [
+    (signal.SIGINT, 130, 0),  # Ctrl-C: the temporary file is removed, and the exit code is not 0
+    (signal.SIGTERM, -signal.SIGTERM, 1),  # no handler: the process ends where it is
+])
+def test_an_interrupted_export_leaves_the_previous_file(tmp_path, signum, code, leftover):
+    target = tmp_path / "sweep.csv"
+    target.write_text(PREVIOUS)
+    result = interrupt_export(tmp_path, target, signum)
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert target.read_text() == PREVIOUS
+    assert len(temp_files(tmp_path)) == leftover
+
+
+@pytest.mark.parametrize("previous", [True, False])
+def test_sigkill_mid_write_leaves_the_previous_file_or_none(tmp_path, previous):
+    target = tmp_path / "sweep.csv"
+    if previous:
+        target.write_text(PREVIOUS)
+    result = interrupt_export(tmp_path, target, signal.SIGKILL)
+    assert result.returncode == -signal.SIGKILL, "the export ended before it could be killed mid-write"
     if previous:
         assert target.read_text() == PREVIOUS
     else:
