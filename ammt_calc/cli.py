@@ -176,7 +176,8 @@ def usecase_command(
 
         flows = payload["qos"] = qos_module.usecase_flows(evaluations)
     layout = report.Layout(cell is not None, flows)
-    caption = report.cell_caption(cell) + "\n" if cell is not None else ""
+    captions = [report.settings_caption(evaluations), report.cell_caption(cell) if cell is not None else ""]
+    caption = "".join(f"{line}\n" for line in captions if line)
     if fmt is Format.json:
         text = render.to_json(payload)
     elif fmt is Format.csv:

@@ -115,6 +115,17 @@ def cell_json(cell) -> dict:
                           for d in ("DL", "UL")}}
 
 
+def settings_caption(evaluations: Sequence[Evaluation]) -> str:
+    """One line per use case whose parameters are not all defaults: what was set or derived."""
+    lines = []
+    for ev in evaluations:
+        changed = [f"{p.name} = {human_number(float(p.quantity.magnitude))} {units.format_unit(p.quantity.units)}".rstrip()
+                   + f" ({p.origin})" for p in ev.parameters.values() if p.origin != "default"]
+        if changed:
+            lines.append(f"{ev.usecase.id}: " + ", ".join(changed))
+    return "\n".join(lines)
+
+
 def cell_caption(cell) -> str:
     peaks = ", ".join(f"{d} peak {human_number(cell.carrier(d).peak_rate_mbps)} Mbit/s" for d in ("DL", "UL"))
     return f"cell {cell.spec}: {peaks} (TS 38.306 clause 4.1.2)"

@@ -145,3 +145,10 @@ def test_user_catalog_with_wrong_dimension_is_refused(cli, tmp_path):
         "kpis:\n  dl_data_rate: {formula: model_size * latency, unit: Mbit/s}\n"
     )
     refused(cli("--catalog", tmp_path, "usecase", "bad"), "bad.yaml", "model_size * latency", "[information] / [time]")
+
+
+def test_text_table_says_which_parameters_were_set_or_derived(cli):
+    out = ok(cli("usecase", "split-image-recognition", "--set", "latency=30", "--set", "tensor_elements=1000"))
+    assert out.splitlines()[0] == ("split-image-recognition: payload = 0.001 MByte (derived: tensor_elements *"
+                                   " bits_per_element), tensor_elements = 1000 (set), latency = 30 ms (set)")
+    assert ok(cli("usecase", "split-image-recognition")).startswith("use case")  # defaults only: no caption
