@@ -103,12 +103,14 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence], title: str | N
         sys.stdout.write(to_plain(columns, rows))
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
+    # Text, not str: rich would read "[/bold]" or "[link=...]" in a user's title as markup
+    table = Table(title=Text(title) if title else None, title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(Text(column), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     console.print(table)
 
 
