@@ -364,3 +364,16 @@ def test_generated_cell_specs(carrier, usecase, value):
             if cell is not None:
                 share = cell["share"]["value"]
                 assert share is not None and share >= 0 and cell["users"] != 0 or not cell["fits"]
+
+
+@pytest.mark.parametrize("argv", [("list",), ("show", "my-model-download"), ("usecase", "my-model-download"),
+                                  ("check",)])
+def test_rich_markup_in_a_user_catalog_is_shown_as_text_on_a_terminal(cli, tmp_path, argv):
+    # On a terminal tables are drawn by rich, which reads "[/bold]" as markup: a MarkupError
+    # traceback, and "[link=...]" would have become a hyperlink.
+    write_usecase(tmp_path / "cat", title='"[/bold] closing [link=file:///etc/passwd]tag"',
+                  label='"[/] label [red]x"', published='{value: 1.2 Gbit/s, note: "[/i] note"}')
+    result = cli("--catalog", tmp_path / "cat", *argv, env={"TTY_COMPATIBLE": "1"})
+    assert result.returncode == 0, result.stderr
+    shown = ["[/bold] closing [link=file:///etc/passwd]tag", "[/] label [red]x", "[/i] note"]
+    assert any(text in result.stdout for text in shown), result.stdout
