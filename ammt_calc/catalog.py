@@ -24,6 +24,7 @@ DIRECTIONS = ("UL", "DL", "UL+DL", "")
 FAMILY_ORDER = ("split", "distribution", "federated", "ddc")
 MAX_FILE_BYTES = 256 * 1024  # a use case is a page of YAML; more is a mistake or an attack
 MAX_YAML_NODES = 20_000  # bounds alias expansion ("billion laughs")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t and \n
 
 
 class CatalogError(UserError):
@@ -436,9 +437,17 @@ def _flag(data: dict, key: str, where: str) -> bool:
 
 def _scalar_text(value, where: str) -> str:
     try:
-        return str(value).strip()
+        text = str(value).strip()
     except ValueError:  # Python refuses to print an int of more than 4300 digits
         raise CatalogError(f"{where}: a number with too many digits") from None
+    _no_control_characters(text, where)
+    return text
+
+
+def _no_control_characters(text: str, where: str) -> None:
+    """YAML's "\e[2J" or "\r" would reach a terminal (or end a CSV row) as they are; tab and newline are text."""
+    if found := CONTROL_CHARACTERS.search(text):
+        raise CatalogError(f"{where}: control character {found[0]!r} is not allowed in text")
 
 
 def _text_list(data: dict, key: str, where: str) -> tuple[str, ...]:
@@ -447,6 +456,8 @@ def _text_list(data: dict, key: str, where: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CatalogError(f"{where}: '{key}' must be a list of text")
+    for item in value:
+        _no_control_characters(item, f"{where}: '{key}'")
     return tuple(value)
 
 
