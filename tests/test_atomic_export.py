@@ -231,7 +231,7 @@ def test_a_fifo_is_written_into_not_replaced(tmp_path):
 
 # --- spreadsheet formulas in CSV -------------------------------------------------------------
 
-TRIGGERS = ["=1+2", "+1+2", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]
+TRIGGERS = ["=1+2", "+1+2", "-1+2", "@SUM(A1)", "\t=1"]  # "\r" is refused in catalog text (see below)
 
 
 def hostile_catalog(folder, trigger: str):
@@ -282,8 +282,7 @@ def test_list_csv_neutralises_text_cells(tmp_path, trigger):
     rows = csv_cells(out)
     assert_no_formula_cells(rows)
     mine = next(r for r in rows if r[0] == "my-model-download")
-    assert mine[1:] == [neutralised(f"{trigger} title"), neutralised(f"{trigger}family"),
-                        f"'{trigger} source".replace("\r", "\n")]  # a lone CR would end the CSV row
+    assert mine[1:] == [neutralised(f"{trigger} title"), neutralised(f"{trigger}family"), f"'{trigger} source"]
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS)

@@ -497,3 +497,16 @@ def test_check_of_extreme_published_values(tmp_path, published, status, computed
     assert code == 0, err
     row = next(r for r in json.loads(out)["rows"] if r["usecase"] == "my-model-download")
     assert row["status"] == status and row["computed_value"] == pytest.approx(computed)
+
+
+@pytest.mark.parametrize("text", ['"\\e[2J\\e]0;pwned\\a"', '"x\\ry"', '"\\x00"', '"\\x9b31m"'])
+@pytest.mark.parametrize("key", ["title", "label", "published"])
+def test_control_characters_in_text_are_refused(tmp_path, key, text):
+    # "\e[2J" clears the terminal, "\e]0;...\a" sets its title, a lone CR ends a CSV row
+    value = "{text: " + text + "}" if key == "published" else text
+    refused_load(write_usecase(tmp_path, **{key: value}), "control character")
+
+
+def test_tabs_and_newlines_in_text_are_fine(tmp_path):
+    uc = load_file(write_usecase(tmp_path, title='"My\\tmodel\\ndownload"'), check_units=True)
+    assert uc.title == "My\tmodel\ndownload"
