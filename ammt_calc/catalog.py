@@ -445,7 +445,7 @@ def _scalar_text(value, where: str) -> str:
 
 
 def _no_control_characters(text: str, where: str) -> None:
-    """YAML's "\e[2J" or "\r" would reach a terminal (or end a CSV row) as they are; tab and newline are text."""
+    r"""YAML's "\e[2J" or "\r" would reach a terminal (or end a CSV row) as they are; tab and newline are text."""
     if found := CONTROL_CHARACTERS.search(text):
         raise CatalogError(f"{where}: control character {found[0]!r} is not allowed in text")
 
