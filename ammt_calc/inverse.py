@@ -51,8 +51,9 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
 
     def kpi_at(xs: np.ndarray) -> np.ndarray:  # base units, NaN where infeasible
         trial = dict(values, **{parameter: units.registry().Quantity(xs, unit)})
-        result = evaluate(uc, trial).kpis[kpi]
-        return np.where(result.feasible, result.value * kpi_factor, np.nan)
+        with np.errstate(all="ignore"):  # trial values near 1e308 overflow in base units: infeasible, not a warning
+            result = evaluate(uc, trial).kpis[kpi]
+            return np.where(result.feasible, result.value * kpi_factor, np.nan)
 
     low, high = _search_range(param, unit)
     xs = _search_grid(low, high, abs(float(units.parse_quantity(param.default).magnitude)) or 1.0)
@@ -95,7 +96,7 @@ def _search_range(param, unit) -> tuple[float, float]:
     low = bound(param.minimum) if param.minimum else 0.0
     scale = abs(float(units.parse_quantity(param.default).magnitude)) or 1.0
     high = bound(param.maximum) if param.maximum else max(scale, low) * 10.0**SPAN_DECADES
-    return low, high
+    return low, min(high, np.finfo(float).max)  # a default of 1e300 MByte: 1e309 would be inf (NaN grid)
 
 
 def _search_grid(low: float, high: float, scale: float) -> np.ndarray:
@@ -103,7 +104,8 @@ def _search_grid(low: float, high: float, scale: float) -> np.ndarray:
     start = max(low, scale * 10.0**-SPAN_DECADES)
     if not start < high:
         return np.array([low, high]) if low < high else np.array([low])
-    return np.unique(np.concatenate([[low], np.geomspace(start, high, GRID_POINTS)]))
+    with np.errstate(all="ignore"):  # up to the largest float, whose power of ten rounds over it
+        return np.unique(np.concatenate([[low], np.geomspace(start, high, GRID_POINTS)]))
 
 
 def _no_solution(uc, parameter, kpi, target, unit, low, high, reached) -> str:
