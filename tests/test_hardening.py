@@ -317,3 +317,21 @@ def re_escape(text: str) -> str:
     import re
 
     return re.escape(text)
+
+
+def test_solve_and_check_near_the_largest_float_warn_nothing(tmp_path):
+    # A default of 1e300 MByte put the search range at 1e309 (inf): numpy's RuntimeWarnings
+    # reached stderr beside the answer. 1e290 Gbit/s x 2 s = 2e299 bit = 2.5e292 MByte.
+    import warnings
+
+    write_usecase(tmp_path, model_size="1e300 MByte")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, out, err = run("--catalog", tmp_path, "solve", "my-model-download", "--for", "model_size",
+                             "--target", "dl_data_rate=1e290Gbit/s", "--format", "json")
+        assert code == 0 and err == "", err
+        assert json.loads(out)["value"] == pytest.approx(2.5e292, rel=1e-9)
+        code, out, err = run("--catalog", tmp_path, "check", "--format", "json")
+        assert code == 0 and err == "", err
+        row = next(r for r in json.loads(out)["rows"] if r["usecase"] == "my-model-download")
+        assert "implies model_size = 300 MByte" in row["note"]  # 1.2 Gbit/s x 2 s = 2.4 Gbit = 300 MByte
