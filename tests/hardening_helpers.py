@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import textwrap
+import warnings
 from pathlib import Path
 
 from ammt_calc.cli import main
@@ -52,13 +53,18 @@ def run(*argv) -> tuple[int, str, str]:
     """main(argv) in-process: (exit code, stdout, stderr). Any exception escapes to the test.
 
     stdout has a binary buffer underneath, as a real one does (sweeps write bytes to it).
+    Warnings (numpy's RuntimeWarning...) are added to stderr, where a user would see them
+    (pytest would otherwise swallow them).
     """
     raw, err = io.BytesIO(), io.StringIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         code = main([str(a) for a in argv])
     out.flush()
-    return code, raw.getvalue().decode("utf-8"), err.getvalue()
+    shown = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught)
+    return code, raw.getvalue().decode("utf-8"), err.getvalue() + shown
 
 
 def assert_refused(code: int, err: str, *fragments: str) -> str:
@@ -82,6 +88,6 @@ def assert_clean(code: int, err: str) -> None:
     except InvalidArgument:  # not inside a hypothesis test
         pass
     if code == 0:
-        assert "Traceback" not in err and "error:" not in err, err
+        assert "Traceback" not in err and "error:" not in err and "Warning" not in err, err
     else:
         assert_refused(code, err)
