@@ -150,6 +150,8 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
     """The built-in use cases plus those in `extra_dirs`; ids must be unique."""
     usecases: list[UseCase] = []
     seen: dict[str, str] = {}
+    if any(not str(d).strip() for d in extra_dirs):  # Path("") is ".": an empty $VAR would read the working folder
+        raise CatalogError("--catalog needs a directory, got an empty name")
     for directory in (builtin_dir(), *map(Path, extra_dirs)):
         for path in _yaml_files(directory):
             uc = load_file(path, check_units=check_units)
