@@ -113,6 +113,7 @@ HOSTILE = [
     # --catalog
     (("--catalog", "/nonexistent/dir", "list"), "does not exist"),
     (("--catalog", "/etc/hostname", "list"), "not a directory"),
+    (("--catalog", "", "list"), "needs a directory"),  # Path("") is the working folder
 ]
 
 
