@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 
 import pytest
@@ -309,14 +310,8 @@ def test_onnx_with_astronomical_dimensions_gives_numbers_or_a_clean_error(tmp_pa
 def test_api_refuses_bad_values_with_a_user_error(values, fragment):
     import ammt_calc
 
-    with pytest.raises(UserError, match=re_escape(fragment)):
+    with pytest.raises(UserError, match=re.escape(fragment)):
         ammt_calc.evaluate("model-distribution-image-recognition", **values)
-
-
-def re_escape(text: str) -> str:
-    import re
-
-    return re.escape(text)
 
 
 def test_solve_and_check_near_the_largest_float_warn_nothing(tmp_path):
