@@ -20,7 +20,6 @@ from .errors import UserError
 
 NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer, or the numbers overflow"
 OVERFLOW = "overflow: too large for a float in its unit"
-UNDERFLOW = "underflow: too small for a float to keep its precision"
 NEGATIVE = "negative: the budget is used up before the transfer"
 
 
@@ -188,8 +187,9 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
     with np.errstate(all="ignore"):
         shown = magnitude / units.base_factor(units.parse_unit(kpi.unit))  # 1e306 s is inf ms
     mark(~np.isfinite(shown), OVERFLOW)
-    tiny = np.finfo(float).tiny  # below it floats are subnormal: 1e-320 keeps 3 digits, not 15
-    mark((magnitude != 0) & (np.abs(magnitude) < tiny) | (shown != 0) & (np.abs(shown) < tiny), UNDERFLOW)
+    # Below 2.2e-308 floats are subnormal (1e-320 keeps 3 digits, not 15): such a result is
+    # shown as 0, not marked infeasible, so a sweep of a loss probability has no holes.
+    shown = np.where(np.abs(shown) < np.finfo(float).tiny, 0.0, shown)
     if not kpi.allow_negative:
         mark(magnitude < 0, NEGATIVE)
     feasible = code == 0

@@ -22,7 +22,7 @@ from ammt_calc.errors import UserError
 from ammt_calc.render import to_json
 from ammt_calc.report import parameter_rows, usecase_rows
 from ammt_calc.requirements import evaluate_many
-from ammt_calc.solver import NEGATIVE, OVERFLOW, UNDERFLOW, evaluate, resolve_inputs
+from ammt_calc.solver import NEGATIVE, OVERFLOW, evaluate, resolve_inputs
 from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
 
 SMALLEST_NORMAL = sys.float_info.min
@@ -109,13 +109,14 @@ def test_overflow_in_the_display_unit_is_infeasible(tmp_path):
     assert rows["dl_latency_s"]["value"] == 1e306 and rows["dl_latency_s"]["feasible"] is True
 
 
-def test_underflow_to_a_subnormal_is_infeasible(tmp_path):
-    # 1e-5 bit over 1e300 s = 1e-305 bit/s (normal), but 1e-311 Mbit/s is subnormal.
+def test_a_subnormal_result_is_shown_as_zero(tmp_path):
+    # 1e-5 bit over 1e300 s = 1e-305 bit/s (normal), but 1e-311 Mbit/s is subnormal: shown
+    # as 0 (it keeps only 3 digits), never as a hole in the middle of a sweep.
     folder = user_catalog(tmp_path, "  dl_data_rate: {formula: model_size / latency, unit: Mbit/s}\n"
                                     "  dl_bit_rate: {formula: model_size / latency, unit: bit/s}\n")
     rows = json_rows("--catalog", folder, "usecase", "my-model-download",
                      "--set", "model_size=1e-5bit", "--set", "latency=1e300s")
-    assert rows["dl_data_rate"]["value"] is None and rows["dl_data_rate"]["reason"] == UNDERFLOW
+    assert rows["dl_data_rate"]["value"] == 0.0 and rows["dl_data_rate"]["feasible"] is True
     assert rows["dl_bit_rate"]["value"] == 1e-305
 
 
