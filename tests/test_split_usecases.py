@@ -88,9 +88,20 @@ def test_enhanced_media_recognition_compressed_slow_stream(kpis):
 
 def test_feature_maps_from_fpn_shapes(kpis):
     # Faster R-CNN FPN P2..P5 at 224x224: 256 x (56^2 + 28^2 + 14^2 + 7^2) = 1,066,240 values
-    k = kpis("enhanced-media-recognition", fpn_channels=256)
-    assert value(k["dl_payload"]) == pytest.approx(1.06624)
-    assert value(k["dl_data_rate"]) == pytest.approx(1.06624 * 8 * 12.5)
+    elements = 256 * (56**2 + 28**2 + 14**2 + 7**2)
+    k = kpis("enhanced-media-recognition", feature_map_elements=elements)
+    assert value(k["dl_payload"]) == pytest.approx(elements * 8 / 8 / 1e6)  # 1.06624 MByte at 8 bit
+    assert value(k["dl_data_rate"]) == pytest.approx(elements * 8 * 12.5 / 1e6)  # 106.624 Mbit/s
+
+
+def test_setting_feature_map_bits_to_their_default_keeps_the_published_size(kpis):
+    # the derive inputs' defaults give the default size: 1,500,000 values x 8 bit = 1.5 MByte
+    k = kpis("enhanced-media-recognition", bits_per_element="8 bit")
+    assert value(k["dl_payload"]) == pytest.approx(1_500_000 * 8 / 8 / 1e6)
+    assert value(k["dl_data_rate"]) == pytest.approx(1_500_000 * 8 * 12.5 / 1e6)  # 150 Mbit/s
+    k = kpis("enhanced-media-recognition", bits_per_element="16 bit")
+    assert value(k["dl_payload"]) == pytest.approx(1_500_000 * 16 / 8 / 1e6)  # 3 MByte
+    assert value(k["dl_data_rate"]) == pytest.approx(1_500_000 * 16 * 12.5 / 1e6)  # 300 Mbit/s
 
 
 def test_compression_factor_below_one_is_refused(kpis):
