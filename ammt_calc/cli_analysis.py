@@ -114,7 +114,7 @@ def solve_command(
     render.print_table(("use case", "parameter", "value", "unit", "target"),
                        [(uc.id, row["parameter"], value, row["unit"], target_text.strip())])
     if row["message"]:
-        print(f"no solution: {row['message']}")
+        print(f"{'note' if row['value'] is not None else 'no solution'}: {row['message']}")
 
 
 def solution_json(uc, solution) -> dict:

@@ -71,7 +71,17 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
             break
         lo, hi = finer
     root = 0.5 * (lo + hi)
-    return Solution(parameter, units.registry().Quantity(root, unit), target, kpi)
+    return Solution(parameter, units.registry().Quantity(root, unit), target, kpi,
+                    _step_message(kpi, kpi_at(np.array([lo, hi])) / kpi_factor, target_base / kpi_factor, uc))
+
+
+def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase) -> str:
+    """Say so when the KPI jumps over the target (a count from ceil or floor) instead of meeting it."""
+    if np.any(np.isclose(ends, target, rtol=1e-9, atol=0)):
+        return ""
+    unit = f" {uc.kpis[kpi].unit}".rstrip()
+    return (f"{kpi} never equals {target:.6g}{unit}: here it steps from {ends[0]:.6g} to {ends[1]:.6g}{unit};"
+            " the value is where the step happens")
 
 
 def parse_target(uc: UseCase, text: str) -> tuple[str, Any, list[str]]:
@@ -125,6 +135,9 @@ def _check_question(uc: UseCase, parameter: str, kpi: str, target) -> None:
         raise UserError(f"use case '{uc.id}' has no KPI '{kpi}'{suggest(kpi, uc.kpis)}")
     if parameter not in uc.kpi_inputs(kpi):
         raise UserError(f"{kpi} does not depend on {parameter} in use case '{uc.id}'")
+    magnitude = np.asarray(target.magnitude, dtype=float)
+    if magnitude.ndim or not np.isfinite(magnitude):
+        raise UserError(f"target for {kpi} must be one finite number, got {target.magnitude!r}")
     declared = units.parse_unit(uc.kpis[kpi].unit)
     if not units.same_dimension(target, declared):
         raise UserError(
@@ -134,14 +147,17 @@ def _check_question(uc: UseCase, parameter: str, kpi: str, target) -> None:
 
 
 def _first_bracket(xs: np.ndarray, gaps: np.ndarray) -> tuple[float | None, float | None]:
-    """The first interval [xs[i], xs[i+1]] on which gaps touches or changes sign."""
-    exact = np.flatnonzero(gaps == 0)
+    """The first interval on which gaps reaches zero: [xs[i], xs[i+1]] around a sign change,
+    or [xs[i-1], xs[i]] before a point that hits the target exactly (a step of floor/ceil
+    may reach it anywhere after xs[i-1]); a zero-width bracket only at the start of the
+    grid or after an infeasible point."""
     sign = np.sign(gaps)
-    change = np.flatnonzero(sign[:-1] * sign[1:] < 0)
-    candidates = [i for i in (exact[:1].tolist() + change[:1].tolist())]
+    candidates = np.flatnonzero((sign[:-1] * sign[1:] < 0) | (sign[1:] == 0)).tolist()
+    if sign.size and sign[0] == 0:
+        return float(xs[0]), float(xs[0])
     if not candidates:
         return None, None
-    i = min(candidates)
-    if gaps[i] == 0:
-        return float(xs[i]), float(xs[i])
+    i = candidates[0]
+    if sign[i + 1] == 0 and np.isnan(gaps[i]):
+        return float(xs[i + 1]), float(xs[i + 1])
     return float(xs[i]), float(xs[i + 1])

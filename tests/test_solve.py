@@ -11,7 +11,8 @@ from ammt_calc.errors import UserError
 from ammt_calc.inverse import parse_target, solve
 from ammt_calc.solver import evaluate, resolve_inputs
 
-from test_sweep import DOWNLOAD, ok, refused
+from helpers import ok, refused
+from test_sweep import DOWNLOAD
 
 
 @pytest.fixture
@@ -147,3 +148,41 @@ def test_solution_is_finite_and_in_the_parameter_unit(uc):
     solution = solved(uc, "setup_time", "dl_data_rate=2208Mbit/s")  # 1104 Mbit in 0.5 s: setup 500 ms
     assert units.format_unit(solution.quantity.units) == "ms"
     assert math.isclose(solution.quantity.magnitude, 500, rel_tol=1e-12)
+
+
+STEPS = """\
+id: my-steps
+title: Packets of a model
+family: distribution
+parameters:
+  model_size: {default: 10 MByte, description: model}
+  packet_size: {default: 1500 byte, description: IP packet}
+kpis:
+  packets: {formula: ceil(model_size / packet_size), unit: "", label: packets per model}
+"""
+
+
+@pytest.fixture
+def steps(tmp_path):
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps" / "steps.yaml").write_text(STEPS)
+    return load_catalog([tmp_path / "steps"], check_units=True).get("my-steps")
+
+
+def test_a_step_function_gives_the_smallest_value_that_reaches_the_target(steps):
+    # ceil(size / 1500 byte) = 1000 from 999 x 1500 byte (exclusive) up to 1,500,000 byte
+    solution = solve(steps, "model_size", "packets", units.parse_quantity("1000"))
+    assert solution.quantity.to("byte").magnitude == pytest.approx(999 * 1500, rel=1e-12)
+    assert solution.message == ""
+
+
+def test_a_target_between_two_steps_is_answered_with_where_the_step_happens(steps):
+    solution = solve(steps, "model_size", "packets", units.parse_quantity("999.5"))
+    assert solution.quantity.to("byte").magnitude == pytest.approx(999 * 1500, rel=1e-12)
+    assert solution.message == "packets never equals 999.5: here it steps from 999 to 1000; the value is where the step happens"
+
+
+@pytest.mark.parametrize("magnitude", [float("nan"), float("inf"), [1.0, 2.0]])
+def test_a_target_must_be_one_finite_number(uc, magnitude):  # the Python API can pass any quantity
+    with pytest.raises(UserError, match="target for dl_data_rate must be one finite number"):
+        solve(uc, "model_size", "dl_data_rate", units.registry().Quantity(magnitude, "Mbit/s"))
