@@ -80,27 +80,37 @@ def _row(uc, published: Published, pvalue, punit, computed, status, note) -> Che
 
 
 def compare(computed: float, published_text: str) -> str:
-    """exact, rounded or differs, judged at the precision of the published number."""
+    """exact, rounded or differs, judged at the precision of the published number.
+
+    `rounded`: within half a step of the published number's last significant digit,
+    so a tie rounds either way (1.05 may be published as 1.0 or 1.1).
+    """
     published = float(_number_text(published_text))
     if math.isnan(computed):
         return "differs"
     if math.isclose(computed, published, rel_tol=RELATIVE_EXACT, abs_tol=0.0):
         return "exact"
-    step = precision(_number_text(published_text))
-    steps = computed / step
-    if not math.isfinite(steps):  # published as 1e-300 bit/s: a step finer than any float difference
-        return "differs"
-    return "rounded" if math.isclose(round(steps) * step, published, rel_tol=1e-9) else "differs"
+    half_step = precision(_number_text(published_text)) / 2
+    return "rounded" if abs(computed - published) <= half_step * (1 + RELATIVE_EXACT) else "differs"
 
 
 def precision(number_text: str) -> float:
-    """The place of the last significant digit: '1.1' -> 0.1, '450' -> 10, '144' -> 1, '80.88' -> 0.01."""
-    mantissa, _, exponent = number_text.lower().partition("e")
-    shift = int(exponent) if exponent else 0
-    if "." in mantissa:
-        return 10.0 ** (shift - len(mantissa.split(".")[1]))
-    trailing_zeros = len(mantissa) - len(mantissa.rstrip("0"))
-    return 10.0 ** (shift + min(trailing_zeros, len(mantissa.lstrip("+-")) - 1))
+    """The place of the last significant digit, taking at least two significant figures.
+
+    '1.1' -> 0.1, '80.88' -> 0.01, '144' -> 1, '450' -> 10 (a trailing zero of a whole
+    number is not significant), but '100' -> 10 and '1' -> 0.1: a standard writes
+    "100 ms" for a value it means, so 140 ms is no rounding of it.
+    """
+    mantissa, _, exponent = number_text.lower().lstrip("+-").partition("e")
+    whole, _, decimals = mantissa.partition(".")
+    last = (int(exponent) if exponent else 0) - len(decimals)  # place of the last written digit
+    value = abs(float(number_text))
+    if value == 0:  # a published zero: its written place
+        return 10.0 ** last
+    if not decimals:
+        last += len(whole) - len(whole.rstrip("0"))  # trailing zeros of a whole number
+    leading = math.floor(math.log10(value))
+    return 10.0 ** min(last, leading - 1)
 
 
 def _number_text(quantity_text: str) -> str:

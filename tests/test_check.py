@@ -47,13 +47,19 @@ def test_enhanced_media_note_explains_150(catalog):
     (80.0, "80.88 Mbit/s", "differs"),
     (1.16, "1.1 Gbit/s", "differs"),
     (float("nan"), "1 s", "differs"),
+    (22.5, "23 Mbit/s", "rounded"),  # a tie rounds either way: half up or half to even
+    (22.5, "22 Mbit/s", "rounded"),
+    (1.15, "1.2 Gbit/s", "rounded"),  # 1.15 / 0.1 is 11.499999999999998 in floats
+    (140.0, "100 ms", "differs"),  # "100" has two significant figures at least
+    (104.0, "100 ms", "rounded"),
 ])
 def test_compare(computed, published, status):
     assert compare(computed, published) == status
 
 
-@pytest.mark.parametrize("text, step", [("1.1", 0.1), ("450", 10), ("144", 1), ("80.88", 0.01), ("5000", 1000),
-                                        ("1.0", 0.1), ("0", 1), ("2e3", 1000), ("1.5e-3", 1e-4)])
+@pytest.mark.parametrize("text, step", [("1.1", 0.1), ("450", 10), ("144", 1), ("80.88", 0.01), ("5000", 100),
+                                        ("1.0", 0.1), ("0", 1), ("2e3", 100), ("1.5e-3", 1e-4), ("100", 10),
+                                        ("1", 0.1), ("0.5", 0.01), ("0.00", 0.01)])
 def test_precision(text, step):
     assert precision(text) == pytest.approx(step)
 
