@@ -143,6 +143,29 @@ def test_condition_dependent_split_by_hand(kpis):
     assert value(k["ul_rate_needed_a"]) == pytest.approx(BITS_A / (0.050 - COMPUTE_A) / 1e6)
     assert value(k["ul_rate_needed_b"]) == pytest.approx(BITS_B / (0.050 - COMPUTE_B) / 1e6)
     assert value(k["ul_data_rate"]) == pytest.approx(BITS_B / (0.050 - COMPUTE_B) / 1e6)
+    # split B at 100 Mbit/s: 30.696 ms compute + 2.007 ms UL = 32.70 ms, inside the 50 ms budget
+    assert value(k["best_split_latency"]) == pytest.approx((COMPUTE_B + BITS_B / 100e6) * 1e3)
+    assert value(k["ul_latency"]) == pytest.approx(50.0)  # the budget, not what a split achieves
+
+
+def test_missed_latency_budget_is_infeasible(kpis):
+    # 20 ms: B's compute alone is 30.7 ms; A needs 9.64 ms + 401,408 B x 8 / 100 Mbit/s = 41.7 ms
+    assert COMPUTE_A + BITS_A / 100e6 > 0.020 and COMPUTE_B > 0.020
+    k = kpis("condition-dependent-split", latency="20 ms")
+    assert k["best_split_latency"][1] is False
+    assert "no split meets the latency budget" in k["best_split_latency"][2]
+    assert value(k["ul_latency"]) == pytest.approx(20.0)
+    # A still can at a higher rate: 3,211,264 bit in 20 ms - 9.637 ms = 309.9 Mbit/s
+    assert value(k["ul_data_rate"]) == pytest.approx(BITS_A / (0.020 - COMPUTE_A) / 1e6)
+    # at that rate A meets the budget exactly, with a little to spare just above it
+    k = kpis("condition-dependent-split", latency="20 ms", ul_rate=f"{BITS_A / (0.020 - COMPUTE_A) * 1.001} bit/s")
+    assert value(k["best_split_latency"]) == pytest.approx((COMPUTE_A + (0.020 - COMPUTE_A) / 1.001) * 1e3)
+
+
+def test_budget_below_every_splits_compute_names_the_reason(kpis):
+    k = kpis("condition-dependent-split", latency="5 ms")  # A's compute is 9.64 ms, B's 30.7 ms
+    assert k["ul_data_rate"][1] is False
+    assert "each split's compute alone takes the whole latency budget" in k["ul_data_rate"][2]
 
 
 def test_best_split_changes_above_the_switch_rate(kpis):
