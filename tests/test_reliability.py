@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from helpers import value
+from ammt_calc.errors import UserError
 
 UC = "model-distribution-image-recognition"
 PACKETS = 138e6 / 1500  # 92,000 packets of 1500 byte
@@ -166,3 +167,35 @@ def test_lossless_link_meets_even_a_100_percent_target(kpis):
     assert value(k["retransmissions_needed"]) == 0
     assert value(k["model_intact_probability"]) == 100.0
     assert value(k["dl_rate_with_retransmissions"]) == pytest.approx(1104.0)
+
+
+# --- percentages of a whole stay at or below 100 % ----------------------------------------
+
+
+def percent_parameters(catalog):
+    """(use case, parameter) of every built-in parameter whose default is a percentage."""
+    return [(uc.id, p) for uc in catalog for p in uc.parameters.values() if p.unit_text == "%"]
+
+
+def test_every_percentage_parameter_is_capped_at_100_percent(catalog):
+    # reliabilities, availabilities, shares and hit ratios are fractions of a whole
+    found = percent_parameters(catalog)
+    assert ("split-image-recognition", "ul_reliability_target") in [(u, p.name) for u, p in found]
+    for usecase_id, p in found:
+        assert p.maximum is not None and p.maximum.replace(" ", "") == "100%", (usecase_id, p.name, p.maximum)
+
+
+@pytest.mark.parametrize("usecase_id, name", [
+    ("split-image-recognition", "availability_target"),
+    ("split-image-recognition", "ul_reliability_target"),
+    ("split-image-recognition", "dl_reliability_target"),
+    ("fl-compressed", "availability_target"),
+    ("ddc-robot-split-8bit", "availability_target"),
+    ("ddc-robot-split-8bit", "reliability_target"),
+    ("ddc-model-transfer-management", "availability_target"),
+    ("ddc-async-fl", "reliability_target"),
+])
+def test_reliability_above_100_percent_is_refused(kpis, usecase_id, name):
+    with pytest.raises(UserError, match=rf"{name}.*150 %.*maximum 100 %"):
+        kpis(usecase_id, **{name: "150 %"})
+    assert kpis(usecase_id, **{name: "100 %"})  # the whole is allowed
