@@ -1,9 +1,9 @@
 """Compare every published value with the catalog's computation at default parameters.
 
-Status: `exact` (equal to 1e-9 relative), `rounded` (equal once the computed value is
-rounded to the precision the published number is written with: 1.104 -> "1.1",
-453.3 -> "450"), `in-range` (inside a published range), `differs`, or `no-value` (the
-standard printed TBD or a dash). For `differs` the note says what the published value
+Status: `exact` (equal to 1e-9 relative), `rounded` (within half a step of the published
+number's last significant digit: 1.104 -> "1.1", 453.3 -> "450"), `in-range` (inside a
+published range), `differs` (also when the KPI is infeasible at the defaults), or
+`no-value` (the standard printed TBD). For `differs` the note says what the published value
 would imply for each parameter the KPI depends on, found by the inverse solver.
 """
 
@@ -27,10 +27,11 @@ class CheckRow:
     kpi: str
     published_value: float | None
     published_unit: str
-    computed_value: float | None
+    computed_value: float | None  # None: infeasible at the defaults (the note says why)
     computed_unit: str
     status: str
     note: str
+    published_text: str  # as the standard wrote it: "1.0 Gbit/s", "TBD", "2 s to 3 s"
 
 
 def check_catalog(catalog: Catalog) -> list[CheckRow]:
@@ -44,39 +45,47 @@ def check_catalog(catalog: Catalog) -> list[CheckRow]:
 
 def check_row(uc: UseCase, evaluation: Evaluation, published: Published) -> CheckRow:
     result = evaluation.kpis[published.kpi]
-    feasible = bool(result.feasible)
     computed = units.registry().Quantity(float(result.value), units.parse_unit(result.unit))
-    if published.value is None and published.text is not None:
-        return _row(uc, published, None, "", computed, "no-value",
-                    f"published as '{published.text}'")
+    infeasible = "" if bool(result.feasible) else f"infeasible at the defaults: {result.reason_at()}"
+    if published.text is not None:
+        return _row(uc, published, None, "", computed, "no-value", infeasible)
     if published.value is None:
-        return _range_row(uc, published, computed)
+        return _range_row(uc, published, computed, infeasible)
     target = units.parse_quantity(published.value)
-    unit = units.format_unit(target.units)
-    value = float(computed.to(target.units).magnitude) if feasible else math.nan
-    status = compare(value, published.value)
-    note = "" if status == "exact" else f"computed {value:.6g} {unit}"
+    computed = computed.to(target.units)
+    status = compare(float(computed.magnitude), published.value)
+    note = infeasible or ("" if status == "exact" else f"computed {float(computed.magnitude):.6g} {units.format_unit(target.units)}")
     if status == "differs":
         note = "; ".join(filter(None, [note, _implications(uc, published.kpi, target)]))
-    return _row(uc, published, float(target.magnitude), unit, computed.to(target.units), status, note)
+    return _row(uc, published, float(target.magnitude), units.format_unit(target.units), computed, status, note)
 
 
-def _range_row(uc: UseCase, published: Published, computed) -> CheckRow:
-    bounds = [units.parse_quantity(t) for t in (published.minimum, published.maximum) if t]
-    unit = bounds[0].units
+def _range_row(uc: UseCase, published: Published, computed, infeasible: str) -> CheckRow:
+    unit = units.parse_quantity(published.minimum or published.maximum).units
     value = float(computed.to(unit).magnitude)
     low = float(units.parse_quantity(published.minimum).to(unit).magnitude) if published.minimum else -math.inf
     high = float(units.parse_quantity(published.maximum).to(unit).magnitude) if published.maximum else math.inf
     status = "in-range" if low <= value <= high else "differs"
-    text = f"published range {published.minimum or '-inf'} to {published.maximum or 'inf'}"
-    return _row(uc, published, None, units.format_unit(unit), computed.to(unit), status, text)
+    return _row(uc, published, None, units.format_unit(unit), computed.to(unit), status, infeasible)
 
 
 def _row(uc, published: Published, pvalue, punit, computed, status, note) -> CheckRow:
-    notes = "; ".join(filter(None, [note, published.note]))
-    cvalue = float(computed.magnitude)
-    return CheckRow(uc.id, published.kpi, pvalue, punit, None if math.isnan(cvalue) else cvalue,
-                    units.format_unit(computed.units), status, notes)
+    from .render import clean_number
+
+    return CheckRow(uc.id, published.kpi, clean_number(pvalue), punit, clean_number(float(computed.magnitude)),
+                    units.format_unit(computed.units), status, "; ".join(filter(None, [note, published.note])),
+                    published_text(published))
+
+
+def published_text(published: Published) -> str:
+    """A published cell as the standard wrote it (a range as "2 s to 3 s", "<= 100 kbit/s")."""
+    if published.value is not None:
+        return published.value
+    if published.text is not None:
+        return published.text
+    if published.minimum and published.maximum:
+        return f"{published.minimum} to {published.maximum}"
+    return f">= {published.minimum}" if published.minimum else f"<= {published.maximum}"
 
 
 def compare(computed: float, published_text: str) -> str:

@@ -215,15 +215,13 @@ def check_command(
 
     _only(fmt, ("table", "csv", "json"))
     rows = check_catalog(load())
-    columns = tuple(CheckRow.__dataclass_fields__)
     if fmt is Format.json:
-        text = render.to_json({"rows": [_clean_check(asdict(r)) for r in rows]})
+        text = render.to_json({"rows": [asdict(r) for r in rows]})
     elif fmt is Format.csv:
-        text = render.to_csv(columns, (astuple(CheckRow(**_clean_check(asdict(r)))) for r in rows))
+        text = render.to_csv(tuple(CheckRow.__dataclass_fields__), map(astuple, rows))
     else:
-        cells = [(r.usecase, r.kpi, f"{render.human_number(r.published_value)} {r.published_unit}".strip(),
-                  f"{render.human_number(r.computed_value)} {r.computed_unit}".strip(), r.status, r.note) for r in rows]
         head = ("use case", "KPI", "published", "computed", "status", "note")
+        cells = [(r.usecase, r.kpi, r.published_text, _computed_cell(r), r.status, r.note) for r in rows]
         if output is None:
             render.print_table(head, cells)
             return
@@ -231,11 +229,10 @@ def check_command(
     render.emit(text, output)
 
 
-def _clean_check(row: dict) -> dict:
-    from .render import clean_number
+def _computed_cell(row) -> str:
+    from .render import human_number
 
-    return {**row, "published_value": clean_number(row["published_value"]),
-            "computed_value": clean_number(row["computed_value"])}
+    return "infeasible" if row.computed_value is None else f"{human_number(row.computed_value)} {row.computed_unit}".strip()
 
 
 def parse_settings(settings: list[str]) -> dict[str, str]:

@@ -73,7 +73,9 @@ def published_text(published: dict | None) -> str:
     if published["value"] is not None:
         return f"{human_number(published['value'])} {published['unit']}"
     low, high = published.get("min"), published.get("max")
-    return f"{human_number(low) if low is not None else ''}-{human_number(high) if high is not None else ''} {published['unit']}"
+    if low is not None and high is not None:
+        return f"{human_number(low)} to {human_number(high)} {published['unit']}"
+    return f">= {human_number(low)} {published['unit']}" if low is not None else f"<= {human_number(high)} {published['unit']}"
 
 
 def csv_cells(row: dict) -> list:

@@ -100,7 +100,20 @@ def test_check_json(cli):
     row = next(r for r in rows if (r["usecase"], r["kpi"]) == ("split-image-recognition", "ul_data_rate"))
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "published_value": 144.0,
                    "published_unit": "Mbit/s", "computed_value": 144.0, "computed_unit": "Mbit/s",
-                   "status": "exact", "note": "0.27 MByte x 8 / 15 ms"}
+                   "status": "exact", "note": "0.27 MByte x 8 / 15 ms", "published_text": "144 Mbit/s"}
+
+
+def test_check_shows_infeasible_and_range_cells_honestly(cli, tmp_path):
+    (tmp_path / "r.yaml").write_text(
+        "id: my-ranges\ntitle: t\nfamily: x\nparameters:\n  model_size: {default: 1 MByte}\n  latency: {default: 0 s}\n"
+        "kpis:\n  dl_latency: {formula: latency, unit: ms}\n  dl_data_rate: {formula: model_size / latency, unit: Mbit/s}\n"
+        "published:\n  dl_latency: {max: 100 ms}\n  dl_data_rate: 8 Mbit/s\n")
+    rows = {r["kpi"]: r for r in json.loads(ok(cli("--catalog", tmp_path, "check", "--format", "json")))["rows"]
+            if r["usecase"] == "my-ranges"}
+    assert rows["dl_latency"]["published_text"] == "<= 100 ms" and rows["dl_latency"]["status"] == "in-range"
+    rate = rows["dl_data_rate"]
+    assert rate["computed_value"] is None and rate["status"] == "differs"
+    assert rate["note"].startswith("infeasible at the defaults: not finite") and "nan" not in rate["note"]
 
 
 @pytest.mark.parametrize("args, fragments", [
