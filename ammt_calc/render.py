@@ -125,31 +125,27 @@ def emit(text: str, output: str | Path | None) -> None:
     if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
-    write_atomic(Path(output), text)
+    write_atomic(output, text)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: str | Path, text: str) -> None:
     with atomic_file(path) as handle:
         handle.write(text)
 
 
 @contextmanager
-def atomic_file(path: Path, binary: bool = False):
+def atomic_file(path: str | Path, binary: bool = False):
     """A file handle for streaming into `path`: a temporary file beside it, renamed into
     place only when the block ends without error (otherwise removed).
 
     A symlink is followed (the file it points to is replaced, the link stays); a FIFO or
     device (`-o /dev/stdout`) is written into, as nothing can be renamed over it."""
-    shown = Path(path)
-    path = Path(os.path.realpath(path))
-    if path.is_dir():
-        raise UserError(f"cannot write '{shown}': it is a directory")
-    if path.exists() and not path.is_file():
+    shown = path
+    path, special = _target(str(path))
+    if special:
         with _direct(path, shown, binary) as handle:
             yield handle
         return
-    if path.exists() and not (os.access(path, os.W_OK) and path.stat().st_mode & 0o222):
-        raise UserError(f"cannot write '{shown}': the file is read-only")  # even for root, who could
     directory = path.parent
     import tempfile  # only when writing a file
 
@@ -171,8 +167,27 @@ def atomic_file(path: Path, binary: bool = False):
             os.unlink(tmp)
 
 
+def _target(text: str) -> tuple[Path, bool]:
+    """The real path to write and whether it is a FIFO or device; refuses what cannot be a file."""
+    if not text or text.endswith(os.sep):
+        raise UserError(f"cannot write '{text}': give a file name")
+    try:
+        if os.path.islink(text) and not os.path.exists(text):
+            raise UserError(f"cannot write '{text}': it is a symbolic link to nothing (or a loop)")
+        path = Path(os.path.realpath(text))
+        if path.is_dir():
+            raise UserError(f"cannot write '{text}': it is a directory")
+        if path.exists() and not path.is_file():
+            return path, True
+        if path.exists() and not (os.access(path, os.W_OK) and path.stat().st_mode & 0o222):
+            raise UserError(f"cannot write '{text}': the file is read-only")  # even for root, who could
+    except OSError as exc:  # a name too long, a symlink loop, ...
+        raise UserError(f"cannot write '{text}': {exc.strerror or exc}") from None
+    return path, False
+
+
 @contextmanager
-def _direct(path: Path, shown: Path, binary: bool):
+def _direct(path: Path, shown, binary: bool):
     try:
         with open(path, **_open_mode(binary)) as handle:
             yield handle

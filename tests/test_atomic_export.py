@@ -162,7 +162,7 @@ def test_an_error_while_computing_leaves_the_previous_file(tmp_path):
 
 
 @pytest.mark.parametrize("name, fragment", [
-    ("", "it is a directory"),
+    ("", "give a file name"),
     (".", "it is a directory"),
     ("missing/folder/out.csv", "No such file or directory"),
     ("a_file/out.csv", "Not a directory"),

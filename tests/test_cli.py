@@ -131,6 +131,9 @@ def test_check_shows_infeasible_and_range_cells_honestly(cli, tmp_path):
     (("list", "--format", "markdown"), ("markdown",)),
     (("usecase", "split-image-recognition", "-o", "/nonexistent-dir/x.csv", "--format", "csv"), ("cannot write",)),
     (("frobnicate",), ("frobnicate",)),
+    (("usecase", "split-image-recognition", "--format", "csv", "-o", "x.csv/"), ("give a file name",)),
+    (("usecase", "split-image-recognition", "--format", "csv", "-o", ""), ("give a file name",)),
+    (("usecase", "split-image-recognition", "--format", "csv", "-o", "d/" + "a" * 300 + ".csv"), ("cannot write",)),
 ])
 def test_bad_input_is_one_line_exit_2(cli, args, fragments):
     refused(cli(*args), *fragments)
@@ -165,3 +168,10 @@ def test_text_table_says_which_parameters_were_set_or_derived(cli):
     assert out.splitlines()[0] == ("split-image-recognition: payload = 0.001 MByte (derived: tensor_elements *"
                                    " bits_per_element), tensor_elements = 1000 (set), latency = 30 ms (set)")
     assert ok(cli("usecase", "split-image-recognition")).startswith("use case")  # defaults only: no caption
+
+
+def test_output_through_a_symlink_loop_is_refused_and_the_links_stay(cli, tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    refused(cli("usecase", "split-image-recognition", "--format", "csv", "-o", tmp_path / "a"), "symbolic link")
+    assert (tmp_path / "a").is_symlink() and (tmp_path / "b").is_symlink()
