@@ -185,6 +185,8 @@ def _to_float(number: str) -> float:
     value = float(number)  # the regex guarantees float() accepts it
     if not math.isfinite(value):
         raise UnitError("number too large for a float")
+    if value == 0 and number.lower().split("e")[0].strip("+-0.") != "":  # 1e-5000 is not nothing
+        raise UnitError("number too small for a float to keep its precision (write 0 for nothing)")
     return value
 
 

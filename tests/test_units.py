@@ -302,3 +302,14 @@ UNITISH = st.text(alphabet="0123456789.eE+- MBbitKkGgs/^*()%µ²,_pnuh", max_siz
 @given(UNITISH)
 def test_unitish_text_is_quantity_or_unit_error(text):
     _never_crashes(text)
+
+
+@pytest.mark.parametrize("text", ["1e-5000 s", "-1e-400", "0.5e-330 MB"])
+def test_numbers_that_round_to_zero_are_refused_not_silently_zero(text):
+    with pytest.raises(U.UnitError, match="too small"):
+        U.parse_quantity(text)
+
+
+@pytest.mark.parametrize("text", ["0", "0.0", "-0", "0e5", "0.000 ms"])
+def test_zero_written_any_way_is_zero(text):
+    assert U.parse_quantity(text).magnitude == 0
