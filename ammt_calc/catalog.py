@@ -78,6 +78,15 @@ class Published:
     note: str = ""
     source: str = ""
 
+    @property
+    def as_written(self) -> str:
+        """The cell as the standard wrote it: "1.0 Gbit/s", "TBD", "2 s to 3 s", "<= 100 kbit/s"."""
+        if self.value is not None or self.text is not None:
+            return self.value if self.value is not None else self.text
+        if self.minimum and self.maximum:
+            return f"{self.minimum} to {self.maximum}"
+        return f">= {self.minimum}" if self.minimum else f"<= {self.maximum}"
+
 
 @dataclass(frozen=True)
 class UseCase:

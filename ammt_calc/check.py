@@ -74,18 +74,7 @@ def _row(uc, published: Published, pvalue, punit, computed, status, note) -> Che
 
     return CheckRow(uc.id, published.kpi, clean_number(pvalue), punit, clean_number(float(computed.magnitude)),
                     units.format_unit(computed.units), status, "; ".join(filter(None, [note, published.note])),
-                    published_text(published))
-
-
-def published_text(published: Published) -> str:
-    """A published cell as the standard wrote it (a range as "2 s to 3 s", "<= 100 kbit/s")."""
-    if published.value is not None:
-        return published.value
-    if published.text is not None:
-        return published.text
-    if published.minimum and published.maximum:
-        return f"{published.minimum} to {published.maximum}"
-    return f">= {published.minimum}" if published.minimum else f"<= {published.maximum}"
+                    published.as_written)
 
 
 def compare(computed: float, published_text: str) -> str:

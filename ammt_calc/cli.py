@@ -63,7 +63,7 @@ def load_usecases(ids) -> list:
     from .catalog import check_dimensions
 
     catalog = load(check_units=False)
-    usecases = [catalog.get(i) for i in ids] if ids else list(catalog)
+    usecases = [catalog.get(i) for i in dict.fromkeys(ids)] if ids else list(catalog)  # an id named twice: once
     for uc in usecases:
         check_dimensions(uc)
     return usecases

@@ -10,7 +10,7 @@ from .render import clean_number, human_number
 from .solver import Evaluation
 
 CSV_COLUMNS = ("usecase", "kpi", "label", "direction", "value", "unit", "feasible",
-               "published_value", "published_unit", "reason")
+               "published_value", "published_unit", "reason", "published_text")
 TABLE_COLUMNS = ("use case", "KPI", "dir", "value", "unit", "published")
 
 
@@ -52,41 +52,31 @@ def parameter_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
 
 
 def published_json(published: Published | None) -> dict | None:
+    """{"value", "unit", "text"}: the number in its unit and the cell as written; a range
+    has "min" and "max" instead of a value; a cell without a number has only the text."""
     if published is None:
         return None
     if published.text is not None:
         return {"value": None, "unit": None, "text": published.text}
     if published.value is not None:
         q = units.parse_quantity(published.value)
-        return {"value": clean_number(float(q.magnitude)), "unit": units.format_unit(q.units)}
+        return {"value": clean_number(float(q.magnitude)), "unit": units.format_unit(q.units), "text": published.as_written}
     bounds = {k: units.parse_quantity(t) for k, t in (("min", published.minimum), ("max", published.maximum)) if t}
     unit = next(iter(bounds.values())).units
     return {"value": None, "unit": units.format_unit(unit),
-            **{k: clean_number(float(q.to(unit).magnitude)) for k, q in bounds.items()}}
-
-
-def published_text(published: dict | None) -> str:
-    if published is None:
-        return ""
-    if "text" in published:
-        return published["text"]
-    if published["value"] is not None:
-        return f"{human_number(published['value'])} {published['unit']}"
-    low, high = published.get("min"), published.get("max")
-    if low is not None and high is not None:
-        return f"{human_number(low)} to {human_number(high)} {published['unit']}"
-    return f">= {human_number(low)} {published['unit']}" if low is not None else f"<= {human_number(high)} {published['unit']}"
+            **{k: clean_number(float(q.to(unit).magnitude)) for k, q in bounds.items()}, "text": published.as_written}
 
 
 def csv_cells(row: dict) -> list:
     published = row["published"] or {}
     return [row["usecase"], row["kpi"], row["label"], row["direction"], row["value"], row["unit"],
-            str(row["feasible"]).lower(), published.get("value"), published.get("unit"), row.get("reason", "")]
+            str(row["feasible"]).lower(), published.get("value"), published.get("unit"), row.get("reason", ""),
+            published.get("text")]
 
 
 def table_cells(row: dict) -> list:
     value = human_number(row["value"]) if row["feasible"] else f"infeasible: {row['reason']}"
-    return [row["usecase"], row["label"], row["direction"], value, row["unit"], published_text(row["published"])]
+    return [row["usecase"], row["label"], row["direction"], value, row["unit"], (row["published"] or {}).get("text", "")]
 
 
 # --- optional columns: --cell and --qos ----------------------------------------------------

@@ -44,7 +44,7 @@ def test_usecase_json_shape_and_values(cli):
     row = next(r for r in data["rows"] if r["kpi"] == "ul_data_rate")
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "label": "UL experienced data rate",
                    "direction": "UL", "value": 144.0, "unit": "Mbit/s", "feasible": True,
-                   "published": {"value": 144.0, "unit": "Mbit/s"}}
+                   "published": {"value": 144.0, "unit": "Mbit/s", "text": "144 Mbit/s"}}
     params = {p["name"]: p for p in data["parameters"]}
     assert params["payload"] == {"usecase": "split-image-recognition", "name": "payload", "value": 0.27,
                                  "unit": "MByte", "origin": "default"}
@@ -67,7 +67,7 @@ def test_bare_number_takes_the_default_unit_and_says_so(cli):
 def test_usecase_csv_columns(cli):
     rows = list(csv.DictReader(io.StringIO(ok(cli("usecase", "split-control-robotics", "--format", "csv")))))
     assert list(rows[0]) == ["usecase", "kpi", "label", "direction", "value", "unit", "feasible",
-                             "published_value", "published_unit", "reason"]
+                             "published_value", "published_unit", "reason", "published_text"]
     dl = next(r for r in rows if r["kpi"] == "dl_data_rate")
     assert (dl["value"], dl["unit"], dl["feasible"], dl["published_value"], dl["published_unit"]) == (
         "320.0", "Mbit/s", "true", "320.0", "Mbit/s")
@@ -152,7 +152,7 @@ def test_user_catalog(cli, tmp_path):
     )
     data = json.loads(ok(cli("--catalog", folder, "usecase", "my-model-download", "--format", "json")))
     assert data["rows"][0]["value"] == 1200.0
-    assert data["rows"][0]["published"] == {"value": 1.2, "unit": "Gbit/s"}
+    assert data["rows"][0]["published"] == {"value": 1.2, "unit": "Gbit/s", "text": "1.2 Gbit/s"}
 
 
 def test_user_catalog_with_wrong_dimension_is_refused(cli, tmp_path):
@@ -175,3 +175,8 @@ def test_output_through_a_symlink_loop_is_refused_and_the_links_stay(cli, tmp_pa
     (tmp_path / "b").symlink_to(tmp_path / "a")
     refused(cli("usecase", "split-image-recognition", "--format", "csv", "-o", tmp_path / "a"), "symbolic link")
     assert (tmp_path / "a").is_symlink() and (tmp_path / "b").is_symlink()
+
+
+def test_an_id_named_twice_is_evaluated_once(cli):
+    once = ok(cli("usecase", "split-control-robotics", "--format", "csv"))
+    assert ok(cli("usecase", "split-control-robotics", "split-control-robotics", "--format", "csv")) == once
