@@ -216,6 +216,9 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
         if name in settings:
             raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
     fixed, notes = resolve_inputs(uc, settings)
+    for name, quantity in fixed.items():
+        if np.ndim(quantity.magnitude):
+            raise UserError(f"{name} is set to several values; vary it (--vary) or set one value")
     axes = []
     for name, spec in vary.items():
         if isinstance(spec, str):
@@ -234,6 +237,9 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
         shape = " x ".join(str(len(a.values)) for a in axes)
         raise UserError(f"the grid {shape} has {size:,} points, more than the limit of {MAX_POINTS:,};"
                         " use fewer values per --vary (or --zip)")
+    # one point first: a conflict (setting a value and what it is derived from) ends the
+    # sweep here, before any output, not after the header
+    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}})
     return Grid(uc, tuple(axes), fixed, zipped, tuple(notes), _columns(uc, axes))
 
 

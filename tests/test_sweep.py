@@ -322,3 +322,16 @@ def test_a_bad_plot_name_is_refused_before_anything_is_written(cli, tmp_path, us
     refused(cli("--catalog", user_dir, "sweep", "test-download", "--vary", "latency=1s,2s", "-o", out,
                 "--plot", tmp_path / "x.svg"), "ending in .png")
     assert not out.exists()
+
+
+def test_a_conflict_ends_the_sweep_before_any_output(cli):
+    result = cli("sweep", "model-distribution-image-recognition", "--vary", "num_params=1,2", "--set", "model_size=1MB")
+    refused(result, "set either model_size")
+    assert result.stdout == ""
+
+
+def test_fixed_values_must_be_single_numbers():
+    import ammt_calc as ac
+
+    with pytest.raises(UserError, match="model_size is set to several values"):
+        ac.sweep("model-distribution-image-recognition", {"latency": [1, 2, 4]}, {"model_size": [100, 200, 300]})
