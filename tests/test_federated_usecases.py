@@ -203,10 +203,36 @@ def test_no_recovery_window(kpis):
     assert value(k["delivered_share"]) == pytest.approx(70.0)  # the unblocked share only
 
 
+def test_no_recovery_window_and_no_backlog_is_the_nominal_flow(kpis):
+    # nothing blocked: nothing to catch up, even without a recovery window (no 0 / 0)
+    k = kpis("data-transfer-disturbance", blocked_share="0 %", recovery_window="0 s")
+    assert value(k["backlog"]) == 0.0
+    assert value(k["catch_up_rate"]) == pytest.approx(rate(10, 1))  # 80 Mbit/s
+    assert value(k["catch_up_factor"]) == pytest.approx(1.0)
+    assert value(k["delivered_share"]) == pytest.approx(100.0)  # 1 s x 80 of 1 s x 80
+    k = kpis("data-transfer-disturbance", disturbance_duration="0 s", recovery_window="0 s")
+    assert value(k["catch_up_rate"]) == pytest.approx(80.0)
+    assert k["delivered_share"][1] is False and "no data is generated" in k["delivered_share"][2]
+
+
 def test_disturbance_other_flow(kpis):
     k = kpis("data-transfer-disturbance", payload="20 MByte", latency="500 ms")
     assert value(k["ul_data_rate"]) == pytest.approx(rate(20, 0.5))  # 320
     assert value(k["catch_up_rate"]) == pytest.approx(320 * (1 + 1 / 4))
+    # the available rate follows the flow (still no spare capacity): 5 s x 320 generated,
+    # 4 s x 320 arrive, as at the defaults; a fixed 80 Mbit/s would have given 20 %
+    assert value(k["delivered_share"]) == pytest.approx(100 * 4 * 320 / (5 * 320))
+
+
+def test_spare_capacity_with_another_flow(kpis):
+    # 20 MByte per 1 s = 160 Mbit/s; 40 Mbit/s spare: (0 + 200 x 4) / (160 x 5) = 100 %
+    k = kpis("data-transfer-disturbance", payload="20 MByte", spare_rate="40 Mbit/s")
+    assert value(k["delivered_share"]) == pytest.approx(100.0)
+    # 20 Mbit/s spare: (180 x 4) / (160 x 5) = 90 %
+    k = kpis("data-transfer-disturbance", payload="20 MByte", spare_rate="20 Mbit/s")
+    assert value(k["delivered_share"]) == pytest.approx(100 * 180 * 4 / (160 * 5))
+    with pytest.raises(UserError, match="available_rate.*spare_rate.*not both"):
+        kpis("data-transfer-disturbance", payload="20 MByte", available_rate="100 Mbit/s")
 
 
 def test_blocked_share_above_100_percent_is_refused(kpis):
