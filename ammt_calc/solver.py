@@ -74,7 +74,12 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
             if units.is_bare_number(raw) and param.unit_text:
                 notes.append(f"{name}={raw.strip()} taken as {raw.strip()} {param.unit_text}")
         elif hasattr(raw, "units"):
+            if getattr(raw, "_REGISTRY", None) is not units.registry():
+                raise UserError(f"{name}: a quantity from another pint registry; use ammt_calc.quantity(...)"
+                                f" or text such as '{param.default}'")
             quantity = raw
+        elif isinstance(raw, (list, tuple)) and any(hasattr(v, "units") for v in raw):
+            quantity = _from_list(name, raw, param)
         else:
             try:
                 magnitude = np.asarray(raw, dtype=float)
@@ -87,6 +92,15 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
     return values, notes
 
 
+def _from_list(name: str, items, param):
+    """[quantity, quantity, ...] as one array quantity (API callers)."""
+    try:
+        return units.registry().Quantity.from_list(list(items))
+    except Exception:  # pint raises several kinds here: mixed types, other registries, units that differ
+        raise UserError(f"{name}: a list must hold quantities of one dimension made with ammt_calc.quantity"
+                        f" (e.g. {param.default})") from None
+
+
 def _check_value(uc: UseCase, param, quantity, default) -> None:
     if not units.same_dimension(quantity, default):
         raise UserError(
@@ -95,20 +109,27 @@ def _check_value(uc: UseCase, param, quantity, default) -> None:
         )
     magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
     if not np.all(np.isfinite(magnitude)):
-        raise UserError(f"{param.name}: value must be a finite number, got '{_show(quantity)}'")
+        raise UserError(f"{param.name}: value must be a finite number, got '{_show(quantity, ~np.isfinite(magnitude))}'")
     low = units.parse_quantity(param.minimum, default_unit=param.unit_text or None) if param.minimum else 0 * default
-    if np.any(magnitude < low.to(default.units).magnitude):
-        raise UserError(f"{param.name}: '{_show(quantity)}' is below its minimum {param.minimum or '0'}")
+    below = magnitude < low.to(default.units).magnitude
+    if np.any(below):
+        raise UserError(f"{param.name}: '{_show(quantity, below)}' is below its minimum {param.minimum or '0'}")
     if param.maximum:
         high = units.parse_quantity(param.maximum, default_unit=param.unit_text or None)
-        if np.any(magnitude > high.to(default.units).magnitude):
-            raise UserError(f"{param.name}: '{_show(quantity)}' is above its maximum {param.maximum}")
+        above = magnitude > high.to(default.units).magnitude
+        if np.any(above):
+            raise UserError(f"{param.name}: '{_show(quantity, above)}' is above its maximum {param.maximum}")
 
 
-def _show(quantity) -> str:
-    magnitude = np.asarray(quantity.magnitude)
-    number = f"{float(magnitude):g}" if magnitude.ndim == 0 else "values"
-    return f"{number} {units.format_unit(quantity.units)}".strip()
+def _show(quantity, bad=None) -> str:
+    """'5 ms', or for an array the first offending value: '5 ms (one of 20 values)'."""
+    magnitude = np.asarray(quantity.magnitude, dtype=float)
+    unit = units.format_unit(quantity.units)
+    if magnitude.ndim == 0:
+        return f"{float(magnitude):g} {unit}".strip()
+    flat, where = magnitude.ravel(), np.ravel(bad) if bad is not None else None
+    first = flat[np.argmax(where)] if where is not None and where.any() else flat[0]
+    return f"{first:g} {unit}".strip() + f" (one of {flat.size} values)"
 
 
 def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),

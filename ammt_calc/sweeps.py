@@ -147,18 +147,13 @@ def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
     param = _parameter(uc, name)
     if isinstance(values, str):
         return parse_spec(uc, name, values)[0]
-    if hasattr(values, "units"):
-        default = units.parse_quantity(param.default)
-        if not units.same_dimension(values, default):
-            raise UserError(f"{name}: values in {units.format_unit(values.units)} are"
-                            f" {units.dimension_text(values)}, but {name} is {units.dimension_text(default)}")
-        magnitudes = np.asarray(values.to(default.units).magnitude, dtype=float).ravel()
-    else:
-        items = list(np.asarray(values, dtype=object).ravel())
-        if any(isinstance(v, str) for v in items):
-            magnitudes = np.array(_magnitudes(param, [str(v) for v in items], name)[0], dtype=float)
-        else:
-            magnitudes = np.asarray(values, dtype=float).ravel()
+    texts = [] if hasattr(values, "units") else [v for v in np.asarray(values, dtype=object).ravel() if isinstance(v, str)]
+    if texts:
+        items = [str(v) for v in np.asarray(values, dtype=object).ravel()]
+        magnitudes = np.array(_magnitudes(param, items, name)[0], dtype=float)
+    else:  # a quantity array, a list of quantities, or numbers: checked as --set values are
+        quantity = resolve_inputs(uc, {name: values})[0][name]
+        magnitudes = np.asarray(quantity.to(units.parse_quantity(param.default).units).magnitude, dtype=float).ravel()
     if magnitudes.size == 0:
         raise UserError(f"{name}: no values to sweep")
     axis = Axis(name, magnitudes, param.unit_text)

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ammt_calc.errors import UserError
+
 import ammt_calc as ac
 from ammt_calc.catalog import load_catalog
 
@@ -147,3 +149,17 @@ def test_entry_point_runs(cli):
     result = cli("solve", MODEL, "--for", "model_size", "--target", "dl_data_rate=500Mbit/s", "--set", "latency=1s",
                  "--format", "json")
     assert result.returncode == 0 and json.loads(result.stdout)["value"] == 62.5, (entry_point(), result.stderr)
+
+
+def test_lists_of_quantities_and_foreign_quantities():
+    import pint
+
+    import ammt_calc as ac
+
+    usecase = "model-distribution-image-recognition"  # 138 MByte
+    swept = ac.sweep(usecase, {"latency": [ac.quantity(1, "s"), ac.quantity(2000, "ms")]})
+    assert list(swept["dl_data_rate"]) == [1104.0, 552.0]
+    with pytest.raises(UserError, match="another pint registry"):
+        ac.evaluate(usecase, {"latency": pint.UnitRegistry().Quantity(1, "s")})
+    with pytest.raises(UserError, match=r"latency: '-2 s \(one of 3 values\)' is below its minimum"):
+        ac.sweep(usecase, {"latency": [1, -2, 3]})
