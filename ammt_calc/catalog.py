@@ -161,7 +161,8 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
     seen: dict[str, str] = {}
     if any(not str(d).strip() for d in extra_dirs):  # Path("") is ".": an empty $VAR would read the working folder
         raise CatalogError("--catalog needs a directory, got an empty name")
-    for directory in (builtin_dir(), *map(Path, extra_dirs)):
+    directories = dict.fromkeys(Path(d).resolve() for d in (builtin_dir(), *extra_dirs))  # a folder named twice: once
+    for directory in directories:
         for path in _yaml_files(directory):
             uc = load_file(path, check_units=check_units)
             if uc.id in seen:

@@ -27,6 +27,9 @@ def evaluate_many(usecases: Sequence[UseCase], settings: Mapping[str, str]) -> l
     evaluations = []
     for uc, resolved in zip(usecases, resolve_model_settings(usecases, settings)):
         mine = {k: v for k, v in resolved.settings.items() if k in uc.parameters}
-        values, notes = resolve_inputs(uc, mine)
+        try:
+            values, notes = resolve_inputs(uc, mine)
+        except UserError as exc:  # one --set goes to several use cases: say which refused it
+            raise UserError(f"{uc.id}: {exc}" if len(usecases) > 1 else str(exc)) from None
         evaluations.append(evaluate(uc, values, [*resolved.notes, *notes], resolved.origins))
     return evaluations

@@ -180,3 +180,15 @@ def test_output_through_a_symlink_loop_is_refused_and_the_links_stay(cli, tmp_pa
 def test_an_id_named_twice_is_evaluated_once(cli):
     once = ok(cli("usecase", "split-control-robotics", "--format", "csv"))
     assert ok(cli("usecase", "split-control-robotics", "split-control-robotics", "--format", "csv")) == once
+
+
+def test_a_catalog_folder_named_twice_is_read_once(cli, tmp_path):
+    (tmp_path / "d.yaml").write_text("id: my-d\ntitle: t\nfamily: x\nparameters:\n  latency: {default: 1 s}\n"
+                                     "kpis:\n  dl_latency: {formula: latency, unit: s}\n")
+    rows = json.loads(ok(cli("--catalog", tmp_path, "--catalog", tmp_path, "list", "--format", "json")))["rows"]
+    assert [r["id"] for r in rows].count("my-d") == 1
+
+
+def test_a_setting_refused_by_one_of_several_use_cases_names_it(cli):
+    refused(cli("usecase", "split-image-recognition", "split-control-robotics", "--set", "payload=5s"),
+            "split-image-recognition: payload: '5 s' is [time]")
