@@ -12,20 +12,7 @@ from ammt_calc.inverse import parse_target, solve
 from ammt_calc.solver import evaluate, resolve_inputs
 
 from helpers import ok, refused
-from test_sweep import DOWNLOAD
-
-
-@pytest.fixture
-def user_dir(tmp_path):
-    folder = tmp_path / "cat"
-    folder.mkdir()
-    (folder / "download.yaml").write_text(DOWNLOAD)
-    return folder
-
-
-@pytest.fixture
-def uc(user_dir):
-    return load_catalog([user_dir], check_units=True).get("test-download")
+from test_sweep import uc, user_dir  # noqa: F401  (fixtures: the test-download use case)
 
 
 @pytest.fixture(scope="module")
