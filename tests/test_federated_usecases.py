@@ -116,6 +116,15 @@ def test_training_filling_the_iteration_is_infeasible(kpis):
         assert "training takes the whole iteration period" in k[name][2]
 
 
+@pytest.mark.parametrize("usecase_id", ["fl-uncompressed-image-recognition", "fl-compressed"])
+def test_zero_latency_is_no_transfer_window(kpis, usecase_id):
+    k = kpis(usecase_id, latency="0 s")  # min(0 s, 1 s - 0 s) = 0 s: nothing can be sent
+    for name in ("transfer_window", "dl_latency", "ul_data_rate", "dl_aggregate_rate"):
+        assert k[name][1] is False and "latency of zero" in k[name][2], name
+    k = kpis(usecase_id, latency="1 ms")  # the smallest window still works: 1 ms
+    assert value(k["transfer_window"]) == pytest.approx(0.001)
+
+
 def test_model_size_from_parameters(kpis):
     k = kpis("fl-uncompressed-image-recognition", num_params=138357544, bits_per_param="8 bit")  # VGG-16 int8
     assert value(k["dl_payload"]) == pytest.approx(138.357544)
@@ -160,6 +169,12 @@ def test_compressed_aggregates_for_selected_ues(kpis):
     k = kpis("fl-compressed", num_ues=10, multicast=1)
     assert value(k["dl_aggregate_rate"]) == pytest.approx(80.0)
     assert value(k["ul_aggregate_rate"]) == pytest.approx(800.0)
+
+
+def test_placeholder_availability_says_so(catalog, kpis):
+    assert value(kpis("fl-compressed")["availability"]) == pytest.approx(99.999)
+    label = catalog.get("fl-compressed").kpis["availability"].label
+    assert "placeholder" in label and "TBD" in label  # not presented as a requirement
 
 
 def test_compression_below_one_is_refused(kpis):
