@@ -310,6 +310,29 @@ def test_no_straggler_and_compressed_updates(kpis):
     assert value(small["dl_aggregate_rate"]) == pytest.approx(value(small["dl_data_rate"]))
 
 
+def test_a_group_of_one_waits_for_nobody(kpis):
+    k = kpis("flocking", group_size=1)
+    assert value(k["straggler_wait"]) == 0.0  # not 7.336 - 4.168 = 3.168 s
+    assert value(k["round_time"]) == pytest.approx(DL_TIME / 0.5 + 1 + UL_TIME / 0.5)  # its own time
+    # the group's rate is its one member's: equalising changes nothing
+    assert value(k["equalised_round_time"]) == pytest.approx(DL_TIME / 0.5 + 1 + UL_TIME / 0.5)
+    assert value(k["member_reliability"]) == pytest.approx(99.0)
+
+
+def test_multicast_runs_at_the_slowest_members_rate(kpis):
+    k = kpis("flocking", multicast=1)
+    # one DL stream the straggler can decode: 500 Mbit/s for everyone, 1056 Mbit in 2.112 s
+    assert value(k["typical_dl_rate"]) == pytest.approx(500.0)
+    assert value(k["member_round_time"]) == pytest.approx(DL_TIME / 0.5 + 1 + UL_TIME)  # 5.224 s
+    assert value(k["round_time"]) == pytest.approx(DL_TIME / 0.5 + 1 + UL_TIME / 0.5)  # 7.336 s, as unicast
+    assert value(k["straggler_wait"]) == pytest.approx(UL_TIME)  # only the UL differs: 2.112 s
+    # equalising shares only the unicast UL: 2.112 + 2.112 x 10 / 9.5 + 1 = 5.335 s
+    assert value(k["equalised_round_time"]) == pytest.approx(DL_TIME / 0.5 + UL_TIME * 10 / 9.5 + 1)
+    assert value(k["dl_aggregate_rate"]) == pytest.approx(352.0)  # one copy at the minimum member rate
+    unicast = kpis("flocking", multicast=0)
+    assert value(unicast["typical_dl_rate"]) == pytest.approx(1000.0)
+
+
 @settings(max_examples=40, deadline=None)
 @given(group_size=st.integers(1, 1000), target=st.floats(50.0, 99.9999))
 def test_member_reliability_compounds_back_to_the_group_target(kpis, group_size, target):
