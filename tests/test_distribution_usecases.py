@@ -280,6 +280,20 @@ def test_model_management_area_traffic_capacity(kpis):
     assert value(k["area_traffic_capacity"]) == pytest.approx(5000 * 0.02 * 0.4)  # 40 Gbit/s/km^2
 
 
+def test_density_at_the_lower_end_halves_the_area_traffic_capacity(catalog, kpis):
+    k = kpis("model-management-service", user_density_target="5000 /km^2")
+    assert value(k["area_traffic_capacity"]) == pytest.approx(5000 * 0.01 * 536 * 8 / 1000)  # 214.4 Gbit/s/km^2
+    (note,) = [n for n in catalog.get("model-management-service").notes if "5000-10000" in n]
+    assert "214.4" in note and "428.8" in note  # the note's arithmetic is the computation's
+
+
+def test_automotive_exchange_share_is_an_assumption(catalog, kpis):
+    assert catalog.get("automotive-networked-systems").parameters["exchange_fraction"].source == "assumption"
+    k = kpis("automotive-networked-systems", exchange_fraction="25 %")
+    assert value(k["layer_payload"]) == pytest.approx(2.4 * 0.25)  # 0.6 MByte
+    assert value(k["layer_data_rate"]) == pytest.approx(2.4 * 0.25 * 8 / 1)  # 4.8 Mbit/s
+
+
 def test_user_density_is_set_through_user_density_target(kpis):
     k = kpis("model-management-service", user_density_target="7500 /km^2")
     assert value(k["user_density"]) == pytest.approx(7500.0)
