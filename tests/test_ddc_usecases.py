@@ -95,6 +95,17 @@ def test_proximity_offloading_published_and_by_hand(kpis):
     assert value(slow["ul_data_rate"]) == pytest.approx(1.5 * 8 * 30)  # 360
 
 
+def test_proximity_rate_fits_every_deadline_from_one_frame_time(kpis):
+    # at 720 Mbit/s one 1.5 MByte frame takes 12 Mbit / 720 Mbit/s = 16.67 ms: any latency
+    # from there to 100 ms gives the published rate, so the rate does not pick the 100 ms end
+    frame_time_ms = 1.5 * 8 / 720 * 1000
+    for latency_ms in (frame_time_ms * 1.0001, 50, 100):
+        k = kpis("ddc-proximity-task-offloading", latency=f"{latency_ms} ms")
+        assert value(k["ul_data_rate"]) == pytest.approx(720.0, rel=1e-12), latency_ms
+    k = kpis("ddc-proximity-task-offloading", latency="16 ms")  # below: the one-frame burst dominates
+    assert value(k["ul_data_rate"]) == pytest.approx(1.5 * 8 / 0.016)  # 750 Mbit/s
+
+
 def test_robot_split_8bit_published_and_by_hand(kpis):
     k = kpis("ddc-robot-split-8bit")
     assert value(k["ul_data_rate"]) == pytest.approx(1280.0, rel=1e-12)
