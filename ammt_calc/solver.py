@@ -107,18 +107,21 @@ def _check_value(uc: UseCase, param, quantity, default) -> None:
             f"{param.name}: '{_show(quantity)}' is {units.dimension_text(quantity)}, but {param.name}"
             f" is {units.dimension_text(default)} (e.g. {param.default})"
         )
+    for mask, what in _violations(param, quantity, default):
+        if mask.any():
+            raise UserError(f"{param.name}: '{_show(quantity, mask)}' is {what}")
+
+
+def _violations(param, quantity, default):
+    """(mask, what) for each way values break the parameter's allowed range."""
     magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
-    if not np.all(np.isfinite(magnitude)):
-        raise UserError(f"{param.name}: value must be a finite number, got '{_show(quantity, ~np.isfinite(magnitude))}'")
+    finite = np.isfinite(magnitude)
+    yield ~finite, "not a finite number"
     low = units.parse_quantity(param.minimum, default_unit=param.unit_text or None) if param.minimum else 0 * default
-    below = magnitude < low.to(default.units).magnitude
-    if np.any(below):
-        raise UserError(f"{param.name}: '{_show(quantity, below)}' is below its minimum {param.minimum or '0'}")
+    yield finite & (magnitude < low.to(default.units).magnitude), f"below its minimum {param.minimum or '0'}"
     if param.maximum:
         high = units.parse_quantity(param.maximum, default_unit=param.unit_text or None)
-        above = magnitude > high.to(default.units).magnitude
-        if np.any(above):
-            raise UserError(f"{param.name}: '{_show(quantity, above)}' is above its maximum {param.maximum}")
+        yield finite & (magnitude > high.to(default.units).magnitude), f"above its maximum {param.maximum}"
 
 
 def _show(quantity, bad=None) -> str:
@@ -139,7 +142,7 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
     `origins` overrides the origin "set" of a value, e.g. with the zoo model it came from.
     """
     values = dict(values or {})
-    env, parameters = _parameter_magnitudes(uc, values, origins or {})
+    env, parameters, invalid = _parameter_magnitudes(uc, values, origins or {})
     try:
         shape = np.broadcast_shapes(*(np.shape(v) for v in env.values()))
     except ValueError:  # API callers: arrays of shapes (3,) and (4,)
@@ -149,12 +152,14 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
     for kpi in uc.kpis.values():
         magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)
         env[kpi.name] = magnitude
-        kpis[kpi.name] = _judge(kpi, magnitude, env, kpis, shape)
+        kpis[kpi.name] = _judge(kpi, magnitude, env, kpis, shape, invalid)
     return Evaluation(uc, parameters, kpis, tuple(notes))
 
 
-def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str]) -> tuple[dict, dict[str, ParameterValue]]:
-    env, parameters = {}, {}
+def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str]):
+    """Base-unit magnitudes, the parameter values shown, and {derived parameter: [(mask,
+    reason)]} for sweep points where a derived value leaves its allowed range."""
+    env, parameters, invalid = {}, {}, {}
     for p in uc.parameters.values():
         quantity = values.get(p.name)
         origin = origins.get(p.name, "set") if quantity is not None else "default"
@@ -178,15 +183,21 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
         unit = parameters[p.name].quantity.units
         with np.errstate(all="ignore"):
             quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
-        try:  # a derived value obeys the parameter's range as a set one does (and must be finite)
-            _check_value(uc, p, quantity, units.parse_quantity(p.default))
-        except UserError as exc:
-            raise UserError(f"{exc} (derived as {p.derive.text})") from None
+        default = units.parse_quantity(p.default)
+        if magnitude.ndim == 0:  # one value: a derived value obeys the range as a set one does
+            try:
+                _check_value(uc, p, quantity, default)
+            except UserError as exc:
+                raise UserError(f"{exc} (derived as {p.derive.text})") from None
+        else:  # a sweep: the points out of range are infeasible, the others stand
+            invalid[p.name] = [(mask, f"{p.name} (derived as {p.derive.text}) is {what}")
+                               for mask, what in _violations(p, quantity, default) if mask.any()]
         parameters[p.name] = ParameterValue(p.name, quantity, f"derived: {p.derive.text}")
-    return env, parameters
+    return env, parameters, invalid
 
 
-def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult], shape) -> KpiResult:
+def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult], shape,
+           invalid: Mapping[str, list]) -> KpiResult:
     """Feasibility of one KPI: the first reason that applies is reported."""
     reasons: list[str] = []
     code = np.zeros(shape, dtype=np.int16)
@@ -197,6 +208,9 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
             reasons.append(reason)
             code[mask] = len(reasons)
 
+    for name in sorted(kpi.formula.names & invalid.keys()):
+        for mask, reason in invalid[name]:
+            mark(mask, reason)
     for name in sorted(kpi.formula.names & upstream.keys()):
         earlier = upstream[name]  # an infeasible input makes this KPI infeasible for the same reason
         for index, reason in enumerate(earlier.reasons, start=1):

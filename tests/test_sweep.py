@@ -335,3 +335,13 @@ def test_fixed_values_must_be_single_numbers():
 
     with pytest.raises(UserError, match="model_size is set to several values"):
         ac.sweep("model-distribution-image-recognition", {"latency": [1, 2, 4]}, {"model_size": [100, 200, 300]})
+
+
+def test_points_where_a_derived_value_leaves_its_range_are_infeasible_not_an_error():
+    import ammt_calc as ac
+
+    # model_size = num_params x bits_per_param: 1e299 x 1e10 bit overflows a float, 1e6 x 8 bit does not
+    swept = ac.sweep("model-distribution-image-recognition", {"num_params": [1e6, 1e299]}, {"bits_per_param": "1e10 bit"})
+    rate = swept["dl_data_rate"]
+    assert rate[0] == pytest.approx(1e6 * 1e10 / 1e6)  # 1e16 bit in 1 s = 1e10 Mbit/s
+    assert math.isnan(rate[1])
