@@ -29,7 +29,7 @@ def sweep_command(
 
     _only(fmt, ("csv", "json"))
     (uc,) = load_usecases([usecase_id])
-    grid = sweeps.plan(uc, sweeps.parse_vary(vary), parse_settings(settings), zipped)
+    grid = sweeps.plan(uc, sweeps.parse_vary(vary), _with_zoo(uc, settings), zipped)
     for note in grid.notes:
         typer.echo(f"note: {note}", err=True)
     picture = None
@@ -67,6 +67,16 @@ def sweep_command(
         typer.echo(f"note: plotted {picture.kpi} to {plot}", err=True)
 
 
+def _with_zoo(uc, settings: list[str]) -> dict:
+    """--set values with zoo references (model=vgg16, split=pool5, a model file) resolved, as in `usecase`."""
+    from .zoo import resolve_model_settings
+
+    (resolved,) = resolve_model_settings([uc], parse_settings(settings))
+    for note in resolved.notes:
+        typer.echo(f"note: {uc.id}: {note}", err=True)
+    return resolved.settings
+
+
 @contextmanager
 def _progress(total: int):
     """A progress bar on stderr for sweeps of more than one block, on a terminal only."""
@@ -102,7 +112,7 @@ def solve_command(
     _only(fmt, ("table", "json"))
     (uc,) = load_usecases([usecase_id])
     kpi, quantity, target_notes = parse_target(uc, target)
-    values, notes = resolve_inputs(uc, parse_settings(settings))
+    values, notes = resolve_inputs(uc, _with_zoo(uc, settings))
     for note in notes + target_notes:
         typer.echo(f"note: {note}", err=True)
     row = solution_json(uc, solve(uc, parameter, kpi, quantity, values))

@@ -345,3 +345,14 @@ def test_points_where_a_derived_value_leaves_its_range_are_infeasible_not_an_err
     rate = swept["dl_data_rate"]
     assert rate[0] == pytest.approx(1e6 * 1e10 / 1e6)  # 1e16 bit in 1 s = 1e10 Mbit/s
     assert math.isnan(rate[1])
+
+
+def test_sweep_and_solve_take_zoo_models_as_usecase_does(cli):
+    out = ok(cli("sweep", "model-distribution-image-recognition", "--set", "model=vgg16",
+                 "--vary", "bits_per_param=4bit,8bit"))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    # VGG-16: 138,357,544 parameters; at 4 bit 69.178772 MByte, at 8 bit 138.357544 MByte, in 1 s
+    assert [float(r["dl_data_rate [Mbit/s]"]) for r in rows] == pytest.approx([138357544 * 4 / 1e6, 138357544 * 8 / 1e6])
+    solved = json.loads(ok(cli("solve", "model-distribution-image-recognition", "--set", "model=resnet50",
+                               "--for", "latency", "--target", "dl_data_rate=500Mbit/s", "--format", "json")))
+    assert solved["value"] == pytest.approx(25557032 * 8 / 500e6)  # ResNet-50 at 8 bit over 500 Mbit/s, in s
