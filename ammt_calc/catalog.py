@@ -186,14 +186,15 @@ def _yaml_files(directory: Path) -> list[Path]:
 
 
 def load_file(path: Path, *, check_units: bool = False) -> UseCase:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     uc = _build_usecase(data, path)
     if check_units:
         check_dimensions(uc)
     return uc
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
+    """One catalog file (a use case or reference data) as a mapping: safe, bounded, parsed once."""
     import yaml
 
     try:
@@ -216,7 +217,7 @@ def _read_yaml(path: Path) -> dict:
         problem = str(exc).splitlines()[0].split(";")[0]  # not Python's advice on sys.set_int_max_str_digits
         raise CatalogError(f"{path}: invalid YAML value: {problem}") from None
     if not isinstance(data, dict):
-        raise CatalogError(f"{path}: a use case file must be a mapping of keys (id, title, ...)")
+        raise CatalogError(f"{path}: a catalog file must be a mapping of keys (id, title, ...)")
     return data
 
 

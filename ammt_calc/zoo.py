@@ -115,16 +115,20 @@ def _normal(name: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _zoo_files() -> dict[str, Path]:
     """Normalised id and aliases -> file."""
-    import yaml
-
-    from .catalog import _loader
-
     names: dict[str, Path] = {}
     for path in sorted(zoo_dir().glob("*.yaml")):
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
+        data = _zoo_data(path)
         for name in (data["id"], *data.get("aliases", ())):
             names[_normal(str(name))] = path
     return names
+
+
+@functools.lru_cache(maxsize=None)
+def _zoo_data(path: Path) -> dict:
+    """A zoo file, read once with the catalog's safe, bounded reader."""
+    from .catalog import read_yaml
+
+    return read_yaml(path)
 
 
 def zoo_ids() -> list[str]:
@@ -153,11 +157,7 @@ def load_model(ref: str) -> Model:
 
 @functools.lru_cache(maxsize=None)
 def _zoo_model(path: Path) -> Model:
-    import yaml
-
-    from .catalog import _loader
-
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
+    data = _zoo_data(path)
     first = data["input"]
     last = data["output"]
     points = [SplitPoint(INPUT, (Tensor(first["name"], tuple(first["shape"])),), 0, "all on server: raw input sent")]
