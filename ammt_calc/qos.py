@@ -132,29 +132,52 @@ class Flow:
         return None if self.burst is None else self.burst.base / 8
 
 
+def flow_sources(kpis, parameters, direction: str) -> dict[str, tuple[str, str] | None] | None:
+    """Where each requirement of one direction's flow comes from, by name only (so that a
+    scalar evaluation, a sweep block or a use case's declarations can all be read):
+    {"anchor": ("kpi", name), "rate" | "latency" | "burst" | "reliability": ("kpi" | "parameter",
+    name) or None}; None when the direction has no flow (see the module docstring).
+    `kpis` and `parameters` are containers of names."""
+    prefix = direction.lower()
+    present = [f"{prefix}_{k}" for k in FLOW_KPIS if f"{prefix}_{k}" in kpis]
+    if not present:
+        return None
+
+    def kpi_or(name: str, fallback: str | None = None) -> tuple[str, str] | None:
+        if name in kpis:
+            return ("kpi", name)
+        return ("parameter", fallback) if fallback and fallback in parameters else None
+
+    burst = kpi_or(f"{prefix}_payload")
+    if direction == "DL" and burst is None:
+        burst = kpi_or("model_size", "model_size")  # a download's burst is the model
+    return {"anchor": ("kpi", present[0]), "rate": kpi_or(f"{prefix}_data_rate"),
+            "latency": kpi_or(f"{prefix}_latency", "latency"), "burst": burst,
+            "reliability": kpi_or(f"{prefix}_reliability")}
+
+
 def flows_of(evaluation) -> list[Flow]:
     """The UL and DL flows of one evaluated use case (see the module docstring)."""
     flows = []
     for direction in ("UL", "DL"):
-        prefix = direction.lower()
-        present = [f"{prefix}_{k}" for k in FLOW_KPIS if f"{prefix}_{k}" in evaluation.kpis]
-        if not present:
+        sources = flow_sources(evaluation.kpis, evaluation.parameters, direction)
+        if sources is None:
             continue
         notes: list[str] = []
 
-        def kpi_or(name: str, kind: str, fallback: str | None = None) -> Requirement | None:
-            if name in evaluation.kpis:
+        def read(kind: str) -> Requirement | None:
+            source = sources[kind]
+            if source is None:
+                return None
+            origin, name = source
+            if origin == "kpi":
                 return _from_kpi(evaluation, name, kind, notes)
-            return _from_parameter(evaluation, fallback, kind, notes) if fallback else None
+            return _from_parameter(evaluation, name, kind, notes)
 
-        latency = kpi_or(f"{prefix}_latency", "latency", "latency")
-        reliability = kpi_or(f"{prefix}_reliability", "reliability")
-        burst = kpi_or(f"{prefix}_payload", "burst")
-        if direction == "DL" and f"{prefix}_payload" not in evaluation.kpis:
-            burst = kpi_or("model_size", "burst", "model_size")  # a download's burst is the model
+        latency, reliability, burst = read("latency"), read("reliability"), read("burst")
         notes += [f"no {what}: {check} not checked" for what, value, check in (
             ("latency", latency, "PDB"), ("reliability", reliability, "PER")) if value is None]
-        flows.append(Flow(evaluation.usecase.id, direction, present[0], kpi_or(f"{prefix}_data_rate", "rate"),
+        flows.append(Flow(evaluation.usecase.id, direction, sources["anchor"][1], read("rate"),
                           latency, burst, reliability, tuple(notes)))
     return flows
 

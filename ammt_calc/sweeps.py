@@ -72,6 +72,7 @@ class Grid:
     zipped: bool = False
     notes: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
+    transport: Any = None  # a transport.TransportSpec: its KPIs are columns too
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -202,9 +203,13 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-         zipped: bool = False) -> Grid:
+         zipped: bool = False, transport=None) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
+    if transport is not None:
+        from .transport import parse_transport
+
+        transport = parse_transport(transport)
     if not vary:
         raise UserError("nothing to sweep: give at least one --vary NAME=SPEC")
     for name in vary:
@@ -234,24 +239,27 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
                         " use fewer values per --vary (or --zip)")
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
-    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}})
-    return Grid(uc, tuple(axes), fixed, zipped, tuple(notes), _columns(uc, axes))
+    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport)
+    return Grid(uc, tuple(axes), fixed, zipped, tuple(notes), _columns(uc, axes, transport), transport)
 
 
-def _columns(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
+def _columns(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column, ...]:
+    from .transport import kpi_columns
+
     varied = {a.name for a in axes}
     columns = [Column(a.name, a.unit, "parameter") for a in axes]
     for p in uc.parameters.values():
         if p.derive is not None and p.derive.names & varied and p.name not in varied:
             columns.append(Column(p.name, p.unit_text, "derived"))
     columns += [Column(k.name, k.unit, "kpi") for k in uc.kpis.values()]
+    columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport)]
     return tuple(columns)
 
 
 def blocks(grid: Grid, chunk: int = CHUNK_POINTS) -> Iterator[Block]:
     """The grid, evaluated block by block in row order."""
     for start, stop, shape, quantities in _block_values(grid, chunk):
-        evaluation = evaluate(grid.usecase, {**grid.fixed, **quantities})
+        evaluation = evaluate(grid.usecase, {**grid.fixed, **quantities}, transport=grid.transport)
         values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
         for column in grid.columns:
             if column.kind == "derived":
