@@ -383,6 +383,7 @@ def parse_cell(text: str, notes: list[str]) -> Cell:
             notes.append(f"profile {profile.name}: bandwidth {bandwidth:g} MHz (default; give bandwidth=...)")
         if not set(fields) - {"bandwidth"}:  # no carrier asked for: the average reading only
             return Cell(text, None, None, profile, bandwidth)
+        fields.setdefault("bandwidth", f"{bandwidth:g}MHz")  # the peak of the same channel
     if "ul_layers" not in fields and "layers" in fields and re.fullmatch(r"\s*[0-9]+\s*", fields["layers"]):
         layers = int(fields["layers"])
         if layers > HANDSET_UL_LAYERS:

@@ -94,7 +94,7 @@ class TransportSpec:
     mtu: int = DEFAULT_MTU  # byte, the whole IP packet
     rtt_s: float = DEFAULT_RTT_S
     warm: bool = False
-    text: str = ""
+    text: str = field(default="", compare=False)  # as written
     defaults: tuple[str, ...] = field(default=(), compare=False)  # what was not given: "ip=4", "rtt=10 ms (...)"
 
     # --- packets ---------------------------------------------------------------------------
@@ -258,7 +258,7 @@ class TransportSpec:
 
     @property
     def canonical(self) -> str:
-        return (f"{self.protocol},ip={self.ip},mtu={self.mtu},rtt={self.rtt_s * 1e3:g}ms,"
+        return (f"{self.protocol},ip={self.ip},mtu={self.mtu},rtt={self.rtt_s * 1e3:.12g}ms,"
                 f"{'warm' if self.warm else 'cold'}")
 
 
