@@ -168,18 +168,19 @@ class TransportSpec:
             return np.where(n > 0, 1.0, 0.0)
         with np.errstate(all="ignore"):
             k = np.ceil(np.log2(n / self.initial_window + 1))
-        k = np.where(n > 0, np.maximum(k, 1), 0)
+        k = np.maximum(k, 1.0)  # n = 0 gives k = 1 here and 0 below
         # log2 of a float may land a hair off a power of two: one step either way, by integers
-        k = np.where(self.initial_window * (2.0 ** (k - 1) - 1) >= n, k - 1, k)
-        return np.where(self.initial_window * (2.0 ** k - 1) < n, k + 1, k)
+        k -= self.initial_window * (np.ldexp(1.0, k.astype(np.int64) - 1) - 1) >= n
+        k += self.initial_window * (np.ldexp(1.0, k.astype(np.int64)) - 1) < n
+        return np.where(n > 0, k, 0.0)
 
-    def floor_time(self, payload_bits):
+    def floor_time(self, payload_bits, flights=None):
         """The delivery time at an infinite link rate: (H + K - 1 + 1/2) x RTT (0 for no payload)."""
-        k = self.flights(payload_bits)
+        k = self.flights(payload_bits) if flights is None else flights
         stalls = np.maximum(k - 1, 0) if self.slow_start else 0.0
         return np.where(k > 0, (self.handshake_rtts + stalls + 0.5) * self.rtt_s, 0.0)
 
-    def transport_time(self, payload_bits, link_rate):
+    def transport_time(self, payload_bits, link_rate, flights=None):
         """Seconds from the first packet of the handshake to the last payload bit's arrival,
         at `link_rate` bit/s at the IP layer (see the module docstring)."""
         payload_bits = np.asarray(payload_bits, dtype=float)
@@ -189,20 +190,20 @@ class TransportSpec:
             tau = 8.0 * self.mtu / link_rate
             time = self.handshake_rtts * self.rtt_s + self.wire_bits(payload_bits) / link_rate + self.rtt_s / 2
             if self.slow_start:
-                k = self.flights(payload_bits)
+                k = self.flights(payload_bits) if flights is None else flights
                 for flight in range(1, int(np.max(k, initial=0))):
                     window = self.initial_window * 2.0 ** (flight - 1)
                     stall = np.maximum(self.rtt_s - (window - 1) * tau, 0.0)
                     time = time + np.where(flight < k, stall, 0.0)
         return np.where(n > 0, time, 0.0)
 
-    def required_rate(self, payload_bits, deadline_s):
+    def required_rate(self, payload_bits, deadline_s, flights=None):
         """(rate, flights): the smallest IP-layer link rate (bit/s) that delivers the payload
         within the deadline, NaN where none does (deadline <= floor_time), and K per point."""
         payload_bits = np.asarray(payload_bits, dtype=float)
         deadline_s = np.asarray(deadline_s, dtype=float)
         n = self.packets(payload_bits)
-        k = self.flights(payload_bits)
+        k = self.flights(payload_bits) if flights is None else flights
         packet_bits = 8.0 * self.mtu
         full_packets = self.wire_bits(payload_bits) / packet_bits  # W / MTU: serialising takes this x tau
         room = deadline_s - self.handshake_rtts * self.rtt_s - self.rtt_s / 2
@@ -221,7 +222,7 @@ class TransportSpec:
                         valid &= (w_last - 1) * candidate < self.rtt_s
                     tau = np.where(np.isnan(tau) & valid & (candidate > 0), candidate, tau)
             rate = packet_bits / tau
-        rate = np.where(deadline_s > self.floor_time(payload_bits), rate, np.nan)
+        rate = np.where(deadline_s > self.floor_time(payload_bits, k), rate, np.nan)
         return np.where(n > 0, rate, 0.0), k
 
     def infeasible_reason(self, flights: int) -> str:
@@ -455,13 +456,14 @@ def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis:
         if flow.burst is None:
             continue
         payload, reads = env[flow.burst[1]], {flow.rate[1], flow.burst[1]}
-        time = spec.transport_time(payload, ip_rate)
+        flights = spec.flights(payload)
+        time = spec.transport_time(payload, ip_rate, flights)
         add(f"{prefix}_transport_time", f"{flow.direction} delivery time at the IP rate ({what})", "ms", time,
             reads | {f"{prefix}_ip_rate"})
         if flow.deadline is None:
             continue
         deadline = env[flow.deadline[1]]
-        needed, flights = spec.required_rate(payload, deadline)
+        needed, _ = spec.required_rate(payload, deadline, flights)
         impossible = np.isnan(needed) & (np.asarray(deadline) > 0)
         conditions = []
         if impossible.any():
