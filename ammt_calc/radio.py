@@ -435,10 +435,11 @@ def flow_load(direction: str, burst_mbps: float, sustained_mbps: float, cell: Ce
 
 def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
     """`flow_load` of every flow of one scalar evaluation (`solver.evaluate`, with the same
-    `transport` it was evaluated with, or None): the burst rate is `<dir>_data_rate` (or
-    `<dir>_ip_rate`), the sustained rate `<dir>_sustained_rate` when the use case declares
-    it (a payload once per period; x the transport's overhead factor), else the burst rate
-    (a flow that sends all the time)."""
+    `transport` it was evaluated with, or None). The rate of a flow is `<dir>_data_rate`, or
+    with a transport `<dir>_ip_rate`; the burst rate is that rate, or `<dir>_transport_rate`
+    where the handshake and slow start ask more within the deadline; the sustained rate is
+    `<dir>_sustained_rate` when the use case declares it (a payload once per period; x the
+    transport's overhead factor), else the flow's rate (a flow that sends all the time)."""
     from .qos import flow_sources
     from .transport import parse_transport
 
@@ -449,23 +450,33 @@ def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
         if sources is None or sources["rate"] is None:
             continue
         prefix = direction.lower()
-        name = f"{prefix}_ip_rate" if spec is not None and f"{prefix}_ip_rate" in evaluation.kpis else sources["rate"][1]
-        burst = _mbps(evaluation, name)
-        if burst is None:
+        ip_layer = spec is not None and f"{prefix}_ip_rate" in evaluation.kpis
+        name = f"{prefix}_ip_rate" if ip_layer else sources["rate"][1]
+        rate = _mbps(evaluation, name)
+        if rate is None:
             out.append({"direction": direction, "usecase": evaluation.usecase.id,
                         "infeasible": f"{name}: {evaluation.kpis[name].reason_at()}"})
             continue
+        notes, burst, burst_kpi = [], rate, name
+        transport_rate = evaluation.kpis.get(f"{prefix}_transport_rate")
+        if ip_layer and transport_rate is not None:
+            needed = _mbps(evaluation, transport_rate.name)
+            if needed is None:
+                notes.append(f"{transport_rate.name}: {transport_rate.reason_at()}")
+            elif needed > rate:
+                burst, burst_kpi = needed, transport_rate.name
         sustained = _mbps(evaluation, f"{prefix}_sustained_rate")
-        if sustained is None:
-            sustained, declared = burst, False
+        declared = sustained is not None
+        if declared:
+            sustained *= spec.overhead_factor if ip_layer else 1.0
         else:
-            sustained, declared = sustained * (spec.overhead_factor if name.endswith("_ip_rate") else 1.0), True
-        entry = flow_load(direction, burst, sustained, cell, name.endswith("_ip_rate"))
+            sustained = rate
+            notes.append(f"no {prefix}_sustained_rate: the flow is taken to send all the time")
+        entry = flow_load(direction, burst, sustained, cell, ip_layer)
         entry["usecase"] = evaluation.usecase.id
-        entry["burst"]["kpi"] = name
+        entry["burst"]["kpi"] = burst_kpi
         entry["sustained"]["kpi"] = f"{prefix}_sustained_rate" if declared else name
-        if not declared:
-            entry["notes"].append(f"no {prefix}_sustained_rate: the flow is taken to send all the time")
+        entry["notes"] += notes
         out.append(entry)
     return out
 
