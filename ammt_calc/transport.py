@@ -440,6 +440,10 @@ def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis:
     results: dict[str, Any] = dict(kpis)
     out = []
     what = spec.label
+    clash = [name for name, _ in kpi_columns(uc, spec) if name in uc.kpis or name in uc.parameters]
+    if clash:
+        raise UserError(f"use case '{uc.id}' defines {', '.join(clash)}, which a transport adds;"
+                        " rename it in the use case to use --transport")
     for flow in flow_inputs(uc):
         prefix = flow.direction.lower()
         rate = env[flow.rate[1]]

@@ -293,3 +293,18 @@ def test_solve_reaches_a_transport_kpi():
     assert name == "ul_transport_rate"
     with pytest.raises(UserError, match="has no KPI 'ul_transport_rate'"):
         inverse.parse_target(uc, "ul_transport_rate=300Mbit/s")
+
+
+def test_the_model_download_of_docs_network():
+    # 138 MByte: 94521 packets, W = 138e6 + 94521 x 40 = 141780840 byte = 1134246720 bit; 14 flights
+    s, payload = spec("tcp"), 138e6 * 8
+    assert (s.packets(payload), s.flights(payload), s.wire_bits(payload)) == (94521, 14, 1134246720)
+    # 1 s: flights 1..7 (w - 1 = 9 .. 639) wait; 1000 = 15 + 70 + tau x (94520.56 - 1263)
+    tau = 915e-3 / (1134246720 / 12000 - 1263)
+    rate, _ = s.required_rate(payload, 1.0)
+    assert float(rate) == pytest.approx(12000 / tau) and round(float(rate) / 1e6, 2) == 1223.05
+    # all of a dense-urban cell's 780 Mbit/s: tau = 15.385 us, BDP 650 packets, the same 7 flights
+    # wait 70 - 1263 tau = 50.57 ms; 1134246720 / 780e6 = 1454.16 ms; + 10 + 5 = 1519.73 ms
+    tau = 12000 / 780e6
+    assert float(s.transport_time(payload, 780e6)) == pytest.approx(0.015 + 0.070 - 1263 * tau + 1134246720 / 780e6)
+    assert round(float(s.transport_time(payload, 780e6)), 2) == 1.52
