@@ -358,13 +358,18 @@ class Cell:
         return out
 
 
-def parse_cell(text: str, notes: list[str]) -> Cell:
-    """`--cell` spec: a carrier (peak), `profile=NAME[,bandwidth=B]` (average), or both."""
+def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
+    """`--cell` spec: a carrier (peak), `profile=NAME[,bandwidth=B]` (average), or both.
+    `profiles`: the caller shows the average reading (`Cell.document`, `cell_flows`); else
+    a profile is refused, as a caller that reads only the peak cannot show it."""
     if re.search(r"(^|,)\s*direction\s*=", text, re.IGNORECASE):
         raise UserError("--cell: the cell is sized in both directions (UL KPIs against its UL peak, DL KPIs"
                         " against its DL peak); give one direction's values with a prefix, e.g. ul_layers=2")
     fields = parse_spec(text, "--cell", extra=("profile",))
     profile = None
+    if "profile" in fields and not profiles:
+        raise UserError("--cell: profile= (ITU-R M.2410 average and cell-edge rates) is not available here;"
+                        " give a carrier: bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM")
     if "profile" in fields:
         name = fields.pop("profile").strip().lower()
         if name not in PROFILES:

@@ -11,7 +11,7 @@ from ammt_calc.solver import evaluate
 
 
 def cell(text):
-    return radio.parse_cell(text, [])
+    return radio.parse_cell(text, [], profiles=True)
 
 
 def flows(usecase, the_cell, transport=None):
@@ -45,7 +45,7 @@ def test_dense_urban_100_mhz_reference_numbers():
 
 def test_bandwidth_defaults_to_100_mhz_with_a_note():
     notes = []
-    assert radio.parse_cell("profile=rural", notes).average_mbps("UL") == pytest.approx(160)
+    assert radio.parse_cell("profile=rural", notes, profiles=True).average_mbps("UL") == pytest.approx(160)
     assert notes == ["profile rural: bandwidth 100 MHz (default; give bandwidth=...)"]
 
 
@@ -127,5 +127,10 @@ def test_peak_users_take_the_layer_two_headers_on_ip_rates():
 ])
 def test_bad_profiles_are_refused(text, fragment):
     with pytest.raises(UserError, match=fragment) as error:
-        radio.parse_cell(text, [])
+        radio.parse_cell(text, [], profiles=True)
     assert "\n" not in str(error.value)
+
+
+def test_a_caller_that_shows_only_the_peak_refuses_profiles():
+    with pytest.raises(UserError, match="profile= .* is not available here"):
+        radio.parse_cell("profile=rural", [])
