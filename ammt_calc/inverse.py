@@ -117,7 +117,8 @@ def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase, transp
 
 
 def parse_target(uc: UseCase, text: str, transport=None) -> tuple[str, Any, list[str]]:
-    """`KPI=VALUE` as (kpi, quantity, notes); a bare number takes the KPI's unit."""
+    """`KPI=VALUE` as (kpi, quantity, notes); units are written, as for parameters. With a
+    `transport` spec its KPIs (`ul_transport_rate`, ...) are targets too."""
     name, sep, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name or not value:
@@ -125,10 +126,11 @@ def parse_target(uc: UseCase, text: str, transport=None) -> tuple[str, Any, list
     names = _kpi_names(uc, transport)
     if name not in names:
         raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, names)} (KPIs: {', '.join(names)})")
-    unit = kpi_unit(uc, name, transport)
-    quantity = units.parse_quantity(value, default_unit=unit or None, what=f"--target {name}")
-    notes = [f"--target {name}={value} taken as {value} {unit}"] if unit and units.is_bare_number(value) else []
-    return name, quantity, notes
+    unit = units.parse_unit(kpi_unit(uc, name, transport))
+    if units.is_bare_number(value) and not (units.same_dimension(unit, "") and units.base_factor(unit) == 1):
+        raise UserError(f"--target {name}={value} has no unit: write it as {value} {units.format_unit(unit)}"
+                        f" or in another unit of {units.dimension_text(unit)}")
+    return name, units.parse_quantity(value, what=f"--target {name}"), []
 
 
 def _search_range(param, unit) -> tuple[float, float]:

@@ -409,11 +409,13 @@ def cell_share(value_mbps: float, direction: str, cell: Cell, basis: str | None 
     return {"share": 100 * value_mbps / capacity, "users": users, "fits": fits}
 
 
-def flow_load(direction: str, burst_mbps: float, sustained_mbps: float, cell: Cell, ip_layer: bool) -> dict:
+def flow_load(direction: str, burst_mbps: float, sustained_mbps: float, cell: Cell, ip_layer: bool,
+              reachable: bool = True) -> dict:
     """One flow against a cell, as a plain dict: the burst rate (what one transfer needs) must
     fit; users per cell count the sustained rate (the long-run average, burst x duty cycle).
     `ip_layer`: the rates are IP rates (with transport headers); else application rates,
-    compared as they are (a note says so)."""
+    compared as they are (a note says so). `reachable` False: no link rate meets the flow's
+    deadline (handshake, slow start), so its burst fits nowhere."""
     out: dict = {"direction": direction, "burst": {"value": burst_mbps, "unit": "Mbit/s"},
                  "sustained": {"value": sustained_mbps, "unit": "Mbit/s"},
                  "duty_cycle": None if burst_mbps <= 0 else min(sustained_mbps / burst_mbps, 1.0),
@@ -427,14 +429,15 @@ def flow_load(direction: str, burst_mbps: float, sustained_mbps: float, cell: Ce
         share = cell_share(sustained_mbps * factor, direction, cell, "peak")
         out["peak"] = {"capacity": {"value": peak, "unit": "Mbit/s"}, "source": SOURCE, "l2_factor": factor,
                        "burst_needed": {"value": burst_mbps * factor, "unit": "Mbit/s"},
-                       "burst_fits": burst_mbps * factor <= peak, "share": share["share"], "users": share["users"]}
+                       "burst_fits": reachable and burst_mbps * factor <= peak, "share": share["share"],
+                       "users": share["users"]}
     if cell.profile is not None:
         capacity, edge = cell.average_mbps(direction), cell.edge_mbps(direction)
         share = cell_share(sustained_mbps, direction, cell, "average")
         out["average"] = {"capacity": {"value": capacity, "unit": "Mbit/s"}, "source": PROFILE_SOURCE,
-                          "profile": cell.profile.name, "burst_fits": burst_mbps <= capacity,
+                          "profile": cell.profile.name, "burst_fits": reachable and burst_mbps <= capacity,
                           "share": share["share"], "users": share["users"],
-                          "edge_rate": {"value": edge, "unit": "Mbit/s"}, "edge_meets": burst_mbps <= edge}
+                          "edge_rate": {"value": edge, "unit": "Mbit/s"}, "edge_meets": reachable and burst_mbps <= edge}
     return out
 
 
@@ -462,12 +465,13 @@ def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
             out.append({"direction": direction, "usecase": evaluation.usecase.id,
                         "infeasible": f"{name}: {evaluation.kpis[name].reason_at()}"})
             continue
-        notes, burst, burst_kpi = [], rate, name
+        notes, burst, burst_kpi, reachable = [], rate, name, True
         transport_rate = evaluation.kpis.get(f"{prefix}_transport_rate")
         if ip_layer and transport_rate is not None:
             needed = _mbps(evaluation, transport_rate.name)
             if needed is None:
-                notes.append(f"{transport_rate.name}: {transport_rate.reason_at()}")
+                reachable = False
+                notes.append(f"no link rate meets the deadline, {transport_rate.name}: {transport_rate.reason_at()}")
             elif needed > rate:
                 burst, burst_kpi = needed, transport_rate.name
         sustained = _mbps(evaluation, f"{prefix}_sustained_rate")
@@ -477,7 +481,8 @@ def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
         else:
             sustained = rate
             notes.append(f"no {prefix}_sustained_rate: the flow is taken to send all the time")
-        entry = flow_load(direction, burst, sustained, cell, ip_layer)
+        entry = flow_load(direction, burst, sustained, cell, ip_layer, reachable)
+        entry["duty_cycle"] = None if rate <= 0 else min(sustained / rate, 1.0)  # of the flow's own rate
         entry["usecase"] = evaluation.usecase.id
         entry["burst"]["kpi"] = burst_kpi
         entry["sustained"]["kpi"] = f"{prefix}_sustained_rate" if declared else name

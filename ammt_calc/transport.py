@@ -439,7 +439,7 @@ def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis:
     KPIs read)."""
     results: dict[str, Any] = dict(kpis)
     out = []
-    what = spec.label
+    state = "handshake, slow start" if spec.slow_start else "one-way delay" if spec.warm or spec.protocol == "udp" else ""
     clash = [name for name, _ in kpi_columns(uc, spec) if name in uc.kpis or name in uc.parameters]
     if clash:
         raise UserError(f"use case '{uc.id}' defines {', '.join(clash)}, which a transport adds;"
@@ -456,13 +456,14 @@ def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis:
             out.append(result)
 
         ip_rate = spec.ip_rate(rate)
-        add(f"{prefix}_ip_rate", f"{flow.direction} IP-layer rate ({what})", "Mbit/s", ip_rate, {flow.rate[1]})
+        add(f"{prefix}_ip_rate", f"{flow.direction} IP-layer rate (with {spec.protocol.upper()}/IPv{spec.ip} headers)",
+            "Mbit/s", ip_rate, {flow.rate[1]})
         if flow.burst is None:
             continue
         payload, reads = env[flow.burst[1]], {flow.rate[1], flow.burst[1]}
         flights = spec.flights(payload)
         time = spec.transport_time(payload, ip_rate, flights)
-        add(f"{prefix}_transport_time", f"{flow.direction} delivery time at the IP rate ({what})", "ms", time,
+        add(f"{prefix}_transport_time", f"{flow.direction} delivery time at the IP rate ({state})", "ms", time,
             reads | {f"{prefix}_ip_rate"})
         if flow.deadline is None:
             continue
@@ -473,6 +474,6 @@ def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis:
         if impossible.any():
             for k in np.unique(np.broadcast_to(flights, impossible.shape)[impossible]).tolist():
                 conditions.append(_Mask(impossible & (flights == k), spec.infeasible_reason(int(k))))
-        add(f"{prefix}_transport_rate", f"{flow.direction} link rate meeting the deadline ({what})", "Mbit/s",
+        add(f"{prefix}_transport_rate", f"{flow.direction} link rate meeting the deadline ({state})", "Mbit/s",
             needed, reads | {flow.deadline[1]}, conditions)
     return out
