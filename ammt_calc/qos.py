@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import units
+from .flows import FLOW_KPIS, flow_sources  # noqa: F401 (FLOW_KPIS: part of qos's interface)
 from .numbers import clean_number
 
 SOURCE = "TS 23.501 Table 5.7.4-1"
 TOLERANCE = 1e-9  # relative; 1 - 99.9 % is 0.0010000000000000009 in floats
-FLOW_KPIS = ("data_rate", "latency", "payload", "reliability")
 DIMENSIONS = {"rate": "bit/s", "latency": "s", "burst": "bit", "reliability": ""}
 LATE_PACKETS = ("GBR and Non-GBR 5QIs do not count packets later than the PDB in their PER;"
                 " only delay-critical GBR 5QIs count them as lost")
@@ -127,30 +127,6 @@ class Flow:
     @property
     def burst_bytes(self) -> float | None:
         return None if self.burst is None else self.burst.base / 8
-
-
-def flow_sources(kpis, parameters, direction: str) -> dict[str, tuple[str, str] | None] | None:
-    """Where each requirement of one direction's flow comes from, by name only (so that a
-    scalar evaluation, a sweep block or a use case's declarations can all be read):
-    {"anchor": ("kpi", name), "rate" | "latency" | "burst" | "reliability": ("kpi" | "parameter",
-    name) or None}; None when the direction has no flow (see the module docstring).
-    `kpis` and `parameters` are containers of names."""
-    prefix = direction.lower()
-    present = [f"{prefix}_{k}" for k in FLOW_KPIS if f"{prefix}_{k}" in kpis]
-    if not present:
-        return None
-
-    def kpi_or(name: str, fallback: str | None = None) -> tuple[str, str] | None:
-        if name in kpis:
-            return ("kpi", name)
-        return ("parameter", fallback) if fallback and fallback in parameters else None
-
-    burst = kpi_or(f"{prefix}_payload")
-    if direction == "DL" and burst is None:
-        burst = kpi_or("model_size", "model_size")  # a download's burst is the model
-    return {"anchor": ("kpi", present[0]), "rate": kpi_or(f"{prefix}_data_rate"),
-            "latency": kpi_or(f"{prefix}_latency", "latency"), "burst": burst,
-            "reliability": kpi_or(f"{prefix}_reliability")}
 
 
 def flows_of(evaluation) -> list[Flow]:

@@ -448,7 +448,7 @@ def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
     where the handshake and slow start ask more within the deadline; the sustained rate is
     `<dir>_sustained_rate` when the use case declares it (a payload once per period; x the
     transport's overhead factor), else the flow's rate (a flow that sends all the time)."""
-    from .qos import flow_sources
+    from .flows import flow_sources
     from .transport import parse_transport
 
     spec = None if transport is None else parse_transport(transport)

@@ -370,10 +370,10 @@ class FlowInputs:
 
 
 def flow_inputs(uc) -> list[FlowInputs]:
-    """The flows of a use case that transport KPIs are computed for (`qos.flow_sources`): a
+    """The flows of a use case that transport KPIs are computed for (`flows.flow_sources`): a
     direction with a data rate KPI (its IP rate); with a payload, its delivery time; with a
     payload and a deadline, the rate meeting it."""
-    from .qos import flow_sources
+    from .flows import flow_sources
 
     flows = []
     for direction in ("UL", "DL"):
