@@ -53,3 +53,20 @@ def test_unknown_presets_are_one_line_errors(name, unit, text, fragment):
     with pytest.raises(UserError) as error:
         resolve_preset(name, unit, text)
     assert fragment in str(error.value) and "\n" not in str(error.value)
+
+
+def test_presets_through_the_settings_resolver(cli):
+    import json
+
+    from helpers import ok, refused
+
+    data = json.loads(ok(cli("usecase", "fl-compressed", "--set", "compression_ratio=signsgd", "--format", "json")))
+    rows = {r["kpi"]: r for r in data["rows"]}
+    assert rows["effective_compression"]["value"] == 32 and rows["ul_payload"]["value"] == pytest.approx(132 / 32)
+    text = ok(cli("sweep", "fl-compressed", "--vary", "compression_ratio=none,dgc,topk-1%"))
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["1", "270", "50"]
+    data = json.loads(ok(cli("usecase", "model-distribution-image-recognition", "--set", "bits_per_param=int4",
+                             "--format", "json")))
+    # 138357544 x 4 / 8 = 69178772 byte
+    assert next(r for r in data["rows"] if r["kpi"] == "dl_payload")["value"] == pytest.approx(69.178772)
+    refused(cli("usecase", "fl-compressed", "--set", "compression_ratio=dgc9"), "not a ratio or a compression preset")
