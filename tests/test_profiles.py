@@ -2,6 +2,8 @@
 rates, burst versus sustained, and the layer-2 factor against the TS 38.306 peak. Expected
 values are spectral efficiency (bit/s/Hz) x bandwidth, worked out in the comments."""
 
+import functools
+
 import pytest
 
 from ammt_calc import radio
@@ -14,8 +16,13 @@ def cell(text):
     return radio.parse_cell(text, [], profiles=True)
 
 
+@functools.lru_cache(maxsize=None)
+def catalog():
+    return load_catalog(check_units=True)
+
+
 def flows(usecase, the_cell, transport=None):
-    uc = load_catalog(check_units=True).get(usecase)
+    uc = catalog().get(usecase)
     return {f["direction"]: f for f in radio.cell_flows(evaluate(uc, transport=transport), the_cell, transport)}
 
 

@@ -4,6 +4,7 @@ Every expected value is worked out by hand in the comments: packets of 1500 byte
 bit, so at 120 Mbit/s one packet takes tau = 100 us and at 1.2 Gbit/s 10 us.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -24,6 +25,7 @@ def spec(text):
     return parse_transport(text)
 
 
+@functools.lru_cache(maxsize=None)
 def usecase(name):
     return load_catalog(check_units=True).get(name)
 
