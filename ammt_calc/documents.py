@@ -145,13 +145,17 @@ def published_json(published: Published | None) -> dict | None:
 
 def add_cell(rows: list[dict], cell) -> None:
     """Give every row a "cell" key: for a feasible UL or DL rate, its share of the cell's peak
-    rate in that direction and how many such users fit (`radio.cell_share`); else None."""
-    from .radio import cell_share
+    rate (else its average capacity) in that direction and how many such users fit
+    (`radio.cell_share`); else None. IP-layer rates (a transport's `<dir>_ip_rate` and
+    `<dir>_transport_rate`) take the layer-2 headers on top against the peak (`radio.l2_factor`)."""
+    from .radio import cell_share, l2_factor
 
     for row in rows:
         entry = None
         if row["feasible"] and row["direction"] in ("UL", "DL") and units.same_dimension(row["unit"], "bit/s"):
-            share = cell_share(row["value"] * units.base_factor(row["unit"]) / 1e6, row["direction"], cell)
+            ip_layer = cell.has_peak and row["kpi"].endswith(("_ip_rate", "_transport_rate"))
+            mbps = row["value"] * units.base_factor(row["unit"]) / 1e6 * (l2_factor() if ip_layer else 1.0)
+            share = cell_share(mbps, row["direction"], cell)
             entry = {"share": {"value": clean_number(share["share"]), "unit": "%"}, "users": share["users"],
                      "fits": share["fits"]}
         row["cell"] = entry

@@ -88,3 +88,13 @@ def test_the_api_takes_transport_everywhere():
     assert swept.feasible["ul_transport_rate"].tolist() == [True, True]
     solved = ac.solve("split-image-recognition", "latency", "ul_transport_rate=221.92 Mbit/s", transport="tcp,warm")
     assert solved.quantity.to("ms").magnitude == pytest.approx(15)
+
+
+def test_ip_rate_rows_take_the_layer_two_headers_against_the_peak(cli):
+    data = doc(cli, "usecase", "split-image-recognition", "--transport", "tcp,warm", "--cell",
+               "bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM")
+    rows = {r["kpi"]: r for r in data["rows"]}
+    ul_peak = 1e-6 * 2 * 8 * (948 / 1024) * (273 * 12 * 28000) * 0.92  # 1250.0, a handset's 2 layers
+    # 147.95 x 1510 / 1500 = 148.93 Mbit/s of the peak; the application rate 144 as it is
+    assert rows["ul_ip_rate"]["cell"]["share"]["value"] == pytest.approx(100 * 144 * 1500 / 1460 * 1510 / 1500 / ul_peak)
+    assert rows["ul_data_rate"]["cell"]["share"]["value"] == pytest.approx(100 * 144 / ul_peak)
