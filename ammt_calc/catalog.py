@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .errors import UserError
@@ -45,6 +46,30 @@ class Parameter:
         """The unit part of the default, e.g. 'MByte' (empty when dimensionless)."""
         return unit_part(self.default)
 
+    # Parsed on first use (and once): `list` and `show` never need pint.
+    @cached_property
+    def quantity(self):
+        """The default as a quantity."""
+        from . import units
+
+        return units.parse_quantity(self.default)
+
+    @property
+    def unit(self):
+        """The default's unit: the unit values of this parameter are shown in."""
+        return self.quantity.units
+
+    @cached_property
+    def bounds(self):
+        """(minimum, maximum) as quantities; the minimum is 0 unless given, the maximum None unless given."""
+        from . import units
+
+        def bound(text):
+            return units.parse_quantity(text, default_unit=self.unit_text or None)
+
+        return (bound(self.minimum) if self.minimum else 0 * self.quantity,
+                bound(self.maximum) if self.maximum else None)
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -63,6 +88,13 @@ class Kpi:
     source: str = ""
     infeasible_if: tuple[Condition, ...] = ()
     allow_negative: bool = False
+
+    @cached_property
+    def display_unit(self):
+        """The declared unit, parsed once."""
+        from . import units
+
+        return units.parse_unit(self.unit)
 
 
 @dataclass(frozen=True)
@@ -547,7 +579,7 @@ def parse_setting(param: Parameter, text: str, what: str | None = None):
     preset = resolve_preset(param.name, param.unit_text, text)
     if preset is not None:
         return units.parse_quantity(preset, what=what)
-    default = units.parse_quantity(param.default)
+    default = param.quantity
     if is_bare_number(text) and not takes_bare_numbers(default):
         raise UserError(f"{what}={text.strip()} has no unit: {bare_number_advice(param, float(text), default)}")
     quantity = units.parse_quantity(text, what=what)
@@ -619,10 +651,9 @@ def violations(param: Parameter, quantity, default):
     magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
     finite = np.isfinite(magnitude)
     yield ~finite, "not a finite number"
-    low = units.parse_quantity(param.minimum, default_unit=param.unit_text or None) if param.minimum else 0 * default
+    low, high = param.bounds
     yield finite & (magnitude < low.to(default.units).magnitude), f"below its minimum {param.minimum or '0'}"
-    if param.maximum:
-        high = units.parse_quantity(param.maximum, default_unit=param.unit_text or None)
+    if high is not None:
         yield finite & (magnitude > high.to(default.units).magnitude), f"above its maximum {param.maximum}"
 
 

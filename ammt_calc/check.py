@@ -119,7 +119,7 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
         solution = solve(uc, name, kpi, target)
         # an implied compression ratio below 1 is no explanation of a published value
         if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):
-            default_unit = units.parse_quantity(uc.parameters[name].default).units
+            default_unit = uc.parameters[name].unit
             value = solution.quantity.to(default_unit).magnitude
             implied.append(f"{name} = {value:.4g} {units.format_unit(default_unit)}".rstrip())
     if not implied:
@@ -129,7 +129,7 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
 
 def _allowed(param, quantity) -> bool:
     """Whether a solved value lies in the parameter's allowed range."""
-    default = units.parse_quantity(param.default)
+    default = param.quantity
     return not any(mask.any() for mask, _ in violations(param, quantity, default))
 
 

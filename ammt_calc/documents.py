@@ -195,7 +195,7 @@ def cleaned(value):
 
 def solution(uc: UseCase, solved) -> dict:
     """`solve --format json`: value null (with a message) when no value reaches the target."""
-    unit = units.parse_quantity(uc.parameters[solved.parameter].default).units
+    unit = uc.parameters[solved.parameter].unit
     return {
         "usecase": uc.id,
         "parameter": solved.parameter,

@@ -47,7 +47,7 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
     if parameter in values:
         raise UserError(f"{parameter} is what to solve for; do not also --set it")
     param = uc.parameters[parameter]
-    unit = units.parse_quantity(param.default).units
+    unit = param.unit
     target_base = units.to_base(target)
     kpi_factor = units.base_factor(units.parse_unit(kpi_unit(uc, kpi, transport)))
 
@@ -58,7 +58,7 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
             return np.where(result.feasible, result.value * kpi_factor, np.nan)
 
     low, high = _search_range(param, unit)
-    xs = _search_grid(low, high, abs(float(units.parse_quantity(param.default).magnitude)) or 1.0)
+    xs = _search_grid(low, high, abs(float(param.quantity.magnitude)) or 1.0)
     reached = kpi_at(xs)
     lo, hi = _first_bracket(xs, reached - target_base)
     if lo is None:
@@ -135,12 +135,10 @@ def parse_target(uc: UseCase, text: str, transport=None) -> tuple[str, Any, list
 
 def _search_range(param, unit) -> tuple[float, float]:
     """The parameter's allowed range in `unit`; without a maximum, up to 10**SPAN_DECADES x its default."""
-    def bound(text):
-        return float(units.parse_quantity(text, default_unit=param.unit_text or None).to(unit).magnitude)
-
-    low = bound(param.minimum) if param.minimum else 0.0
-    scale = abs(float(units.parse_quantity(param.default).magnitude)) or 1.0
-    high = bound(param.maximum) if param.maximum else max(scale, low) * 10.0**SPAN_DECADES
+    minimum, maximum = param.bounds
+    low = float(minimum.to(unit).magnitude)
+    scale = abs(float(param.quantity.magnitude)) or 1.0
+    high = float(maximum.to(unit).magnitude) if maximum is not None else max(scale, low) * 10.0**SPAN_DECADES
     return low, min(high, np.finfo(float).max)  # a default of 1e300 MByte: 1e309 would be inf (NaN grid)
 
 

@@ -68,7 +68,7 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
                 f"use case '{uc.id}' has no parameter '{name}'{suggest(name, uc.parameters)}"
                 f" (parameters: {', '.join(uc.parameters)})"
             )
-        default = units.parse_quantity(param.default)
+        default = param.quantity
         if isinstance(raw, str):
             quantity = parse_setting(param, raw)
         elif hasattr(raw, "units"):
@@ -143,7 +143,7 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
         quantity = values.get(p.name)
         origin = origins.get(p.name, "set") if quantity is not None else "default"
         if quantity is None:
-            quantity = units.parse_quantity(p.default)
+            quantity = p.quantity
         env[p.name] = units.to_base(quantity)
         parameters[p.name] = ParameterValue(p.name, quantity, origin)
     for p in uc.parameters.values():
@@ -162,7 +162,7 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
         unit = parameters[p.name].quantity.units
         with np.errstate(all="ignore"):
             quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
-        default = units.parse_quantity(p.default)
+        default = p.quantity
         if magnitude.ndim == 0:  # one value: a derived value obeys the range as a set one does
             try:
                 check_value(p, quantity, default)
@@ -199,7 +199,7 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
             mark(condition.formula.evaluate(env), condition.reason)
     mark(~np.isfinite(magnitude), NOT_FINITE)
     with np.errstate(all="ignore"):
-        shown = magnitude / units.base_factor(units.parse_unit(kpi.unit))  # 1e306 s is inf ms
+        shown = magnitude / units.base_factor(kpi.display_unit)  # 1e306 s is inf ms
     mark(~np.isfinite(shown), OVERFLOW)
     # Below 2.2e-308 floats are subnormal (1e-320 keeps 3 digits, not 15): such a result is
     # shown as 0, not marked infeasible, so a sweep of a loss probability has no holes.

@@ -151,7 +151,7 @@ def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
         magnitudes = np.array(_magnitudes(param, items, name)[0], dtype=float)
     else:  # a quantity array, a list of quantities, or numbers: checked as --set values are
         quantity = resolve_inputs(uc, {name: values})[0][name]
-        magnitudes = np.asarray(quantity.to(units.parse_quantity(param.default).units).magnitude, dtype=float).ravel()
+        magnitudes = np.asarray(quantity.to(param.unit).magnitude, dtype=float).ravel()
     if magnitudes.size == 0:
         raise UserError(f"{name}: no values to sweep")
     axis = Axis(name, magnitudes, param.unit_text)
@@ -175,7 +175,7 @@ def _count(text: str, what: str) -> int:
 
 def _magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
     """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
-    default_unit = units.parse_quantity(param.default).units
+    default_unit = param.unit
     return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
 
 

@@ -430,6 +430,10 @@ class _Kpi:  # what solver._judge reads of a catalog KPI
     def names(self):
         return self.reads
 
+    @property
+    def display_unit(self):
+        return units.parse_unit(self.unit)
+
 
 def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis: Mapping[str, Any], shape,
                    judge) -> list:

@@ -186,7 +186,7 @@ def _kind(uc: UseCase, name: str) -> str:
 
     if name in BIT_SETTINGS.values():  # bits per value: a quantity or a precision name (int4), never a model
         return ""
-    if units.same_dimension(units.parse_quantity(uc.parameters[name].default), "bit"):
+    if units.same_dimension(uc.parameters[name].quantity, "bit"):
         return "size"
     if name == "num_params" or name.endswith("_params"):
         return "params"
@@ -245,7 +245,7 @@ def _bits(uc: UseCase, settings: Mapping[str, str], bits_name: str, has_own: boo
     elif has_own:
         return None, "at the dtypes stored in the file"
     elif bits_name in uc.parameters:
-        bits = units.parse_quantity(uc.parameters[bits_name].default, what=bits_name)
+        bits = uc.parameters[bits_name].quantity
     else:
         return float(FALLBACK_BITS), f"at {FALLBACK_BITS} {unit} (fp32; set {bits_name} to change)"
     if not units.same_dimension(bits, "bit") or not units.to_base(bits) > 0:
@@ -257,7 +257,7 @@ def _bits(uc: UseCase, settings: Mapping[str, str], bits_name: str, has_own: boo
 def _in_unit(uc: UseCase, name: str, bits: float):
     from . import units
 
-    default = units.parse_quantity(uc.parameters[name].default)
+    default = uc.parameters[name].quantity
     return units.registry().Quantity(bits, "bit").to(default.units)
 
 

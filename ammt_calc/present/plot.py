@@ -113,10 +113,10 @@ class Plot:
         if entry is None or (entry.value is None and entry.minimum is None and entry.maximum is None):
             return
         param = uc.parameters[self.x.name]
-        at = units.parse_quantity(param.default).to(units.parse_unit(self.x.unit)).magnitude
+        at = param.quantity.to(units.parse_unit(self.x.unit)).magnitude
         defaults = ", ".join(f"{a.name} = {uc.parameters[a.name].default}" for a in self.grid.axes)
         where = f"at the defaults {defaults}"
-        unit = units.parse_unit(kpi.unit)
+        unit = kpi.display_unit
         source = f"{entry.source}, " if entry.source else ""
         if entry.value is not None:
             value = units.parse_quantity(entry.value).to(unit).magnitude
