@@ -226,20 +226,19 @@ class TransportSpec:
         return np.where(n > 0, rate, 0.0), k
 
     def infeasible_reason(self, flights: int) -> str:
-        """Why no link rate delivers a payload of `flights` flights within a deadline <= floor."""
-        rtt = f"{self.rtt_s * 1e3:g} ms"
-        one_way = f"half a round trip ({self.rtt_s * 500:g} ms) for the last packet to arrive"
-        if self.protocol == "udp" or self.warm:
-            return f"one-way delay: {one_way} is the whole deadline at any link rate ({self.label})"
+        """Why no link rate delivers a payload of `flights` flights within a deadline <= floor
+        (short: a sweep repeats it on every row it applies to)."""
+        rtt = f"RTT {self.rtt_s * 1e3:g} ms"
         floor = (self.handshake_rtts + max(flights - 1, 0) + 0.5) * self.rtt_s * 1e3
-        handshake = f"the {self.protocol.upper()} handshake (1 RTT of {rtt})"
+        if self.protocol == "udp" or self.warm:
+            return f"one-way delay: half the round trip ({floor:g} ms) is not within the deadline at any link rate"
+        proto = self.protocol.upper()
         if flights <= 1:
-            return (f"handshake: {handshake} and {one_way} take {floor:g} ms, the whole deadline, at any"
-                    f" link rate; a warm connection has no handshake")
-        return (f"slow start: from an initial window of {self.initial_window} packets, doubling each round"
-                f" trip, the payload needs {flights} flights ({flights - 1} RTT of waiting) after {handshake};"
-                f" with the last packet's one-way trip that is {floor:g} ms at any link rate, not within the"
-                f" deadline; a warm connection has no slow start")
+            return (f"handshake: the 1-RTT {proto} handshake and the one-way trip take {floor:g} ms ({rtt}),"
+                    f" not within the deadline at any link rate; warm: no handshake")
+        return (f"slow start: {flights} flights from an initial window of {self.initial_window} packets after the"
+                f" 1-RTT {proto} handshake take {floor:g} ms ({rtt}), not within the deadline at any link rate;"
+                f" warm: no slow start")
 
     def document(self) -> dict:
         """The spec as a plain dict (JSON): headers with sources, window, handshake, defaults."""
