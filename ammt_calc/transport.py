@@ -217,9 +217,10 @@ class TransportSpec:
                     stalled = iw * (2.0 ** m - 1) - m  # sum of (w_k - 1) over the first m flights
                     candidate = (room - m * self.rtt_s) / (full_packets - stalled)
                     w_last, w_next = iw * 2.0 ** (m - 1), iw * 2.0 ** m
-                    valid = ((m == k - 1) | ((w_next - 1) * candidate >= self.rtt_s)) & (m <= k - 1)
+                    # at a segment's edge both neighbours hold (to rounding): the first one is kept
+                    valid = ((m == k - 1) | ((w_next - 1) * candidate >= self.rtt_s * (1 - 1e-12))) & (m <= k - 1)
                     if m > 0:
-                        valid &= (w_last - 1) * candidate < self.rtt_s
+                        valid &= (w_last - 1) * candidate <= self.rtt_s * (1 + 1e-12)
                     tau = np.where(np.isnan(tau) & valid & (candidate > 0), candidate, tau)
             rate = packet_bits / tau
         rate = np.where(deadline_s > self.floor_time(payload_bits, k), rate, np.nan)

@@ -310,3 +310,15 @@ def test_the_model_download_of_docs_network():
     tau = 12000 / 780e6
     assert float(s.transport_time(payload, 780e6)) == pytest.approx(0.015 + 0.070 - 1263 * tau + 1134246720 / 780e6)
     assert round(float(s.transport_time(payload, 780e6)), 2) == 1.52
+
+
+def test_a_deadline_on_a_segment_edge_still_has_a_rate():
+    # at tau = RTT / (w - 1) flight k stops waiting exactly: rate = 12000 bit x 39 / 10 ms =
+    # 46.8 Mbit/s makes flight 3 (40 packets) last exactly one RTT; its delivery time is then the
+    # deadline, and solving for it gives the rate back
+    for rtt in ("1ms", "10ms", "37ms"):
+        s = spec(f"tcp,rtt={rtt}")
+        for window in (10, 20, 40, 80):
+            rate = 12000 * (window - 1) / s.rtt_s
+            deadline = float(s.transport_time(PAYLOAD, rate))
+            assert float(s.required_rate(PAYLOAD, deadline)[0]) == pytest.approx(rate, rel=1e-9)
