@@ -17,6 +17,7 @@ import numpy as np
 from . import units
 from .catalog import UseCase, suggest
 from .errors import UserError
+from .precision import preset_bits
 
 NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer, or the numbers overflow"
 OVERFLOW = "overflow: too large for a float in its unit"
@@ -70,6 +71,10 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
             )
         default = units.parse_quantity(param.default)
         if isinstance(raw, str):
+            preset = preset_bits(raw)
+            if preset is not None and units.same_dimension(default, "bit"):  # bits_per_param=int4
+                notes.append(f"{name}={raw.strip()} taken as {preset} bit")
+                raw = f"{preset} bit"
             quantity = units.parse_quantity(raw, default_unit=param.unit_text or None, what=name)
             if units.is_bare_number(raw) and param.unit_text:
                 notes.append(f"{name}={raw.strip()} taken as {raw.strip()} {param.unit_text}")

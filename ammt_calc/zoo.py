@@ -27,6 +27,7 @@ from typing import Any, Mapping, Sequence
 
 from .catalog import UseCase, builtin_dir, suggest
 from .errors import UserError
+from .precision import preset_bits
 
 PSEUDO_PARAMETERS = ("model", "split", "lora_targets")
 BIT_SETTINGS = {"model": "bits_per_param", "split": "bits_per_element"}
@@ -393,7 +394,7 @@ def _is_reference(text: Any) -> bool:
     if not isinstance(text, str):
         return False
     text = text.strip()
-    if _NONFINITE.fullmatch(text):
+    if _NONFINITE.fullmatch(text) or preset_bits(text) is not None:  # int4 is 4 bit, not a model
         return False
     return text.lower().endswith(MODEL_SUFFIXES) or bool(re.match(r"[A-Za-z_]", text))
 
@@ -455,7 +456,9 @@ def _bits(uc: UseCase, settings: Mapping[str, str], bits_name: str, has_own: boo
     from . import units
 
     if bits_name in settings:
-        bits = units.parse_quantity(settings[bits_name], default_unit="bit", what=bits_name)
+        preset = preset_bits(settings[bits_name])  # bits_per_param=int4
+        text = f"{preset} bit" if preset is not None else settings[bits_name]
+        bits = units.parse_quantity(text, default_unit="bit", what=bits_name)
     elif has_own:
         return None, "at the dtypes stored in the file"
     elif bits_name in uc.parameters:
