@@ -100,14 +100,9 @@ def read_config(path_text: str | os.PathLike) -> TransformerConfig:
         path = path / "config.json"
         if not path.is_file():
             raise UserError(f"'{path_text}' holds no config.json")
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_CONFIG_BYTES:
-                raise UserError(f"'{path_text}': {size} bytes; a config.json may have at most {MAX_CONFIG_BYTES}")
-            raw = f.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise UserError(f"cannot read '{path_text}': {exc.strerror or exc}") from None
+    from .safetensors import read_bounded
+
+    raw = read_bounded(path, MAX_CONFIG_BYTES, str(path_text), "a config.json")
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -149,15 +149,7 @@ def read_index(path_text: str | os.PathLike) -> SafetensorsInfo:
     """A sharded checkpoint: every shard named in the index's weight_map, summed."""
     path = Path(path_text).expanduser()
     name = str(path_text)
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_INDEX_BYTES:
-                raise UserError(f"'{name}': {size} bytes; an index of a sharded checkpoint may have at most"
-                                f" {MAX_INDEX_BYTES} bytes")
-            raw = f.read(MAX_INDEX_BYTES + 1)
-    except OSError as exc:
-        raise UserError(f"cannot read '{name}': {exc.strerror or exc}") from None
+    raw = read_bounded(path, MAX_INDEX_BYTES, name, "an index of a sharded checkpoint")
     index = _parse_json(raw, f"'{name}'")
     weight_map = index.get("weight_map")
     if not isinstance(weight_map, dict) or not weight_map:
@@ -188,6 +180,18 @@ def read_index(path_text: str | os.PathLike) -> SafetensorsInfo:
         header_bytes += info.header_bytes
     metadata = index.get("metadata") if isinstance(index.get("metadata"), dict) else {}
     return SafetensorsInfo(name, tuple(tensors), {k: str(v) for k, v in metadata.items()}, tuple(files), header_bytes)
+
+
+def read_bounded(path: Path, limit: int, name: str, what: str) -> bytes:
+    """A small file's bytes, refused by its size before it is read."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise UserError(f"'{name}': {size} bytes; {what} may have at most {limit} bytes")
+            return f.read(limit + 1)
+    except OSError as exc:
+        raise UserError(f"cannot read '{name}': {exc.strerror or exc}") from None
 
 
 # --- checks -------------------------------------------------------------------------------
