@@ -315,7 +315,8 @@ def resolve_model_settings(usecases: Sequence[UseCase], settings: Mapping[str, s
     if "lora_targets" in settings and (model is None or model.transformer is None):
         raise UserError(f"lora_targets={settings['lora_targets']}: say which transformer it adapts"
                         " (--set model=llama-3.1-8b, a config.json or a model folder)")
-    resolved = [_resolve_one(uc, settings, model, point) for uc in usecases]
+    strict = len(usecases) == 1  # one use case that cannot take the model is an error; among many, a note
+    resolved = [_resolve_one(uc, settings, model, point, strict) for uc in usecases]
     if model is not None and not any(r.used for r in resolved):
         raise UserError(f"model={model_ref}: no use case here takes a model size ({' or '.join(TARGETS['model'])})"
                         f" or a split point of it; add --set split=POINT for a payload ({_points_text(model)})")
@@ -325,7 +326,7 @@ def resolve_model_settings(usecases: Sequence[UseCase], settings: Mapping[str, s
 
 
 def _resolve_one(uc: UseCase, settings: Mapping[str, str], model: Model | None,
-                 point: SplitPoint | None) -> ResolvedSettings:
+                 point: SplitPoint | None, strict: bool = True) -> ResolvedSettings:
     out = ResolvedSettings({k: v for k, v in settings.items() if k not in PSEUDO_PARAMETERS})
     refs: dict[str, Model | SplitPoint] = {}
     for pseudo, value in (("model", model), ("split", point)):
@@ -345,7 +346,12 @@ def _resolve_one(uc: UseCase, settings: Mapping[str, str], model: Model | None,
             if model is not None and isinstance(refs[name], SplitPoint):
                 out.used.add("model")
     if model is not None:
-        _fill_architecture(uc, settings, model, out)
+        try:
+            _fill_architecture(uc, settings, model, out)
+        except UserError as exc:
+            if strict:
+                raise
+            out.notes.append(f"{exc}; its architecture parameters keep their defaults")
     for name, ref in refs.items():
         quantity, origin = _value_for(uc, name, ref, model, settings)
         out.settings[name] = quantity

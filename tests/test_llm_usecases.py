@@ -193,3 +193,13 @@ def test_usecase_json_in_process(capsys):
     assert rows["kv_cache_size"]["value"] == pytest.approx(536.870912) and rows["kv_cache_size"]["unit"] == "MByte"
     assert rows["kv_cache_size"]["published"] is None
     assert "num_kv_heads = 8 from zoo: llama-3.1-8b" in err
+
+
+def test_a_cnn_across_several_use_cases_is_a_note_not_an_error(catalog):
+    from ammt_calc.requirements import evaluate_many
+
+    kv, download = catalog.get("llm-kv-cache-migration"), catalog.get("llm-model-download")
+    ev_kv, ev_download = evaluate_many([kv, download], {"model": "vgg16"})
+    assert ev_kv.parameters["num_layers"].origin == "default"
+    assert any("needs a transformer's architecture" in n and "keep their defaults" in n for n in ev_kv.notes)
+    assert ev_download.parameters["num_params"].origin == "zoo: vgg16"
