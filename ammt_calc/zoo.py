@@ -272,7 +272,7 @@ def lora_dims_per_layer(config, targets: str | Sequence[str] | None = None) -> t
 
 def lora_matrices(config, targets: str | Sequence[str] | None = None):
     targets = DEFAULT_LORA_TARGETS if targets is None else targets
-    names = [t.strip() for t in (targets.split(",") if isinstance(targets, str) else targets) if t.strip()]
+    names = [str(t).strip() for t in (targets.split(",") if isinstance(targets, str) else targets) if str(t).strip()]
     known = list(dict.fromkeys(m.name for m in config.matrices))
     if names in (["all"], []):
         return config.matrices

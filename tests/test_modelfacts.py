@@ -125,3 +125,23 @@ def test_unknown_family_suggests_safetensors(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "mamba"}))
     with pytest.raises(UserError, match=r"model_type 'mamba' is not a family .*give the model's .safetensors"):
         model_facts(str(tmp_path))
+
+
+def test_a_checkpoint_laid_out_as_llama_32_1b_counts_as_its_config(tmp_path):
+    """Two independent counts agree: the safetensors headers of a (sparse) checkpoint with
+    Llama 3.2 1B's tensor shapes, and the architecture computed from its config.json."""
+    h, f, kv, vocab = 2048, 8192, 512, 128256
+    tensors = {"model.embed_tokens.weight": ("BF16", (vocab, h)), "model.norm.weight": ("BF16", (h,))}  # tied head
+    for i in range(16):
+        p = f"model.layers.{i}."
+        tensors.update({p + "self_attn.q_proj.weight": ("BF16", (h, h)), p + "self_attn.k_proj.weight": ("BF16", (kv, h)),
+                        p + "self_attn.v_proj.weight": ("BF16", (kv, h)), p + "self_attn.o_proj.weight": ("BF16", (h, h)),
+                        p + "mlp.gate_proj.weight": ("BF16", (f, h)), p + "mlp.up_proj.weight": ("BF16", (f, h)),
+                        p + "mlp.down_proj.weight": ("BF16", (h, f)), p + "input_layernorm.weight": ("BF16", (h,)),
+                        p + "post_attention_layernorm.weight": ("BF16", (h,))})
+    write_safetensors(tmp_path / "model.safetensors", tensors, sparse=True)  # 2.47 GByte, a hole on disk
+    (tmp_path / "config.json").write_text(json.dumps(LLAMA_32_1B))
+    facts = model_facts(str(tmp_path)).to_dict()
+    assert facts["num_params"] == 1_235_814_400 and facts["count_basis"] == "safetensors headers (exact)"
+    assert facts["native_size"]["value"] == 2471.6288 and facts["params_by_dtype"] == {"BF16": 1_235_814_400}
+    assert not any("differ" in n for n in facts["notes"])
