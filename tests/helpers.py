@@ -26,6 +26,13 @@ def value(result):
     return result[0]
 
 
+def evaluate_many(usecases, settings):
+    """The evaluations of `ammt-calc usecase` for these use cases and --set texts."""
+    import ammt_calc as ac
+
+    return list(ac.evaluate(list(usecases), settings).evaluations)
+
+
 def write_safetensors(path, tensors, *, header=None, data_size=None, sparse=False):
     """A .safetensors file: tensors {name: (dtype, shape)} laid out back to back (or a raw
     `header` dict as given), then the data region (zeros; a hole in the file when sparse).

@@ -110,7 +110,7 @@ def test_federated_lora(kpis):
 
 
 def test_zoo_fills_the_architecture_with_origins(catalog):
-    from ammt_calc.requirements import evaluate_many
+    from helpers import evaluate_many
 
     (ev,) = evaluate_many([catalog.get("llm-kv-cache-migration")], {"model": "llama-3.2-1b", "head_dim": "32"})
     origins = {name: p.origin for name, p in ev.parameters.items()}
@@ -196,7 +196,7 @@ def test_usecase_json_in_process(capsys):
 
 
 def test_a_cnn_across_several_use_cases_is_a_note_not_an_error(catalog):
-    from ammt_calc.requirements import evaluate_many
+    from helpers import evaluate_many
 
     kv, download = catalog.get("llm-kv-cache-migration"), catalog.get("llm-model-download")
     ev_kv, ev_download = evaluate_many([kv, download], {"model": "vgg16"})
