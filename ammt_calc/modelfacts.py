@@ -68,7 +68,8 @@ class ModelFacts:
     lora_bits_per_param: int | None = None
     params_by_dtype: dict[str, int] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # caveats about these numbers (shown on stderr by the CLI)
+    derivation: tuple[str, ...] = ()  # how the zoo's count is made up
 
     @property
     def lora_bits(self) -> int | None:
@@ -100,30 +101,43 @@ class ModelFacts:
             "per_token": per_token,
             "lora": lora,
             "params_by_dtype": self.params_by_dtype or None,
-            "sources": list(self.sources), "notes": list(self.notes),
+            "sources": list(self.sources), "notes": list(self.notes), "derivation": list(self.derivation),
         }
 
     def rows(self) -> list[dict[str, Any]]:
-        """Flat rows {quantity, value, unit} for a table or CSV (the same numbers as to_dict)."""
-        rows: list[dict[str, Any]] = [_row("num_params", self.num_params, "", self.count_basis)]
-        if self.native is not None:
-            rows.append(_row("size (native)", self.native.bits / 8e6, SIZE_UNIT, self.native_dtype or "stored dtypes"))
-        for s in self.sizes:
-            rows.append(_row(f"size ({s.precision})", s.bits / 8e6, SIZE_UNIT, f"{_clean(s.bits_per_param)} bit/param"))
-        for name, value in self.architecture.items():
-            if value is not None:
-                rows.append(_row(name, value, "", ""))
-        if self.hidden_state_bits is not None:
-            rows.append(_row("hidden state per token", self.hidden_state_bits / 8, TOKEN_UNIT,
-                             f"{HIDDEN_FORMULA}, {self.activation_bits} bit"))
-        if self.kv_cache_bits is not None:
-            rows.append(_row("KV cache per token", self.kv_cache_bits / 8, TOKEN_UNIT,
-                             f"{KV_FORMULA}, {self.activation_bits} bit"))
-        if self.lora_params is not None:
-            what = f"rank {self.lora_rank} on {', '.join(self.lora_targets)}"
-            rows.append(_row("LoRA adapter parameters", self.lora_params, "", f"{what}: {LORA_FORMULA}"))
-            rows.append(_row("LoRA adapter size", self.lora_bits / 8e6, SIZE_UNIT, f"{self.lora_bits_per_param} bit/param"))
-        return rows
+        """Flat rows {quantity, value, unit, note} for a table or CSV (the same numbers as to_dict)."""
+        return document_rows(self.to_dict())
+
+
+ROW_COLUMNS = ("quantity", "value", "unit", "note")
+ARCHITECTURE = ("layers", "hidden_size", "num_heads", "num_kv_heads", "head_dim", "intermediate_size", "vocab_size",
+                "context_length")
+
+
+def document_rows(doc: dict) -> list[dict[str, Any]]:
+    """The rows of a model document (`to_dict()`): num_params, sizes, architecture, per token, LoRA."""
+    rows: list[dict[str, Any]] = [_row("num_params", doc["num_params"], "", doc["count_basis"])]
+    if doc["native_size"] is not None:
+        rows.append(_row("size (native)", doc["native_size"]["value"], doc["native_size"]["unit"],
+                         doc["native_dtype"] or "stored dtypes"))
+    for s in doc["sizes"]:
+        rows.append(_row(f"size ({s['precision']})", s["size"]["value"], s["size"]["unit"],
+                         f"{s['bits_per_param']} bit/param"))
+    rows += [_row(name, doc[name], "", "") for name in ARCHITECTURE if doc.get(name) is not None]
+    token = doc["per_token"]
+    if token is not None:
+        rows.append(_row("hidden state per token", token["hidden_state"]["value"], token["hidden_state"]["unit"],
+                         f"{token['hidden_state_formula']}, {token['bits_per_value']} bit"))
+        if token["kv_cache"] is not None:
+            rows.append(_row("KV cache per token", token["kv_cache"]["value"], token["kv_cache"]["unit"],
+                             f"{token['kv_cache_formula']}, {token['bits_per_value']} bit"))
+    lora = doc["lora"]
+    if lora is not None:
+        what = f"rank {lora['rank']} on {', '.join(lora['targets'])}"
+        rows.append(_row("LoRA adapter parameters", lora["params"], "", f"{what}: {lora['formula']}"))
+        rows.append(_row("LoRA adapter size", lora["size"]["value"], lora["size"]["unit"],
+                         f"{lora['bits_per_param']} bit/param"))
+    return rows
 
 
 def model_facts(source: str, bits: Any = None, lora_rank: Any = DEFAULT_LORA_RANK,
@@ -162,7 +176,7 @@ def model_facts(source: str, bits: Any = None, lora_rank: Any = DEFAULT_LORA_RAN
          "context_length"))
     act = hidden = kv = lora_params = lora_bits_pp = None
     targets: tuple[str, ...] = ()
-    notes = list(model.notes)
+    notes = [] if model.kind == "zoo" else list(model.notes)
     if config is not None:
         architecture.update(layers=config.num_layers, hidden_size=config.hidden_size, num_heads=config.num_heads,
                             num_kv_heads=config.num_kv_heads, head_dim=config.head_dim,
@@ -194,7 +208,7 @@ def model_facts(source: str, bits: Any = None, lora_rank: Any = DEFAULT_LORA_RAN
         lora_rank=rank if lora_params is not None else None, lora_targets=targets, lora_params=lora_params,
         lora_bits_per_param=lora_bits_pp,
         params_by_dtype=checkpoint.params_by_dtype() if checkpoint is not None else {},
-        sources=model.sources, notes=tuple(notes))
+        sources=model.sources, notes=tuple(notes), derivation=model.notes if model.kind == "zoo" else ())
 
 
 def _bits(value: Any) -> tuple[str, float]:

@@ -145,3 +145,43 @@ def test_a_checkpoint_laid_out_as_llama_32_1b_counts_as_its_config(tmp_path):
     assert facts["num_params"] == 1_235_814_400 and facts["count_basis"] == "safetensors headers (exact)"
     assert facts["native_size"]["value"] == 2471.6288 and facts["params_by_dtype"] == {"BF16": 1_235_814_400}
     assert not any("differ" in n for n in facts["notes"])
+
+
+# --- the command line (in-process) --------------------------------------------------------
+
+
+def test_model_command_json_csv_table(cli):
+    from helpers import ok
+
+    doc = json.loads(ok(cli("model", "llama-3.1-8b", "--bits", "6bit", "--format", "json")))
+    assert doc == model_facts("llama-3.1-8b", bits="6bit").to_dict()  # the API's document, as printed
+    assert doc["num_params"] == 8_030_261_248
+    lines = ok(cli("model", "llama-3.2-1b", "--lora-rank", "8", "--lora-targets", "q_proj,v_proj", "--format", "csv"))
+    rows = {line.split(",")[0]: line for line in lines.splitlines()}
+    assert rows["quantity"] == "quantity,value,unit,note"
+    assert rows["num_params"].startswith("num_params,1235814400,,")
+    assert rows["KV cache per token"].startswith("KV cache per token,32768,Byte,")  # 2 x 16 x 8 x 64 x 2
+    # 8 x 16 x ((2048 + 2048) + (2048 + 512)) = 851,968
+    assert rows["LoRA adapter parameters"].startswith("LoRA adapter parameters,851968,,\"rank 8 on q_proj, v_proj")
+    table = ok(cli("model", "phi-3-mini"))
+    assert "Phi-3-mini-4k (phi-3-mini, phi3): 3,821,079,552 parameters" in table
+    assert "393216" in table  # KV cache bytes per token
+
+
+def test_model_command_refuses_in_one_line(cli, tmp_path):
+    from helpers import refused
+
+    path = tmp_path / "bad.safetensors"
+    write_safetensors(path, None, header={"a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]},
+                                          "b": {"dtype": "F16", "shape": [4], "data_offsets": [4, 12]}}, data_size=12)
+    refused(cli("model", str(path)), "overlap")
+    refused(cli("model", "llama-3.1-8b", "--bits", "fast"), "--bits")
+    refused(cli("model", "llama-3.1-8b", "--lora-rank", "0"), "--lora-rank")
+    refused(cli("model", "mamba-3b"), "unknown model 'mamba-3b'")
+
+
+def test_check_says_which_use_cases_have_no_published_values(cli):
+    result = cli("check", "--format", "json")
+    assert result.returncode == 0
+    note = [line for line in result.stderr.splitlines() if line.startswith("note: no published value")]
+    assert note and all(i in note[0] for i in ("llm-model-download", "llm-split-inference", "llm-federated-lora"))
