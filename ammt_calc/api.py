@@ -426,7 +426,9 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
     from .precision import preset_bits
 
     loaded = load_model(model)
-    if bits is None and loaded.kind == "zoo":
+    if bits is None and loaded.transformer is not None:  # hidden states at the model's own precision
+        bits = f"{loaded.transformer.dtype_bits or 16} bit"
+    elif bits is None and loaded.kind == "zoo":
         bits = ZOO_BITS
     if bits is not None and preset_bits(bits) is not None:
         bits = f"{preset_bits(bits)} bit"

@@ -185,3 +185,15 @@ def test_check_says_which_use_cases_have_no_published_values(cli):
     assert result.returncode == 0
     note = [line for line in result.stderr.splitlines() if line.startswith("note: no published value")]
     assert note and all(i in note[0] for i in ("llm-model-download", "llm-split-inference", "llm-federated-lora"))
+
+
+def test_split_points_of_a_decoder_per_token():
+    import ammt_calc as ac
+
+    doc = ac.api.split("llama-3.2-1b").to_dict()
+    rows = {r["split"]: r for r in doc["rows"]}
+    assert len(rows) == 18  # input, layer1 ... layer16, output
+    # after 8 layers: one hidden state of 2048 values at the model's bf16 = 4.096 kByte; the device ran
+    # 8 x (2048*2048 + 2*2048*512 + 2048*2048 + 3*2048*8192 = 60,817,408) = 486,539,264 MAC
+    assert rows["layer8"]["payload"]["value"] == pytest.approx(4.096)
+    assert rows["layer8"]["device_work"] == {"value": pytest.approx(0.486539264), "unit": "GMAC"}

@@ -13,8 +13,8 @@ from .common import emit, format_option, output_option
 
 @app.command("split")
 def split_command(
-    model: str = typer.Argument(..., metavar="MODEL", help="A zoo model (alexnet, vgg16, resnet50, mobilenetv2, googlenet) or an .onnx file."),
-    bits: Optional[str] = typer.Option(None, "--bits", metavar="B", help="Bits per element of the tensors sent, e.g. 8bit or int8 [default: 8 bit for a zoo model, an .onnx file's own dtypes]."),
+    model: str = typer.Argument(..., metavar="MODEL", help="A zoo model (alexnet, vgg16, resnet50, mobilenetv2, googlenet, llama-3.2-1b, ...), an .onnx file, or a transformer's config.json or model folder."),
+    bits: Optional[str] = typer.Option(None, "--bits", metavar="B", help="Bits per element of the tensors sent, e.g. 8bit or int8 [default: 8 bit for a zoo CNN, a transformer's own dtype, an .onnx file's own dtypes]."),
     ul_rate: str = typer.Option("100 Mbit/s", "--ul-rate", metavar="R", help="Current UL data rate (bare number: Mbit/s)."),
     latency: str = typer.Option("50 ms", "--latency", metavar="L", help="End-to-end latency budget of one inference (bare number: ms)."),
     frame_rate: Optional[str] = typer.Option(None, "--frame-rate", metavar="F", help="Frames per second the pipeline must keep up with (bare number: fps)."),
