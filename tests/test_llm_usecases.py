@@ -203,3 +203,13 @@ def test_a_cnn_across_several_use_cases_is_a_note_not_an_error(catalog):
     assert ev_kv.parameters["num_layers"].origin == "default"
     assert any("needs a transformer's architecture" in n and "keep their defaults" in n for n in ev_kv.notes)
     assert ev_download.parameters["num_params"].origin == "zoo: vgg16"
+
+
+def test_the_api_takes_models_in_evaluate_sweep_and_solve():
+    # Llama 3.2 1B: 2 x 16 x 8 x 64 x 2 bytes = 32,768 bytes per token
+    assert ac.evaluate("llm-kv-cache-migration", model="llama-3.2-1b")["kv_cache_size"].magnitude == \
+        pytest.approx(4096 * 32_768 / 1e6)  # 134.217728 MByte
+    swept = ac.sweep("llm-kv-cache-migration", {"context_tokens": "1024,2048"}, {"model": "llama-3.2-1b"})
+    assert np.allclose(swept["kv_cache_size"], [33.554432, 67.108864])
+    solution = ac.solve("llm-kv-cache-migration", "context_tokens", "migration_data_rate=1 Gbit/s", model="llama-3.2-1b")
+    assert float(solution.quantity.magnitude) == pytest.approx(1e9 * 0.45 / 8 / 32_768)  # 1716.6 tokens
