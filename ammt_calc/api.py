@@ -425,10 +425,14 @@ def check(catalog: Catalog | None = None) -> Document:
 
     from .check import check_catalog
 
+    from .check import unpublished
+
     catalog = catalog or load_catalog()
     for uc in catalog:
         usecase(uc)
-    return Document({"rows": [asdict(r) for r in check_catalog(catalog)]})
+    none = unpublished(catalog)
+    notes = (f"no published value to compare for {len(none)} use case(s): {', '.join(none)}",) if none else ()
+    return Document({"rows": [asdict(r) for r in check_catalog(catalog)]}, notes)
 
 
 # --- split and radio ---------------------------------------------------------------------
@@ -446,7 +450,9 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
     from .precision import preset_bits
 
     loaded = load_model(model)
-    if bits is None and loaded.kind == "zoo":
+    if bits is None and loaded.transformer is not None:  # hidden states at the model's own precision
+        bits = f"{loaded.transformer.dtype_bits or 16} bit"
+    elif bits is None and loaded.kind == "zoo":
         bits = ZOO_BITS
     if bits is not None and preset_bits(bits) is not None:
         bits = f"{preset_bits(bits)} bit"
@@ -454,6 +460,18 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
                                          server_speed=server_speed, frame_rate=frame_rate)
     notes += list(loaded.notes) if loaded.kind == "onnx" else []
     return Document(documents.split(analyse(loaded, settings)), tuple(notes))
+
+
+def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: str | Sequence[str] | None = None):
+    """What a model means for the network (`ammt-calc model SOURCE`): a zoo name, a Hugging Face
+    config.json, a model folder, a .safetensors file or index, or an .onnx file. `num_params`, the
+    size at the native precision and at each preset (`bits` adds one: "int4", "6 bit", 6), and for
+    a transformer its architecture, the hidden state and KV cache per token, and the LoRA adapter of
+    `lora_rank` on `lora_targets` ("all", "attention", "q_proj,v_proj"). A `ModelFacts`: `to_dict()`
+    is the JSON document, `rows()` the table, `notes` the caveats."""
+    from .modelfacts import model_facts
+
+    return model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets)
 
 
 RADIO_OPTIONS = ("bandwidth", "scs", "layers", "modulation", "fr", "scaling", "tdd")

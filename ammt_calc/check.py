@@ -43,6 +43,12 @@ def check_catalog(catalog: Catalog) -> list[CheckRow]:
     return rows
 
 
+def unpublished(catalog: Catalog) -> list[str]:
+    """Ids of the use cases without any published value (beyond the standard, such as the
+    llm- family): `check` has nothing to compare for them and should say so."""
+    return [uc.id for uc in catalog if not uc.published]
+
+
 def check_row(uc: UseCase, evaluation: Evaluation, published: Published) -> CheckRow:
     result = evaluation.kpis[published.kpi]
     computed = units.registry().Quantity(float(result.value), units.parse_unit(result.unit))

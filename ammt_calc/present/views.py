@@ -407,6 +407,30 @@ SPLIT = View(_split_page, _split_csv)
 
 # --- radio -------------------------------------------------------------------------------
 
+# --- model -------------------------------------------------------------------------------
+
+
+def _model_page(doc: dict) -> list:
+    from ..modelfacts import ROW_COLUMNS, document_rows
+
+    family = f", {doc['family']}" if doc["family"] else ""
+    title = f"{doc['name']} ({doc['model']}{family}): {doc['num_params']:,} parameters, {doc['count_basis']}"
+    cells = [(r["quantity"], count_or_number(r["value"], r["unit"]), r["unit"], r["note"]) for r in document_rows(doc)]
+    sections: list = [Table(ROW_COLUMNS, cells, title, fold="note")]
+    if doc["sources"]:
+        sections.append(Text("\n".join(f"source: {s}" for s in doc["sources"])))
+    return sections
+
+
+def _model_csv(doc: dict):
+    from ..modelfacts import ROW_COLUMNS, document_rows
+
+    return ROW_COLUMNS, [[r[c] for c in ROW_COLUMNS] for r in document_rows(doc)]
+
+
+MODEL = View(_model_page, _model_csv)
+
+
 RADIO_CSV = ("direction", "carrier", "fr", "bandwidth [MHz]", "scs [kHz]", "mu", "n_prb", "layers", "modulation",
              "q_m", "scaling_factor", "overhead", "tdd", "tdd_share", "peak_rate [Mbit/s]")
 
