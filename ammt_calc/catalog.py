@@ -565,3 +565,20 @@ def _parse_unit(text: str, where: str):
         return units.parse_unit(text)
     except UserError as exc:
         raise CatalogError(f"{where}: {exc}") from None
+
+
+def load_text(text: str, path: str, *, check_units: bool = False) -> UseCase:
+    """A use case from its YAML text (as read from `path`), parsed and checked as load_file
+    does: how Dask workers rebuild the use case they were sent, wherever its file lives."""
+    import yaml
+
+    try:
+        data = _compose_checked(text, Path(path))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a catalog file must be a mapping of keys (id, title, ...)")
+    uc = _build_usecase(data, Path(path))
+    if check_units:
+        check_dimensions(uc)
+    return uc
