@@ -64,7 +64,8 @@ def require() -> None:
 
 
 @contextmanager
-def client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+def client(scheduler: str | None = None, workers: int | None = None,
+           timeout: float = CONNECT_TIMEOUT) -> Iterator[Any]:
     """A distributed.Client: to `scheduler`, or to a LocalCluster of `workers` processes
     (default: one per core, one thread each) made for the block and closed after it."""
     require()
@@ -75,10 +76,10 @@ def client(scheduler: str | None = None, workers: int | None = None) -> Iterator
     if scheduler:
         address = scheduler.strip()
         try:
-            connected = distributed.Client(address, timeout=f"{CONNECT_TIMEOUT}s", set_as_default=False)
+            connected = distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UserError(f"cannot reach the Dask scheduler at '{address}' within {CONNECT_TIMEOUT} s"
+            raise UserError(f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s"
                             f" ({why[:200]}); start it with `dask scheduler` or leave out --scheduler"
                             " for a local cluster") from None
         with connected:
@@ -166,13 +167,13 @@ def _sweep_part(job: dict, first: int, last: int, folder: str, part: int) -> int
 
 
 def sweep(grid: sweeps.Grid, folder: str | Path, scheduler: str | None = None, workers: int | None = None,
-          parts: int | None = None) -> int:
+          parts: int | None = None, timeout: float = CONNECT_TIMEOUT) -> int:
     """The grid as a Parquet dataset (a folder of parts) written by the workers; returns the rows."""
     require()
     target = _dataset_target(folder)
     job = grid_job(grid)
     blocks = block_count(grid)
-    with client(scheduler, workers) as connected:
+    with client(scheduler, workers, timeout) as connected:
         count = max(1, min(blocks, parts or TASKS_PER_WORKER * _threads(connected)))
         edges = [blocks * i // count for i in range(count + 1)]
         staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
@@ -258,12 +259,13 @@ def parquet_about(plan) -> dict:
 
 
 def sample(plan: sampling.Plan, scheduler: str | None = None, workers: int | None = None,
-           parts: int | None = None, folder: str | Path | None = None) -> sampling.SampleResult:
+           parts: int | None = None, folder: str | Path | None = None,
+           timeout: float = CONNECT_TIMEOUT) -> sampling.SampleResult:
     """The sample's summary computed on the cluster (and every draw as a dataset in `folder`)."""
     require()
     target = _dataset_target(folder) if folder is not None else None
     job = plan_job(plan)
-    with client(scheduler, workers) as connected:
+    with client(scheduler, workers, timeout) as connected:
         ranges = sampling.partitions(plan.count, parts or TASKS_PER_WORKER * _threads(connected))
         staging = None
         if target is not None:

@@ -381,7 +381,12 @@ class SampleResult:
 
     def to_dict(self) -> dict:
         """The `--format json` document: {"rows": [{usecase, kpi, unit, mean, p5, p50, p95, p99, infeasible_share}]}."""
-        return {"rows": self.rows()}
+        return {"rows": [{k: _twelve_digits(v) for k, v in row.items()} for row in self.rows()]}
+
+
+def _twelve_digits(value):
+    """Numbers to 12 significant digits as in every JSON output (no float noise)."""
+    return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
 def run(plan: Plan) -> SampleResult:
