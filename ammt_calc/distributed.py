@@ -221,7 +221,7 @@ def _replace_folder(staging: Path, target: Path) -> None:
 
 def plan_job(plan: sampling.Plan) -> dict:
     return {"usecase": _usecase_source(plan.usecase), "fixed": _fixed_texts(plan.fixed), "draws": plan.draws,
-            "count": plan.count, "seed": plan.seed}
+            "count": plan.count, "seed": plan.seed, "exact": plan.exact}
 
 
 def rebuild_plan(job: dict) -> sampling.Plan:
@@ -231,7 +231,7 @@ def rebuild_plan(job: dict) -> sampling.Plan:
 
     axes = [sweeps.Axis(d.name, np.asarray(d.numbers), d.unit, spec=d.spec) for d in draws]
     return sampling.Plan(uc, draws, _fixed(uc, job["fixed"]), job["count"], job["seed"],
-                         sweeps.columns_for(uc, axes))
+                         sweeps.columns_for(uc, axes), exact=job["exact"])
 
 
 def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int) -> sampling.Summary:

@@ -111,10 +111,7 @@ class Plan:
     seed: int
     columns: tuple[sweeps.Column, ...]
     notes: tuple[str, ...] = ()
-
-    @property
-    def exact(self) -> bool:
-        return self.count <= EXACT_DRAWS
+    exact: bool = True  # percentiles exact (count <= EXACT_DRAWS when planned) or sketched
 
 
 # --- specs -------------------------------------------------------------------------------
@@ -218,7 +215,8 @@ def plan(uc: UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | No
         parsed.append(draw)
         notes += draw_notes
     axes = [sweeps.Axis(d.name, np.asarray(d.numbers), d.unit, spec=d.spec) for d in parsed]
-    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed), sweeps.columns_for(uc, axes), tuple(notes))
+    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed), sweeps.columns_for(uc, axes), tuple(notes),
+                  exact=count <= EXACT_DRAWS)
     next(blocks(result, 0, 1))  # one draw first: a conflict (a value set and what it derives from) ends here
     return result
 
