@@ -169,6 +169,9 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
             usecases.append(uc)
+    from . import cache
+
+    cache.save()
     return Catalog(sorted(usecases, key=_family_rank))
 
 
@@ -186,11 +189,32 @@ def _yaml_files(directory: Path) -> list[Path]:
 
 
 def load_file(path: Path, *, check_units: bool = False) -> UseCase:
-    data = read_yaml(path)
+    """One use case; its parsed YAML and dimension check come from the cache (cache.py)
+    when the file is unchanged. The structure is validated and formulas compiled anyway."""
+    from . import cache
+
+    raw = _raw(path) if cache.enabled() else None
+    entry = cache.lookup(path, *raw) if raw else None
+    data = entry["data"] if entry else read_yaml(path)
     uc = _build_usecase(data, path)
-    if check_units:
+    if raw and not entry:
+        cache.store(path, *raw, data, checked=False)
+    if check_units and not (entry and entry["checked"]):
         check_dimensions(uc)
+        if raw:
+            cache.mark_checked(path)
     return uc
+
+
+def _raw(path: Path):
+    """(bytes, stat) of a file for the cache, or None (read_yaml then reports the problem)."""
+    try:
+        stat = path.stat()
+        if stat.st_size > MAX_FILE_BYTES:
+            return None
+        return path.read_bytes(), stat
+    except OSError:
+        return None
 
 
 def read_yaml(path: Path) -> dict:
