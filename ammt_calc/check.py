@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import units
 from .catalog import Catalog, Published, UseCase
-from .inverse import solve
+from .inverse import solve_many
 from .solver import Evaluation, evaluate
 
 RELATIVE_EXACT = 1e-9
@@ -120,10 +120,8 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
     """What the published value implies, one parameter at a time (others at defaults)."""
     implied = []
     direct = uc.kpi_inputs(kpi, through_derivations=False)  # not the inputs of a derivation: alternatives
-    for name in uc.parameters:
-        if name not in direct:
-            continue
-        solution = solve(uc, name, kpi, target)
+    names = [name for name in uc.parameters if name in direct]
+    for name, solution in zip(names, solve_many(uc, [(name, kpi, target) for name in names])):  # in lockstep
         if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):
             default_unit = units.parse_quantity(uc.parameters[name].default).units
             value = solution.quantity.to(default_unit).magnitude
