@@ -35,7 +35,7 @@ import uuid
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from . import sample as sampling
 from . import sweeps, units
@@ -138,13 +138,15 @@ def _fixed(uc, texts: dict[str, str]) -> dict:
 def grid_job(grid: sweeps.Grid) -> dict:
     """A grid as plain data a worker can rebuild it from."""
     return {"usecase": _usecase_source(grid.usecase), "fixed": _fixed_texts(grid.fixed), "zipped": grid.zipped,
+            "origins": dict(grid.origins),
             "axes": [(a.name, a.values, a.unit, a.log, a.spec) for a in grid.axes]}
 
 
 def rebuild_grid(job: dict) -> sweeps.Grid:
     uc = _usecase(job["usecase"])
     axes = tuple(sweeps.Axis(*axis) for axis in job["axes"])
-    return sweeps.Grid(uc, axes, _fixed(uc, job["fixed"]), job["zipped"], (), sweeps.columns_for(uc, axes))
+    return sweeps.Grid(uc, axes, _fixed(uc, job["fixed"]), origins=job["origins"], zipped=job["zipped"],
+                       columns=sweeps.columns_for(uc, axes))
 
 
 def block_count(grid: sweeps.Grid, chunk: int = sweeps.CHUNK_POINTS) -> int:
@@ -157,18 +159,17 @@ def grid_blocks(grid: sweeps.Grid, first: int, last: int, chunk: int = sweeps.CH
         yield sweeps.evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities)
 
 
-def _sweep_part(job: dict, first: int, last: int, folder: str, part: int) -> int:
-    """On a worker: blocks first..last written as one Parquet part; returns its rows."""
-    from . import parquet
-
+def _sweep_part(job: dict, first: int, last: int, folder: str, part: int, writer: Callable) -> int:
+    """On a worker: blocks first..last written as one file by `writer`; returns its rows."""
     grid = rebuild_grid(job)
-    return parquet.write(os.path.join(folder, PART.format(part)), grid.columns, grid_blocks(grid, first, last),
-                         sweeps.describe(grid))
+    return writer(os.path.join(folder, PART.format(part)), grid.columns, grid_blocks(grid, first, last),
+                  sweeps.describe(grid))
 
 
-def sweep(grid: sweeps.Grid, folder: str | Path, scheduler: str | None = None, workers: int | None = None,
-          parts: int | None = None, timeout: float = CONNECT_TIMEOUT) -> int:
-    """The grid as a Parquet dataset (a folder of parts) written by the workers; returns the rows."""
+def sweep(grid: sweeps.Grid, folder: str | Path, writer: Callable, scheduler: str | None = None,
+          workers: int | None = None, parts: int | None = None, timeout: float = CONNECT_TIMEOUT) -> int:
+    """The grid as a dataset (a folder of parts, each written on a worker by
+    `writer(path, columns, blocks, about) -> rows`, e.g. present.parquet.write); returns the rows."""
     require()
     target = _dataset_target(folder)
     job = grid_job(grid)
@@ -179,7 +180,7 @@ def sweep(grid: sweeps.Grid, folder: str | Path, scheduler: str | None = None, w
         staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
         staging.mkdir()
         try:
-            futures = [connected.submit(_sweep_part, job, a, b, str(staging), i, pure=False)
+            futures = [connected.submit(_sweep_part, job, a, b, str(staging), i, writer, pure=False)
                        for i, (a, b) in enumerate(zip(edges, edges[1:]))]
             rows = sum(connected.gather(futures))
             _replace_folder(staging, target)
@@ -234,34 +235,32 @@ def rebuild_plan(job: dict) -> sampling.Plan:
                          sweeps.columns_for(uc, axes), exact=job["exact"])
 
 
-def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int) -> sampling.Summary:
-    """On a worker: draws start..stop summarised (and written as a Parquet part if asked)."""
+def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int,
+                 writer: Callable | None) -> sampling.Summary:
+    """On a worker: draws start..stop summarised (and written as one file by `writer` if asked)."""
     plan = rebuild_plan(job)
     if folder is None:
         return sampling.summarize(plan, start, stop)
-    from . import parquet
-
     kpis = {k.name: sampling.KpiSummary(k.name, k.unit, plan.exact) for k in plan.usecase.kpis.values()}
 
-    def add(block) -> None:
-        for name, summary in kpis.items():
-            summary.add(block.column(name))
+    def summarised(blocks):
+        for block in blocks:
+            for name, summary in kpis.items():
+                summary.add(block.column(name))
+            yield block
 
-    parquet.write(os.path.join(folder, PART.format(part)), plan.columns, sampling.blocks(plan, start, stop),
-                  parquet_about(plan), add)
+    writer(os.path.join(folder, PART.format(part)), plan.columns, summarised(sampling.blocks(plan, start, stop)),
+           sampling.describe(plan))
     return sampling.Summary(start, stop, kpis)
 
 
-def parquet_about(plan) -> dict:
-    from . import parquet
-
-    return parquet.sample_about(plan)
-
-
 def sample(plan: sampling.Plan, scheduler: str | None = None, workers: int | None = None,
-           parts: int | None = None, folder: str | Path | None = None,
+           parts: int | None = None, folder: str | Path | None = None, writer: Callable | None = None,
            timeout: float = CONNECT_TIMEOUT) -> sampling.SampleResult:
-    """The sample's summary computed on the cluster (and every draw as a dataset in `folder`)."""
+    """The sample's summary computed on the cluster; with `folder` and `writer` (e.g.
+    present.parquet.write) every draw too, as a dataset of parts written by the workers."""
+    if (folder is None) != (writer is None):
+        raise ValueError("give both folder and writer, or neither")
     require()
     target = _dataset_target(folder) if folder is not None else None
     job = plan_job(plan)
@@ -272,7 +271,7 @@ def sample(plan: sampling.Plan, scheduler: str | None = None, workers: int | Non
             staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
             staging.mkdir()
         try:
-            futures = [connected.submit(_sample_part, job, a, b, staging and str(staging), i, pure=False)
+            futures = [connected.submit(_sample_part, job, a, b, staging and str(staging), i, writer, pure=False)
                        for i, (a, b) in enumerate(ranges)]
             summaries = connected.gather(futures)
             if staging is not None:

@@ -151,17 +151,18 @@ def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase) -> str
 
 
 def parse_target(uc: UseCase, text: str) -> tuple[str, Any, list[str]]:
-    """`KPI=VALUE` as (kpi, quantity, notes); a bare number takes the KPI's unit."""
+    """`KPI=VALUE` as (kpi, quantity, notes); units are written, as for parameters."""
     name, sep, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name or not value:
         raise UserError(f"--target expects KPI=VALUE (e.g. --target dl_data_rate=500Mbit/s), got '{text}'")
     if name not in uc.kpis:
         raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, uc.kpis)} (KPIs: {', '.join(uc.kpis)})")
-    unit = uc.kpis[name].unit
-    quantity = units.parse_quantity(value, default_unit=unit or None, what=f"--target {name}")
-    notes = [f"--target {name}={value} taken as {value} {unit}"] if unit and units.is_bare_number(value) else []
-    return name, quantity, notes
+    unit = units.parse_unit(uc.kpis[name].unit)
+    if units.is_bare_number(value) and not (units.same_dimension(unit, "") and units.base_factor(unit) == 1):
+        raise UserError(f"--target {name}={value} has no unit: write it as {value} {units.format_unit(unit)}"
+                        f" or in another unit of {units.dimension_text(unit)}")
+    return name, units.parse_quantity(value, what=f"--target {name}"), []
 
 
 def _search_range(param, unit) -> tuple[float, float]:

@@ -392,6 +392,18 @@ def run(plan: Plan) -> SampleResult:
     return SampleResult(plan, summarize(plan))
 
 
+def describe(plan: Plan) -> dict:
+    """What a file of every draw says about them (plain data, e.g. Parquet schema metadata)."""
+    return {
+        "usecase": plan.usecase.id,
+        "draws": plan.count,
+        "seed": plan.seed,
+        "drawn": [{"name": d.name, "unit": d.unit, "spec": d.spec} for d in plan.draws],
+        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in plan.columns],
+        "fixed": {name: str(q) for name, q in plan.fixed.items()},
+    }
+
+
 def partitions(count: int, parts: int) -> list[tuple[int, int]]:
     """Draw ranges for `parts` tasks, cut at multiples of CHUNK_DRAWS (the local engine's
     block edges, so every block and every sum is the same on any engine)."""

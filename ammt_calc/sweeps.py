@@ -1,4 +1,4 @@
-"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation, fast CSV and JSON.
+"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation (writers: present/sweepio.py).
 
 (Not `sweep.py`: a submodule of that name would shadow the `ammt_calc.sweep` function of
 the Python API.)
@@ -10,25 +10,21 @@ broadcast, so a formula that reads one varied parameter is computed once per val
 it. Blocks hold about CHUNK_POINTS points, so memory stays flat however large the grid.
 
 Rows come in C order: the first `--vary` changes slowest, the last fastest (`--zip`: the
-i-th value of every spec together). Numbers are written by `numtext` (exactly Python's
-'%.12g', vectorised); a column that does not change along an axis of the block is
-formatted once per distinct value and repeated.
+i-th value of every spec together).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import numtext, render, units
-from .catalog import UseCase, suggest
+from . import units
+from .numbers import clean_number
+from .catalog import UseCase, parse_setting, suggest
 from .errors import UserError
 from .solver import Evaluation, evaluate, resolve_inputs
 
@@ -69,6 +65,7 @@ class Grid:
     usecase: UseCase
     axes: tuple[Axis, ...]
     fixed: dict[str, Any]  # --set quantities
+    origins: dict[str, str]  # where a fixed value came from when not simply set ("zoo: vgg16")
     zipped: bool = False
     notes: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
@@ -104,7 +101,7 @@ class Block:
 
 def parse_vary(items: Sequence[str]) -> dict[str, str]:
     """`--vary NAME=SPEC` options; a parameter varied twice is an error."""
-    from .options import parse_pairs
+    from .inputs import parse_pairs
 
     return parse_pairs(list(items), "--vary", "SPEC", "latency=100ms:10s:50:log")
 
@@ -176,18 +173,9 @@ def _count(text: str, what: str) -> int:
 
 
 def unit_magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
-    """Quantity texts in the parameter's unit; bare numbers take that unit (with a note)."""
-    default = units.parse_quantity(param.default)
-    magnitudes, bare = [], False
-    for text in texts:
-        quantity = units.parse_quantity(text, default_unit=param.unit_text or None, what=what)
-        if not units.same_dimension(quantity, default):
-            raise UserError(f"{what}: '{text}' is {units.dimension_text(quantity)}, but {param.name}"
-                            f" is {units.dimension_text(default)} (e.g. {param.default})")
-        bare |= units.is_bare_number(text)
-        magnitudes.append(float(quantity.to(default.units).magnitude))
-    notes = [f"{what}: bare numbers taken in {param.unit_text}"] if bare and param.unit_text else []
-    return magnitudes, notes
+    """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
+    default_unit = units.parse_quantity(param.default).units
+    return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
 
 
 def _check_range(uc: UseCase, axis: Axis) -> None:
@@ -202,7 +190,7 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-         zipped: bool = False) -> Grid:
+         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
     if not vary:
@@ -210,7 +198,8 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     for name in vary:
         if name in settings:
             raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
-    fixed, notes = resolve_inputs(uc, settings)
+    fixed, more_notes = resolve_inputs(uc, settings)
+    notes = [*notes, *more_notes]
     for name, quantity in fixed.items():
         if np.ndim(quantity.magnitude):
             raise UserError(f"{name} is set to several values; vary it (--vary) or set one value")
@@ -235,7 +224,7 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
     evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}})
-    return Grid(uc, tuple(axes), fixed, zipped, tuple(notes), columns_for(uc, axes))
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), columns_for(uc, axes))
 
 
 def columns_for(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
@@ -337,78 +326,12 @@ def reason_text(reasons: Mapping[str, str]) -> str:
     return "; ".join(f"{', '.join(kpis)}: {reason}" for reason, kpis in grouped.items())
 
 
-# --- writing -----------------------------------------------------------------------------
-
-
-def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
-    """CSV to the binary stream `out`: a header row `name [unit]`, one row per point.
-
-    An infeasible KPI has an empty cell, and the last column says which KPIs are
-    infeasible at that point and why (empty when all are feasible).
-    """
-    header = [c.header for c in grid.columns] + [INFEASIBLE_COLUMN]
-    out.write(_csv_line(header).encode())
-
-    def rows(block: Block) -> bytes:
-        pieces: list[numtext.Piece] = []
-        for column in grid.columns:
-            pieces += [_cells(block.values[column.name], block.shape), b","]
-        reasons = infeasible_reasons(block)
-        if reasons is not None:
-            index, tables = reasons
-            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in tables]
-            pieces.append(numtext.Cells(numtext.text_cells(texts).T[:, index]))
-        pieces.append(b"\n")
-        return numtext.join_rows(pieces, block.stop - block.start, block.shape)
-
-    for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
-        out.write(text)
-        if on_block:
-            on_block(block)
-
-
-def _threads(grid: Grid) -> int:
-    """Format on several threads where it pays: more than one block."""
-    return numtext.threads() if grid.size > CHUNK_POINTS else 1
-
-
-def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
-    """JSON to the binary stream `out`, one row object per line (see README)."""
-    head = json.dumps(describe(grid), ensure_ascii=False)[:-1]  # reopen the object for "rows"
-    out.write((head + ', "rows": [').encode())
-
-    def rows(block: Block) -> bytes:
-        n = block.stop - block.start
-        separator = np.tile(np.frombuffer(b",\n", np.uint8)[:, None], (1, n))
-        if block.start == 0:
-            separator[0, 0] = 0
-        pieces: list[numtext.Piece] = [numtext.Cells(separator), b"{"]
-        for column in grid.columns:
-            pieces += [f'"{column.name}": '.encode(), _cells(block.values[column.name], block.shape, b"null"), b", "]
-        pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
-        reasons = infeasible_reasons(block)
-        if reasons is None:
-            pieces.append(b"{}")
-        else:
-            index, tables = reasons
-            texts = [json.dumps(t, ensure_ascii=False).encode() for t in tables]
-            pieces.append(numtext.Cells(numtext.text_cells(texts).T[:, index]))
-        pieces.append(b"}")
-        return numtext.join_rows(pieces, n, block.shape)
-
-    for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
-        out.write(text)
-        if on_block:
-            on_block(block)
-    out.write(b"\n]}\n")
-
-
 def describe(grid: Grid) -> dict:
     """What a sweep's JSON says before its rows."""
     at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
-    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}).parameters
+    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}, origins=grid.origins).parameters
     shown = {c.name for c in grid.columns}
-    fixed = [{"name": p.name, "value": render.clean_number(float(p.quantity.magnitude)),
+    fixed = [{"name": p.name, "value": clean_number(float(p.quantity.magnitude)),
               "unit": units.format_unit(p.quantity.units), "origin": p.origin}
              for p in parameters.values() if p.name not in shown]
     return {
@@ -420,14 +343,3 @@ def describe(grid: Grid) -> dict:
         "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in grid.columns],
         "fixed": fixed,
     }
-
-
-def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> numtext.Cells:
-    """Text cells of one column of a block (see numtext.column_cells)."""
-    return numtext.column_cells(values, shape, nan)
-
-
-def _csv_line(cells: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([render.safe_cell(c) for c in cells])
-    return buffer.getvalue()

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from ammt_calc import distributed, parquet, sample, sweeps
+from ammt_calc import distributed, sample, sweeps
+from ammt_calc.present import parquet
 from ammt_calc.catalog import load_catalog
 from ammt_calc.errors import UserError
 
@@ -48,7 +49,7 @@ def test_sweep_dataset_equals_the_local_file(uc, scheduler, tmp_path):
     # 400 x 400 = 160,000 points: 3 blocks of the local engine, spread over 3 parts
     grid = sweeps.plan(uc, {"model_size": "10MB:1GB:400:log", "latency": "100ms:10s:400:log"}, {"packet_error_rate": "0.01"})
     parquet.write_sweep(grid, str(tmp_path / "local.parquet"))
-    rows = distributed.sweep(grid, tmp_path / "dataset", scheduler=scheduler, parts=3)
+    rows = distributed.sweep(grid, tmp_path / "dataset", parquet.write, scheduler=scheduler, parts=3)
     assert rows == 160_000
     assert sorted(p.name for p in (tmp_path / "dataset").iterdir()) == [
         "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
@@ -57,7 +58,7 @@ def test_sweep_dataset_equals_the_local_file(uc, scheduler, tmp_path):
     assert json.loads(remote.schema.metadata[b"ammt_calc"]) == json.loads(local.schema.metadata[b"ammt_calc"])
     same(columns(local), columns(remote))
     # run again into the same folder: the earlier dataset is replaced, not mixed in
-    distributed.sweep(grid, tmp_path / "dataset", scheduler=scheduler, parts=2)
+    distributed.sweep(grid, tmp_path / "dataset", parquet.write, scheduler=scheduler, parts=2)
     assert len(list((tmp_path / "dataset").iterdir())) == 2
 
 
@@ -66,7 +67,7 @@ def test_sample_equals_the_local_engine(uc, scheduler, tmp_path):
     plan = sample.plan(uc, draws, count=150_000, seed=9)
     local = sample.run(plan).rows()
     assert distributed.sample(plan, scheduler=scheduler, parts=3).rows() == local
-    remote = distributed.sample(plan, scheduler=scheduler, parts=2, folder=tmp_path / "draws")
+    remote = distributed.sample(plan, scheduler=scheduler, parts=2, folder=tmp_path / "draws", writer=parquet.write)
     assert remote.rows() == local
     table = pq.read_table(tmp_path / "draws")
     rate = table["dl_data_rate [Mbit/s]"].to_numpy()
@@ -95,4 +96,4 @@ def test_unknown_engine_and_a_folder_with_other_files(uc, tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     grid = sweeps.plan(uc, {"latency": "1s,2s"})
     with pytest.raises(UserError, match="holds other files"):
-        distributed.sweep(grid, tmp_path, scheduler="tcp://127.0.0.1:9", timeout=1)
+        distributed.sweep(grid, tmp_path, parquet.write, scheduler="tcp://127.0.0.1:9", timeout=1)

@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from ammt_calc import parquet, sample, sweeps
+from ammt_calc import sample, sweeps
+from ammt_calc.present import parquet, sweepio
 from ammt_calc.catalog import load_catalog
 from ammt_calc.errors import UserError
 
@@ -66,7 +67,7 @@ def test_sweep_parquet_schema_units_and_values(uc, tmp_path):
 def test_parquet_equals_the_csv(uc, tmp_path):
     grid = sweeps.plan(uc, {"latency": "100ms:10s:300:log", "setup_time": "0ms:2s:300"})
     buffer = io.BytesIO()
-    sweeps.write_csv(grid, buffer)
+    sweepio.write_csv(grid, buffer)
     rows = list(csv.reader(io.StringIO(buffer.getvalue().decode())))
     parquet.write_sweep(grid, str(tmp_path / "s.parquet"))
     file = pq.ParquetFile(tmp_path / "s.parquet")

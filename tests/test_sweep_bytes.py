@@ -8,7 +8,8 @@ import io
 import numpy as np
 import pytest
 
-from ammt_calc import numtext, sweeps
+from ammt_calc import sweeps
+from ammt_calc.present import numtext, sweepio
 from ammt_calc.catalog import load_catalog
 
 SIGNED = """\
@@ -63,7 +64,7 @@ def test_csv_bytes_equal_the_row_by_row_writer(uc, monkeypatch, workers):
     # 2 x 40 x 1000 = 80,000 rows: two blocks; scale 0 gives zeros everywhere, setup past 1 s negatives
     grid = sweeps.plan(uc, {"scale": "0,0.1", "setup_time": "0ms:2s:40", "latency": "0s:3s:1000"})
     out = io.BytesIO()
-    sweeps.write_csv(grid, out)
+    sweepio.write_csv(grid, out)
     assert out.getvalue() == reference_csv(grid)
     assert b",0," in out.getvalue() and b",-" in out.getvalue() and b"1e-201" in out.getvalue()
 
@@ -74,7 +75,7 @@ def test_json_the_same_on_any_number_of_threads(uc, monkeypatch):
     for workers in ("1", "4"):
         monkeypatch.setenv("AMMT_CALC_THREADS", workers)
         out = io.BytesIO()
-        sweeps.write_json(grid, out)
+        sweepio.write_json(grid, out)
         texts.append(out.getvalue())
     assert texts[0] == texts[1]
     assert b'"margin": 0,' in texts[0] and b'"window": null' in texts[0]

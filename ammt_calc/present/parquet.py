@@ -8,6 +8,7 @@ JSON document saying what was computed (the sweep's JSON head, or the sample's p
 Each evaluated block is written as it comes as one row group, so memory stays flat.
 
 A file writer of the presentation layer: it reads `sweeps.Block`s and never computes.
+`write` is also what the Dask engine's workers call for each part of a dataset.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError
 
 INSTALL = "pip install 'ammt-calc[parquet]'"
 INFEASIBLE_COLUMN = "infeasible"  # as sweeps.INFEASIBLE_COLUMN
@@ -46,7 +47,7 @@ def schema(columns: Sequence[Any], about: dict):
 def block_table(schema_, columns: Sequence[Any], block) -> Any:
     """One block as an Arrow table of `schema_`."""
     pa, _ = require()
-    from . import sweeps
+    from .. import sweeps
 
     n = block.stop - block.start
     arrays = [pa.array(np.ascontiguousarray(block.column(c.name)), pa.float64()) for c in columns]
@@ -79,27 +80,15 @@ def write(out, columns: Sequence[Any], blocks: Iterable[Any], about: dict,
 
 def write_sweep(grid, out, on_block: Callable[[Any], None] | None = None) -> None:
     """A sweep as Parquet, with the signature of sweeps.write_csv."""
-    from . import sweeps
+    from .. import sweeps
 
     require()
     write(out, grid.columns, sweeps.blocks(grid), sweeps.describe(grid), on_block)
 
 
-def sample_about(plan) -> dict:
-    """What a file of every draw says about them (schema metadata)."""
-    return {
-        "usecase": plan.usecase.id,
-        "draws": plan.count,
-        "seed": plan.seed,
-        "drawn": [{"name": d.name, "unit": d.unit, "spec": d.spec} for d in plan.draws],
-        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in plan.columns],
-        "fixed": {name: str(q) for name, q in plan.fixed.items()},
-    }
-
-
 def write_sample(plan, out, on_block: Callable[[Any], None] | None = None) -> None:
     """Every draw of a sample as Parquet (`sample -o FILE.parquet`)."""
-    from . import sample
+    from .. import sample
 
     require()
-    write(out, plan.columns, sample.blocks(plan), sample_about(plan), on_block)
+    write(out, plan.columns, sample.blocks(plan), sample.describe(plan), on_block)
