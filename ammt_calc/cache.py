@@ -47,6 +47,11 @@ def disable() -> None:
     _enabled, _state = False, None
 
 
+def enable() -> None:
+    global _enabled
+    _enabled = True
+
+
 def enabled() -> bool:
     return _enabled and os.environ.get("AMMT_CALC_NO_CACHE", "").strip() not in ("1", "true", "yes")
 

@@ -198,8 +198,11 @@ def load_file(path: Path, *, check_units: bool = False) -> UseCase:
     uc = _build_usecase(data, path)
     if raw and not entry:
         cache.store(path, *raw, data, checked=False)
-    if check_units and not (entry and entry["checked"]):
+    if entry and entry["checked"]:
+        object.__setattr__(uc, "units_checked", True)  # as api.usecase marks it: no pint needed to trust it
+    elif check_units:
         check_dimensions(uc)
+        object.__setattr__(uc, "units_checked", True)
         if raw:
             cache.mark_checked(path)
     return uc

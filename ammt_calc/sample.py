@@ -119,7 +119,7 @@ class Plan:
 
 def parse_draws(items: Sequence[str]) -> dict[str, str]:
     """`--draw NAME=DIST` options; a parameter drawn twice is an error."""
-    from .options import parse_pairs
+    from .inputs import parse_pairs
 
     return parse_pairs(list(items), "--draw", "DIST", EXAMPLE)
 
@@ -374,17 +374,20 @@ class SampleResult:
     plan: Plan
     summary: Summary
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.plan.notes
+
     def rows(self) -> list[dict]:
         return [s.row(self.plan.usecase.id) for s in self.summary.kpis.values()]
 
     def to_dict(self) -> dict:
-        """The `--format json` document: {"rows": [{usecase, kpi, unit, mean, p5, p50, p95, p99, infeasible_share}]}."""
-        return {"rows": [{k: _twelve_digits(v) for k, v in row.items()} for row in self.rows()]}
+        """The `--format json` document: {"rows": [{usecase, kpi, unit, mean, p5, p50, p95, p99, infeasible_share}]}
+        (numbers to 12 significant digits, as every JSON output)."""
+        from .numbers import clean_number
 
-
-def _twelve_digits(value):
-    """Numbers to 12 significant digits as in every JSON output (no float noise)."""
-    return float(f"{value:.12g}") if isinstance(value, float) else value
+        return {"rows": [{k: clean_number(v) if isinstance(v, float) else v for k, v in row.items()}
+                         for row in self.rows()]}
 
 
 def run(plan: Plan) -> SampleResult:

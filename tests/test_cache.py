@@ -143,3 +143,11 @@ def test_platform_folder(monkeypatch, tmp_path):
         assert cache.folder() == tmp_path / "xdg" / "ammt-calc"
         monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
         assert cache.folder().name == "ammt-calc" and cache.folder().parent.name == ".cache"
+
+
+def test_cli_no_cache(fresh, counted, capsys):
+    from ammt_calc.cli import main
+
+    assert main(["--no-cache", "--catalog", str(fresh), "list"]) == 0
+    assert "test-cached" in capsys.readouterr().out
+    assert not (fresh.parent / "cache").exists()

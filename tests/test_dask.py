@@ -97,3 +97,18 @@ def test_unknown_engine_and_a_folder_with_other_files(uc, tmp_path):
     grid = sweeps.plan(uc, {"latency": "1s,2s"})
     with pytest.raises(UserError, match="holds other files"):
         distributed.sweep(grid, tmp_path, parquet.write, scheduler="tcp://127.0.0.1:9", timeout=1)
+
+
+def test_cli_dask_sweep_and_sample(scheduler, tmp_path, capsys):
+    from ammt_calc.cli import main
+
+    args = ["sweep", USECASE, "--vary", "latency=1s:2s:300", "--vary", "model_size=10MB:1GB:300:log"]
+    assert main([*args, "-o", str(tmp_path / "local.parquet")]) == 0
+    assert main([*args, "--engine", "dask", "--scheduler", scheduler, "-o", str(tmp_path / "ds")]) == 0
+    same(columns(pq.read_table(tmp_path / "local.parquet")), columns(pq.read_table(tmp_path / "ds")))
+    capsys.readouterr()
+    sample_args = ["sample", USECASE, "--draw", "latency=uniform:1s:2s", "--draws", "70000", "--format", "json"]
+    assert main(sample_args) == 0
+    local = capsys.readouterr().out
+    assert main([*sample_args, "--engine", "dask", "--scheduler", scheduler]) == 0
+    assert capsys.readouterr().out == local

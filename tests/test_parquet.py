@@ -99,3 +99,29 @@ def test_without_pyarrow_one_error_line(monkeypatch):
         parquet.require()
     assert str(error.value) == ("--format parquet needs pyarrow, which is not installed:"
                                 " pip install 'ammt-calc[parquet]'")
+
+
+def test_cli_sweep_and_sample_to_parquet(tmp_path, capsys):
+    from ammt_calc.cli import main
+
+    out = tmp_path / "grid.parquet"
+    assert main(["sweep", "model-distribution-image-recognition", "--vary", "latency=1s,2s", "-o", str(out)]) == 0
+    table = pq.read_table(out)
+    # 138 MByte in 1 s and 2 s: 1104 and 552 Mbit/s
+    assert table["dl_data_rate [Mbit/s]"].to_pylist() == [1104.0, 552.0]
+    draws = tmp_path / "draws.parquet"
+    assert main(["sample", "model-distribution-image-recognition", "--draw", "latency=uniform:1s:2s",
+                 "--draws", "100", "-o", str(draws)]) == 0
+    assert pq.read_table(draws).num_rows == 100
+    assert "every draw written to" in capsys.readouterr().err
+
+
+def test_cli_parquet_without_pyarrow(tmp_path, capsys, monkeypatch):
+    from ammt_calc.cli import main
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    code = main(["sweep", "model-distribution-image-recognition", "--vary", "latency=1s,2s",
+                 "-o", str(tmp_path / "g.parquet")])
+    assert code == 2 and capsys.readouterr().err.strip() == (
+        "error: --format parquet needs pyarrow, which is not installed: pip install 'ammt-calc[parquet]'")
+    assert not (tmp_path / "g.parquet").exists()

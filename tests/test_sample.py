@@ -191,3 +191,37 @@ def test_normal_truncation_probability_check_is_the_erf(uc):
     sample.plan(uc, {"latency": "normal:-2.2s:1s"}, count=10)
     with pytest.raises(UserError, match="only 0.82%"):
         sample.plan(uc, {"latency": "normal:-2.4s:1s"}, count=10)
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_cli_sample_csv_and_json(capsys):
+    from ammt_calc.cli import main
+
+    args = ["sample", "model-distribution-image-recognition", "--draw", "latency=choice:500ms", "--draws", "50"]
+    assert main([*args, "--format", "json"]) == 0
+    import json
+
+    rows = {r["kpi"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    # the default 138 MByte in 0.5 s: 138 x 8 / 0.5 = 2208 Mbit/s at every draw
+    assert rows["dl_data_rate"]["p95"] == 2208.0 and rows["dl_data_rate"]["infeasible_share"] == 0.0
+    assert main([*args, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "usecase,kpi,unit,mean,p5,p50,p95,p99,infeasible_share"
+    assert "model-distribution-image-recognition,dl_data_rate,Mbit/s,2208.0,2208.0" in "\n".join(lines)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--draws", "0"], "--draws must be a whole number from 1 to 100,000,000"),
+    (["--draws", "lots"], "--draws must be a whole number"),
+    (["--engine", "spark"], "unknown engine 'spark'"),
+    (["--scheduler", "tcp://x:1"], "give --engine dask too"),
+    (["--format", "parquet"], "give -o FILE.parquet"),
+])
+def test_cli_sample_bad_input_is_one_line(capsys, args, fragment):
+    from ammt_calc.cli import main
+
+    code = main(["sample", "model-distribution-image-recognition", "--draw", "latency=uniform:1s:2s", *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("error: ") and fragment in err[-1], err
