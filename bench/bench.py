@@ -238,17 +238,24 @@ def show(title: str, rows: list[tuple]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small grids, few runs (a smoke test)")
+    parser.add_argument("--only", default="startup,csv,big,eval", metavar="PARTS",
+                        help="which parts to run, of startup,csv,big,eval (default: all)")
     args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
     n, big, runs = (40, (100, 100), 2) if args.quick else (1000, (10_000, 1000), 15)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs, {CLI[0]}\n")
-    show("start-up (median wall time; ratio to the import baseline)", startup(runs))
-    with tempfile.TemporaryDirectory() as folder:
-        show("CSV sweep (median wall time, start-up included; ratio to the baselines)",
-             csv_sweep(n, max(2, runs // 3), Path(folder)))
-    with tempfile.TemporaryDirectory() as folder:
-        show("a large grid (median wall time, start-up included; ratio to CSV)",
-             big_grid(*big, max(2, runs // 5), Path(folder), dask=not args.quick))
-    show("evaluation only, in process (median; ratio to hand-written numpy)", evaluation(n, max(3, runs // 3)))
+    if "startup" in parts:
+        show("start-up (median wall time; ratio to the import baseline)", startup(runs))
+    if "csv" in parts:
+        with tempfile.TemporaryDirectory() as folder:
+            show("CSV sweep (median wall time, start-up included; ratio to the baselines)",
+                 csv_sweep(n, max(2, runs // 3), Path(folder)))
+    if "big" in parts:
+        with tempfile.TemporaryDirectory() as folder:
+            show("a large grid (median wall time, start-up included; ratio to CSV)",
+                 big_grid(*big, max(2, runs // 5), Path(folder), dask=not args.quick))
+    if "eval" in parts:
+        show("evaluation only, in process (median; ratio to hand-written numpy)", evaluation(n, max(3, runs // 3)))
 
 
 if __name__ == "__main__":

@@ -16,4 +16,4 @@ def test_bench_quick_runs_and_reports_every_ratio():
                  "--format parquet", "--engine dask: skipped", "the same formulas by hand in numpy",
                  "sweep evaluation"):
         assert line in out, out
-    assert out.count("(target <") == 8, out
+    assert out.count("(target <") == 7, out
