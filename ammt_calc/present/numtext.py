@@ -32,6 +32,7 @@ that does not change along an axis of the block is formatted once and broadcast.
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar, Union
 
@@ -208,7 +209,8 @@ def join_rows(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = N
     shape = (n,) if shape is None else tuple(shape)
     widths = [len(p) if isinstance(p, bytes) else p.t.shape[0] if isinstance(p, Cells) else p.shape[1]
               for p in pieces]
-    table = np.empty((sum(widths), n), np.uint8)  # transposed: a row per byte slot
+    width_total = sum(widths)
+    table = _scratch("table", width_total * n).reshape(width_total, n)  # transposed: a row per byte slot
     at = 0
     for piece, width in zip(pieces, widths):
         if not width:
@@ -222,7 +224,30 @@ def join_rows(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = N
         else:
             slab[...] = piece.T
         at += width
-    return table.T.tobytes().translate(None, b"\0")
+    rows = _scratch_bytes(width_total * n)
+    np.copyto(np.frombuffer(rows, np.uint8).reshape(n, width_total), table.T)  # the one transposition
+    return rows.translate(None, b"\0")
+
+
+_SCRATCH = threading.local()  # per formatting thread: buffers reused from block to block
+
+
+def _scratch(name: str, size: int) -> np.ndarray:
+    """A reused uint8 buffer of at least `size` bytes (fresh memory costs a page fault per 4 kB)."""
+    buffer = getattr(_SCRATCH, name, None)
+    if buffer is None or buffer.size < size:
+        buffer = np.empty(size, np.uint8)
+        setattr(_SCRATCH, name, buffer)
+    return buffer[:size]
+
+
+def _scratch_bytes(size: int) -> bytearray:
+    """A reused bytearray of exactly `size` bytes (bytearray.translate reads all of it)."""
+    buffer = getattr(_SCRATCH, "rows", None)
+    if buffer is None or len(buffer) != size:
+        buffer = bytearray(size)
+        _SCRATCH.rows = buffer
+    return buffer
 
 
 def column_cells(values, shape: tuple[int, ...], nan: bytes = b"") -> Cells:
