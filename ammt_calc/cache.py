@@ -53,15 +53,19 @@ def enable() -> None:
 
 
 def enabled() -> bool:
-    return _enabled and os.environ.get("AMMT_CALC_NO_CACHE", "").strip() not in ("1", "true", "yes")
+    return (_enabled and os.environ.get("AMMT_CALC_NO_CACHE", "").strip() not in ("1", "true", "yes")
+            and folder() is not None)
 
 
-def folder() -> Path:
-    """The cache folder (see the module docstring)."""
+def folder() -> Path | None:
+    """The cache folder (see the module docstring); None where there is no home to put it in."""
     override = os.environ.get("AMMT_CALC_CACHE", "").strip()
     if override:
         return Path(override)
-    home = Path.home()
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password entry (some containers)
+        return None
     if sys.platform == "darwin":
         return home / "Library" / "Caches" / "ammt-calc"
     if os.name == "nt":

@@ -151,3 +151,13 @@ def test_cli_no_cache(fresh, counted, capsys):
     assert main(["--no-cache", "--catalog", str(fresh), "list"]) == 0
     assert "test-cached" in capsys.readouterr().out
     assert not (fresh.parent / "cache").exists()
+
+
+def test_no_home_means_no_cache(monkeypatch):
+    monkeypatch.delenv("AMMT_CALC_CACHE", raising=False)
+
+    def homeless():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(cache.Path, "home", staticmethod(homeless))
+    assert cache.folder() is None and not cache.enabled()
