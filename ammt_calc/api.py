@@ -42,6 +42,10 @@ def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
     if not getattr(uc, "units_checked", False):
         check_dimensions(uc)
         object.__setattr__(uc, "units_checked", True)  # a frozen dataclass: marked once, checked once
+        from . import cache
+
+        cache.mark_checked(Path(uc.path))  # the next run trusts the check (cache.py)
+        cache.save()
     return uc
 
 
@@ -370,6 +374,93 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
             texts.append(np.array([sweeps.reason_text(t) for t in tables], dtype=object)[index])
     return SweepResult(grid, {k: np.concatenate(v) for k, v in columns.items()},
                        {k: np.concatenate(v) for k, v in feasible.items()}, np.concatenate(texts))
+
+
+def write_sweep(grid, output: str | Path, fmt: str = "parquet", *, engine: str = "local",
+                scheduler: str | None = None, on_block=None) -> int:
+    """A planned grid (`plan_sweep`) to a file: CSV, JSON or Parquet on the local engine, or a
+    Parquet dataset (a folder of parts written by the workers) with engine="dask". Returns the rows."""
+    from . import distributed
+
+    distributed.check_engine(engine)
+    if engine == "dask":
+        if fmt != "parquet":
+            raise UserError("--engine dask writes a Parquet dataset: give --format parquet (or -o FOLDER)")
+        from .present import parquet
+
+        parquet.require("--engine dask")
+        return distributed.sweep(grid, output, parquet.write, scheduler=scheduler)
+    from .present.files import atomic_file
+
+    if fmt == "parquet":
+        from .present import parquet
+
+        parquet.require()
+        with atomic_file(output, binary=True) as handle:
+            parquet.write_sweep(grid, handle, on_block)
+        return grid.size
+    from .present.sweepio import write_csv, write_json
+
+    with atomic_file(output, binary=True) as handle:
+        (write_json if fmt == "json" else write_csv)(grid, handle, on_block)
+    return grid.size
+
+
+# --- sample ------------------------------------------------------------------------------
+
+
+def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
+                *, count: int | None = None, seed: int = 0, catalog: Catalog | None = None):
+    """The checked plan of a Monte Carlo sample (nothing evaluated yet but one draw).
+    `draws` maps parameter names to distributions ("loguniform:10MB:1GB"); zoo references in
+    `settings` are resolved as in `evaluate`."""
+    from . import sample as sampling
+
+    uc = usecase(usecase_or_id, catalog)
+    for name in draws:
+        if name in (settings or {}):
+            raise UserError(f"{name} is both drawn and set; give it with --draw or --set, not both")
+    inputs = resolve([uc], settings or {})[0]
+    plan = sampling.plan(uc, draws, inputs.values, count=sampling.DEFAULT_DRAWS if count is None else count,
+                         seed=seed)
+    return plan.__class__(**{**plan.__dict__, "notes": (*(f"{uc.id}: {n}" for n in inputs.notes), *plan.notes)})
+
+
+def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
+           *, count: int | None = None, seed: int = 0, engine: str = "local", scheduler: str | None = None,
+           draws_output: str | Path | None = None, catalog: Catalog | None = None):
+    """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
+    infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
+    writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
+    from . import distributed
+    from . import sample as sampling
+
+    distributed.check_engine(engine)
+    plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, catalog=catalog)
+    if engine == "dask":
+        writer = None
+        if draws_output is not None:
+            from .present import parquet
+
+            parquet.require("-o FOLDER with --engine dask")
+            writer = parquet.write
+        return distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer)
+    if draws_output is None:
+        return sampling.run(plan)
+    from .present import parquet
+    from .present.files import atomic_file
+
+    parquet.require("sample -o FILE.parquet")
+    summary = sampling.Summary(0, plan.count, {k.name: sampling.KpiSummary(k.name, k.unit, plan.exact)
+                                               for k in plan.usecase.kpis.values()})
+
+    def add(block) -> None:  # the summary of the draws as they are written, as sample.summarize makes it
+        for name, kpi in summary.kpis.items():
+            kpi.add(block.column(name))
+
+    with atomic_file(draws_output, binary=True) as handle:
+        parquet.write_sample(plan, handle, add)
+    return sampling.SampleResult(plan, summary)
 
 
 # --- solve -------------------------------------------------------------------------------

@@ -200,6 +200,9 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
             usecases.append(uc)
+    from . import cache
+
+    cache.save()
     return Catalog(sorted(usecases, key=_family_rank))
 
 
@@ -217,11 +220,35 @@ def _yaml_files(directory: Path) -> list[Path]:
 
 
 def load_file(path: Path, *, check_units: bool = False) -> UseCase:
-    data = read_yaml(path)
+    """One use case; its parsed YAML and dimension check come from the cache (cache.py)
+    when the file is unchanged. The structure is validated and formulas compiled anyway."""
+    from . import cache
+
+    raw = _raw(path) if cache.enabled() else None
+    entry = cache.lookup(path, *raw) if raw else None
+    data = entry["data"] if entry else read_yaml(path)
     uc = _build_usecase(data, path)
-    if check_units:
+    if raw and not entry:
+        cache.store(path, *raw, data, checked=False)
+    if entry and entry["checked"]:
+        object.__setattr__(uc, "units_checked", True)  # as api.usecase marks it: no pint needed to trust it
+    elif check_units:
         check_dimensions(uc)
+        object.__setattr__(uc, "units_checked", True)
+        if raw:
+            cache.mark_checked(path)
     return uc
+
+
+def _raw(path: Path):
+    """(bytes, stat) of a file for the cache, or None (read_yaml then reports the problem)."""
+    try:
+        stat = path.stat()
+        if stat.st_size > MAX_FILE_BYTES:
+            return None
+        return path.read_bytes(), stat
+    except OSError:
+        return None
 
 
 def read_yaml(path: Path) -> dict:
@@ -702,3 +729,20 @@ def _parse_unit(text: str, where: str):
         return units.parse_unit(text)
     except UserError as exc:
         raise CatalogError(f"{where}: {exc}") from None
+
+
+def load_text(text: str, path: str, *, check_units: bool = False) -> UseCase:
+    """A use case from its YAML text (as read from `path`), parsed and checked as load_file
+    does: how Dask workers rebuild the use case they were sent, wherever its file lives."""
+    import yaml
+
+    try:
+        data = _compose_checked(text, Path(path))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a catalog file must be a mapping of keys (id, title, ...)")
+    uc = _build_usecase(data, Path(path))
+    if check_units:
+        check_dimensions(uc)
+    return uc

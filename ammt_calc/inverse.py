@@ -10,7 +10,7 @@ until it is as tight as a float allows (each refinement shrinks it 1000-fold).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Generator, Mapping, Sequence
 
 import numpy as np
 
@@ -39,27 +39,91 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
 
     The search runs from the parameter's minimum (0 unless the catalog says) to its
     maximum, or to 10**9 times its default when it has none. No value there is an answer
-    too: `quantity` is None and `message` says what the KPI does over the range. With a
-    `transport` spec, the transport KPIs (`<dir>_transport_rate`, ...) can be solved for too.
+    too: `quantity` is None and `message` says what the KPI does over the range.
+    """
+    return solve_many(uc, [(parameter, kpi, target)], values, transport)[0]
+
+
+def solve_many(uc: UseCase, questions: Sequence[tuple[str, str, Any]],
+               values: Mapping[str, Any] | None = None, transport=None) -> list[Solution]:
+    """solve() for several (parameter, kpi, target) questions of one use case, in lockstep:
+    each round's trial values of every question go into as few evaluations as the
+    derivations allow (usually one), so `check` evaluates each use case about once per
+    refinement round instead of once per question and round.
+
+    A question's other parameters stay at their defaults (or `values`), exactly as in
+    solve(): a parameter that is derived, or that a derivation reads, is never set on
+    another question's rows (setting it, even to its default, would change what is
+    derived), so its questions get evaluations of their own.
     """
     values = dict(values or {})
-    _check_question(uc, parameter, kpi, target, transport)
-    if parameter in values:
-        raise UserError(f"{parameter} is what to solve for; do not also --set it")
+    searches = []
+    for parameter, kpi, target in questions:
+        _check_question(uc, parameter, kpi, target, transport)
+        if parameter in values:
+            raise UserError(f"{parameter} is what to solve for; do not also --set it")
+        searches.append(_search(uc, parameter, kpi, target, transport))
+    requests = {i: next(search) for i, search in enumerate(searches)}  # question -> trial values
+    solutions: dict[int, Solution] = {}
+    while requests:
+        answers = {}
+        for batch in _batches(uc, requests, questions):
+            answers.update(_evaluate_batch(uc, values, batch, requests, questions, transport))
+        for i, reached in answers.items():
+            try:
+                requests[i] = searches[i].send(reached)
+            except StopIteration as done:
+                solutions[i] = done.value
+                del requests[i]
+    return [solutions[i] for i in range(len(questions))]
+
+
+def _batches(uc: UseCase, requests: dict, questions) -> list[list[int]]:
+    """Questions whose trials can share one evaluation: all those on parameters no
+    derivation touches together; each derivation-bound parameter on its own."""
+    bound = {p.name for p in uc.parameters.values() if p.derive is not None}
+    bound |= {name for p in uc.parameters.values() if p.derive is not None for name in p.derive.names}
+    groups: dict[str, list[int]] = {}
+    for i in requests:
+        parameter = questions[i][0]
+        groups.setdefault(parameter if parameter in bound else "", []).append(i)
+    return list(groups.values())
+
+
+def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict, questions, transport=None) -> dict:
+    """One evaluation for the trials of `batch`; each question's KPI (base units, NaN where
+    infeasible) on its own trial values."""
+    sizes = [len(requests[i]) for i in batch]
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    trial = dict(values)
+    for parameter in dict.fromkeys(questions[i][0] for i in batch):
+        default = uc.parameters[parameter].quantity
+        column = np.full(edges[-1], float(default.magnitude))
+        for j, i in enumerate(batch):
+            if questions[i][0] == parameter:
+                column[edges[j]:edges[j + 1]] = requests[i]
+        trial[parameter] = units.registry().Quantity(column, default.units)
+    with np.errstate(all="ignore"):  # trial values near 1e308 overflow in base units: infeasible, not a warning
+        kpis = evaluate(uc, trial, transport=transport).kpis
+        answers = {}
+        for j, i in enumerate(batch):
+            result = kpis[questions[i][1]]
+            factor = units.base_factor(result.unit)
+            part = slice(edges[j], edges[j + 1])
+            answers[i] = np.where(result.feasible[part], result.value[part] * factor, np.nan)
+    return answers
+
+
+def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> Generator[np.ndarray, np.ndarray, Solution]:
+    """One question's search: yields trial values (in the parameter's unit), is sent the
+    KPI at them (base units, NaN where infeasible), returns the Solution."""
     param = uc.parameters[parameter]
     unit = param.unit
     target_base = units.to_base(target)
     kpi_factor = units.base_factor(units.parse_unit(kpi_unit(uc, kpi, transport)))
-
-    def kpi_at(xs: np.ndarray) -> np.ndarray:  # base units, NaN where infeasible
-        trial = dict(values, **{parameter: units.registry().Quantity(xs, unit)})
-        with np.errstate(all="ignore"):  # trial values near 1e308 overflow in base units: infeasible, not a warning
-            result = evaluate(uc, trial, transport=transport).kpis[kpi]
-            return np.where(result.feasible, result.value * kpi_factor, np.nan)
-
     low, high = _search_range(param, unit)
     xs = _search_grid(low, high, abs(float(param.quantity.magnitude)) or 1.0)
-    reached = kpi_at(xs)
+    reached = yield xs
     lo, hi = _first_bracket(xs, reached - target_base)
     if lo is None:
         return Solution(parameter, None, target, kpi, _no_solution(uc, parameter, kpi, target, unit, low, high,
@@ -68,14 +132,14 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
         if hi - lo <= 1e-15 * max(abs(lo), abs(hi)):
             break
         fine = np.linspace(lo, hi, 1001)
-        finer = _first_bracket(fine, kpi_at(fine) - target_base)
+        finer = _first_bracket(fine, (yield fine) - target_base)
         if finer[0] is None:  # infeasible points inside the bracket hide the crossing: keep what we have
             break
         lo, hi = finer
     root = 0.5 * (lo + hi)
+    ends = yield np.array([lo, hi])
     return Solution(parameter, units.registry().Quantity(root, unit), target, kpi,
-                    _step_message(kpi, kpi_at(np.array([lo, hi])) / kpi_factor, target_base / kpi_factor, uc,
-                                  transport))
+                    _step_message(kpi, ends / kpi_factor, target_base / kpi_factor, uc, transport))
 
 
 def kpi_unit(uc: UseCase, kpi: str, transport=None) -> str:

@@ -109,7 +109,7 @@ def parse_vary(items: Sequence[str]) -> dict[str, str]:
 
 def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
     """START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,...; returns the axis and notes."""
-    param = _parameter(uc, name)
+    param = parameter(uc, name)
     what = f"--vary {name}"
     if ":" in spec:
         parts = [p.strip() for p in spec.split(":")]
@@ -118,7 +118,7 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
                             " (e.g. 10MB:1GB:50:log)")
         log = len(parts) == 4
         count = _count(parts[2], what)
-        (start, stop), notes = _magnitudes(param, parts[:2], what)
+        (start, stop), notes = unit_magnitudes(param, parts[:2], what)
         if not start < stop:
             raise UserError(f"{what}: START {parts[0]} must be below STOP {parts[1]} (got an empty or reversed range)")
         if log and start <= 0:
@@ -130,7 +130,7 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
         items = [p.strip() for p in spec.split(",")]
         if not all(items):
             raise UserError(f"{what}: '{spec}' has an empty item; write values as v1,v2,v3 (e.g. 100ms,1s,10s)")
-        magnitudes, notes = _magnitudes(param, items, what)
+        magnitudes, notes = unit_magnitudes(param, items, what)
         values, log = np.array(magnitudes, dtype=float), False
         if len(values) > MAX_POINTS:
             raise UserError(f"{what}: {len(values)} values is more than {MAX_POINTS:,}")
@@ -142,13 +142,13 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
 def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
     """An axis from the Python API: a spec string, a pint quantity array, or numbers
     (in the parameter's unit) or quantity texts."""
-    param = _parameter(uc, name)
+    param = parameter(uc, name)
     if isinstance(values, str):
         return parse_spec(uc, name, values)[0]
     texts = [] if hasattr(values, "units") else [v for v in np.asarray(values, dtype=object).ravel() if isinstance(v, str)]
     if texts:
         items = [str(v) for v in np.asarray(values, dtype=object).ravel()]
-        magnitudes = np.array(_magnitudes(param, items, name)[0], dtype=float)
+        magnitudes = np.array(unit_magnitudes(param, items, name)[0], dtype=float)
     else:  # a quantity array, a list of quantities, or numbers: checked as --set values are
         quantity = resolve_inputs(uc, {name: values})[0][name]
         magnitudes = np.asarray(quantity.to(param.unit).magnitude, dtype=float).ravel()
@@ -159,7 +159,7 @@ def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
     return axis
 
 
-def _parameter(uc: UseCase, name: str):
+def parameter(uc: UseCase, name: str):
     param = uc.parameters.get(name)
     if param is None:
         raise UserError(f"use case '{uc.id}' has no parameter '{name}'{suggest(name, uc.parameters)}"
@@ -173,7 +173,7 @@ def _count(text: str, what: str) -> int:
     return int(text)
 
 
-def _magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
+def unit_magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
     """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
     default_unit = param.unit
     return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
@@ -230,11 +230,11 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
     evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport)
-    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), _columns(uc, axes, transport),
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), columns_for(uc, axes, transport),
                 transport)
 
 
-def _columns(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column, ...]:
+def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column, ...]:
     from .transport import kpi_columns
 
     varied = {a.name for a in axes}
@@ -249,18 +249,26 @@ def _columns(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column,
 
 def blocks(grid: Grid, chunk: int = CHUNK_POINTS) -> Iterator[Block]:
     """The grid, evaluated block by block in row order."""
-    for start, stop, shape, quantities in _block_values(grid, chunk):
-        evaluation = evaluate(grid.usecase, {**grid.fixed, **quantities}, transport=grid.transport)
-        values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
-        for column in grid.columns:
-            if column.kind == "derived":
-                values[column.name] = np.asarray(evaluation.parameters[column.name].quantity.magnitude)
-            elif column.kind == "kpi":
-                values[column.name] = evaluation.kpis[column.name].value
-        yield Block(start, stop, shape, evaluation, values)
+    for start, stop, shape, quantities in block_values(grid, chunk):
+        yield evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities, grid.transport)
 
 
-def _block_values(grid: Grid, chunk: int):
+def evaluate_block(uc: UseCase, fixed: Mapping[str, Any], columns: Sequence[Column], start: int, stop: int,
+                   shape: tuple[int, ...], quantities: Mapping[str, Any], transport=None) -> Block:
+    """Rows start..stop: the varied (or drawn) `quantities`, shaped to broadcast to `shape`,
+    evaluated in one call with the `fixed` ones; the block's values by column name."""
+    evaluation = evaluate(uc, {**fixed, **quantities}, transport=transport)
+    values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
+    for column in columns:
+        if column.kind == "derived":
+            values[column.name] = np.asarray(evaluation.parameters[column.name].quantity.magnitude)
+        elif column.kind == "kpi":
+            values[column.name] = evaluation.kpis[column.name].value
+    return Block(start, stop, shape, evaluation, values)
+
+
+def block_values(grid: Grid, chunk: int = CHUNK_POINTS):
+    """(start, stop, shape, quantities) of each block, in row order, not yet evaluated."""
     axes = grid.axes
     if grid.zipped:
         for start in range(0, grid.size, chunk):

@@ -1,7 +1,10 @@
 """Sweep rows streamed to a binary file: CSV and JSON, written block by block.
 
 Numbers are written by `numtext` (exactly Python's '%.12g', vectorised); a column that does
-not change along an axis of the block is formatted once per distinct value and repeated.
+not change along an axis of the block is formatted once per distinct value and broadcast.
+When the grid has more than one block, the blocks' text is made on up to
+`numtext.threads()` threads while the next block is evaluated, and written in order: the
+bytes are the same on any number of threads.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..sweeps import INFEASIBLE_COLUMN, Block, Grid, blocks, describe, infeasible_reasons, reason_text
+from ..sweeps import CHUNK_POINTS, INFEASIBLE_COLUMN, Block, Grid, blocks, describe, infeasible_reasons, reason_text
 from . import numtext
 from .formats import safe_cell
 
@@ -26,7 +29,8 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) 
     """
     header = [c.header for c in grid.columns] + [INFEASIBLE_COLUMN]
     out.write(_csv_line(header).encode())
-    for block in blocks(grid):
+
+    def rows(block: Block) -> bytes:
         pieces: list[numtext.Piece] = []
         for column in grid.columns:
             pieces += [_cells(block.values[column.name], block.shape), b","]
@@ -34,9 +38,12 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) 
         if reasons is not None:
             index, tables = reasons
             texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in tables]
-            pieces.append(numtext.text_cells(texts)[index])
+            pieces.append(numtext.Cells(numtext.text_cells(texts).T[:, index]))
         pieces.append(b"\n")
-        out.write(numtext.join_rows(pieces, block.stop - block.start))
+        return numtext.join_rows(pieces, block.stop - block.start, block.shape)
+
+    for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
+        out.write(text)
         if on_block:
             on_block(block)
 
@@ -45,14 +52,13 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None)
     """JSON to the binary stream `out`, one row object per line (see README)."""
     head = json.dumps(describe(grid), ensure_ascii=False)[:-1]  # reopen the object for "rows"
     out.write((head + ', "rows": [').encode())
-    first = True
-    for block in blocks(grid):
+
+    def rows(block: Block) -> bytes:
         n = block.stop - block.start
-        separator = np.tile(np.frombuffer(b",\n", np.uint8), (n, 1))
-        if first:
+        separator = np.tile(np.frombuffer(b",\n", np.uint8)[:, None], (1, n))
+        if block.start == 0:
             separator[0, 0] = 0
-            first = False
-        pieces: list[numtext.Piece] = [separator, b"{"]
+        pieces: list[numtext.Piece] = [numtext.Cells(separator), b"{"]
         for column in grid.columns:
             pieces += [f'"{column.name}": '.encode(), _cells(block.values[column.name], block.shape, b"null"), b", "]
         pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
@@ -62,36 +68,25 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None)
         else:
             index, tables = reasons
             texts = [json.dumps(t, ensure_ascii=False).encode() for t in tables]
-            pieces.append(numtext.text_cells(texts)[index])
+            pieces.append(numtext.Cells(numtext.text_cells(texts).T[:, index]))
         pieces.append(b"}")
-        out.write(numtext.join_rows(pieces, n))
+        return numtext.join_rows(pieces, n, block.shape)
+
+    for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
+        out.write(text)
         if on_block:
             on_block(block)
     out.write(b"\n]}\n")
 
 
-def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> np.ndarray:
-    """Text cells of one column of a block, one row per point (see module docstring)."""
-    v = np.asarray(values, dtype=float)
-    v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
-    for axis in range(v.ndim):
-        if v.shape[axis] > 1 and _constant_along(v, axis):
-            v = v[(slice(None),) * axis + (slice(0, 1),)]
-    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
-    cells = numtext.format_numbers(v, nan)
-    width = cells.shape[1]
-    full = np.broadcast_to(cells.reshape(v.shape + (width,)), tuple(shape) + (width,))
-    return full.reshape(-1, width)
+def _threads(grid: Grid) -> int:
+    """Format on several threads where it pays: more than one block."""
+    return numtext.threads() if grid.size > CHUNK_POINTS else 1
 
 
-def _constant_along(v: np.ndarray, axis: int) -> bool:
-    def at(i):
-        return v[(slice(None),) * axis + (slice(i, i + 1),)]
-
-    def same(a, b) -> bool:
-        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-
-    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
+def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> numtext.Cells:
+    """Text cells of one column of a block (see numtext.column_cells)."""
+    return numtext.column_cells(values, shape, nan)
 
 
 def _csv_line(cells: Sequence[str]) -> str:

@@ -462,3 +462,20 @@ def _radio_csv(doc: dict):
 
 
 RADIO = View(_radio_page, _radio_csv)
+
+
+# --- sample ------------------------------------------------------------------------------
+
+SAMPLE_CSV = ("usecase", "kpi", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible_share")
+
+
+def _sample_page(doc: dict) -> list:
+    rows = [(r["kpi"], r["unit"], *(human_number(r[k]) if r[k] is not None else "" for k in
+                                    ("mean", "p5", "p50", "p95", "p99")),
+             f"{human_number(100 * r['infeasible_share'])} %") for r in doc["rows"]]
+    title = doc["rows"][0]["usecase"] if doc["rows"] else ""
+    return [Table(("KPI", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible"), rows,
+                  f"{title}: over the feasible draws")]
+
+
+SAMPLE = View(_sample_page, lambda doc: (SAMPLE_CSV, [[r[c] for c in SAMPLE_CSV] for r in doc["rows"]]))
