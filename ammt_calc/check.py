@@ -121,7 +121,7 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
     implied = []
     direct = uc.kpi_inputs(kpi, through_derivations=False)  # not the inputs of a derivation: alternatives
     for name in uc.parameters:
-        if name not in direct:
+        if name not in direct or uc.parameters[name].choices:  # a choice is no number to solve for
             continue
         solution = solve(uc, name, kpi, target)
         if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):

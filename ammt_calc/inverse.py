@@ -45,6 +45,9 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
     if parameter in values:
         raise UserError(f"{parameter} is what to solve for; do not also --set it")
     param = uc.parameters[parameter]
+    if param.choices:
+        raise UserError(f"{parameter} is a choice ({', '.join(param.choices)}), not a number to solve for;"
+                        f" compare the choices with --vary {parameter}={','.join(param.choices)}")
     unit = units.parse_quantity(param.default).units
     target_base = units.to_base(target)
     kpi_factor = units.base_factor(units.parse_unit(uc.kpis[kpi].unit))

@@ -243,7 +243,8 @@ def _follow(uc: UseCase, values: dict, env: dict, parameters: dict, invalid: dic
             magnitude = np.asarray(p.follows.evaluate(env), dtype=float)
             env[p.name] = magnitude
             pending.discard(p.name)
-            if not _moved(p, values, parameters, uc):
+            moved = _moved(p, values, parameters, uc)
+            if not moved:
                 continue
             unit = parameters[p.name].quantity.units
             with np.errstate(all="ignore"):
@@ -257,24 +258,25 @@ def _follow(uc: UseCase, values: dict, env: dict, parameters: dict, invalid: dic
             else:
                 invalid[p.name] = [(mask, f"{p.name} (following {p.follows.text}) is {what}")
                                    for mask, what in _violations(p, quantity, default) if mask.any()]
-            parameters[p.name] = ParameterValue(p.name, quantity, f"follows: {p.follows.text}")
+            parameters[p.name] = ParameterValue(p.name, quantity, f"follows: {', '.join(moved)}")
         todo = [p for p in todo if p not in ready]
 
 
-def _moved(p, values: dict, parameters: dict, uc: UseCase) -> bool:
-    """Whether anything `p` follows (directly or through other parameters) was set or derived."""
-    todo, seen = list(p.follows.names), set()
+def _moved(p, values: dict, parameters: dict, uc: UseCase) -> list[str]:
+    """What `p` follows (directly or through other parameters) that was set or derived."""
+    todo, seen, moved = sorted(p.follows.names), set(), []
     while todo:
-        name = todo.pop()
+        name = todo.pop(0)
         if name in seen:
             continue
         seen.add(name)
         if name in values or parameters[name].origin != "default":
-            return True
+            moved.append(name)
+            continue
         other = uc.parameters[name]
-        todo.extend((other.follows.names if other.follows is not None else set())
-                    | (other.derive.names if other.derive is not None else set()))
-    return False
+        todo.extend(sorted((other.follows.names if other.follows is not None else set())
+                           | (other.derive.names if other.derive is not None else set())))
+    return moved
 
 
 def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult], shape,

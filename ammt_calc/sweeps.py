@@ -47,6 +47,7 @@ class Axis:
     unit: str  # the parameter's catalog unit ("" when dimensionless)
     log: bool = False  # values spaced logarithmically (plots use a log axis)
     spec: str = ""
+    choices: tuple[str, ...] = ()  # a categorical parameter: values are the codes of these
 
     def quantity(self, values: np.ndarray | None = None):
         unit = units.parse_unit(self.unit)
@@ -58,6 +59,7 @@ class Column:
     name: str
     unit: str
     kind: str  # "parameter" (varied), "derived" (a parameter derived from varied ones) or "kpi"
+    choices: tuple[str, ...] = ()  # values are codes of these names, written as the names
 
     @property
     def header(self) -> str:
@@ -113,6 +115,8 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
     """START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,...; returns the axis and notes."""
     param = _parameter(uc, name)
     what = f"--vary {name}"
+    if param.choices:
+        return _choice_axis(uc, param, spec, what), []
     if ":" in spec:
         parts = [p.strip() for p in spec.split(":")]
         if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "log"):
@@ -141,12 +145,26 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
     return axis, notes
 
 
+def _choice_axis(uc: UseCase, param, spec: str, what: str) -> Axis:
+    """`--vary schedule=pipelined,sequential`: the choices named, in the order given."""
+    items = [p.strip() for p in spec.split(",")]
+    if not all(items):
+        raise UserError(f"{what}: '{spec}' has an empty item; name choices as a,b ({', '.join(param.choices)})")
+    try:
+        codes = [param.choice_code(item) for item in items]
+    except UserError as exc:
+        raise UserError(f"{what}: {exc}") from None
+    return Axis(param.name, np.array(codes, dtype=float), "", False, spec, param.choices)
+
+
 def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
     """An axis from the Python API: a spec string, a pint quantity array, or numbers
     (in the parameter's unit) or quantity texts."""
     param = _parameter(uc, name)
     if isinstance(values, str):
         return parse_spec(uc, name, values)[0]
+    if param.choices:
+        return _choice_axis(uc, param, ",".join(str(v) for v in np.asarray(values, dtype=object).ravel()), name)
     texts = [] if hasattr(values, "units") else [v for v in np.asarray(values, dtype=object).ravel() if isinstance(v, str)]
     if texts:
         items = [str(v) for v in np.asarray(values, dtype=object).ravel()]
@@ -240,11 +258,11 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
 
 def _columns(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
     varied = {a.name for a in axes}
-    columns = [Column(a.name, a.unit, "parameter") for a in axes]
+    columns = [Column(a.name, a.unit, "parameter", a.choices) for a in axes]
     for p in uc.parameters.values():
         if p.derive is not None and p.derive.names & varied and p.name not in varied:
             columns.append(Column(p.name, p.unit_text, "derived"))
-    columns += [Column(k.name, k.unit, "kpi") for k in uc.kpis.values()]
+    columns += [Column(k.name, k.unit, "kpi", k.choices) for k in uc.kpis.values()]
     return tuple(columns)
 
 
@@ -343,7 +361,7 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) 
     for block in blocks(grid):
         pieces: list[numtext.Piece] = []
         for column in grid.columns:
-            pieces += [_cells(block.values[column.name], block.shape), b","]
+            pieces += [_cells(block.values[column.name], block.shape, choices=column.choices), b","]
         reasons = infeasible_reasons(block)
         if reasons is not None:
             index, tables = reasons
@@ -368,7 +386,8 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None)
             first = False
         pieces: list[numtext.Piece] = [separator, b"{"]
         for column in grid.columns:
-            pieces += [f'"{column.name}": '.encode(), _cells(block.values[column.name], block.shape, b"null"), b", "]
+            pieces += [f'"{column.name}": '.encode(),
+                       _cells(block.values[column.name], block.shape, b"null", column.choices, quote=True), b", "]
         pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
         reasons = infeasible_reasons(block)
         if reasons is None:
@@ -389,7 +408,7 @@ def describe(grid: Grid) -> dict:
     at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
     parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}).parameters
     shown = {c.name for c in grid.columns}
-    fixed = [{"name": p.name, "value": render.clean_number(float(p.quantity.magnitude)),
+    fixed = [{"name": p.name, "value": p.choice if p.choices else render.clean_number(float(p.quantity.magnitude)),
               "unit": units.format_unit(p.quantity.units), "origin": p.origin}
              for p in parameters.values() if p.name not in shown]
     return {
@@ -398,13 +417,21 @@ def describe(grid: Grid) -> dict:
         "points": grid.size,
         "varied": [{"name": a.name, "unit": a.unit, "spec": a.spec, "count": len(a.values), "log": a.log}
                    for a in grid.axes],
-        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in grid.columns],
+        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind, **({"choices": list(c.choices)} if c.choices else {})}
+                    for c in grid.columns],
         "fixed": fixed,
     }
 
 
-def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> np.ndarray:
-    """Text cells of one column of a block, one row per point (see module docstring)."""
+def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"", choices: tuple[str, ...] = (),
+           quote: bool = False) -> np.ndarray:
+    """Text cells of one column of a block, one row per point (see module docstring); the
+    codes of a column with choices as the names (quoted for JSON)."""
+    if choices:
+        codes = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
+        index = np.where(np.isfinite(codes), np.nan_to_num(codes), len(choices)).astype(np.int64)
+        names = [json.dumps(c).encode() if quote else _csv_line([c]).rstrip("\n").encode() for c in choices]
+        return numtext.text_cells([*names, nan])[index]
     v = np.asarray(values, dtype=float)
     v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
     for axis in range(v.ndim):

@@ -97,7 +97,7 @@ def test_ten_ues_unicast_and_multicast_aggregates(kpis):
 
 def test_training_time_shrinks_the_pipelined_window(kpis):
     k = kpis("fl-uncompressed-image-recognition", training_time="400 ms", iteration_period="1 s")
-    assert value(k["transfer_window"]) == pytest.approx(0.6)
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.6)
     assert value(k["dl_latency"]) == pytest.approx(0.6)
     assert value(k["dl_data_rate"]) == pytest.approx(rate(132, 0.6))  # 1760
     assert value(k["ul_data_rate"]) == pytest.approx(rate(132, 0.6))
@@ -105,13 +105,13 @@ def test_training_time_shrinks_the_pipelined_window(kpis):
 
 def test_long_iteration_is_capped_by_the_latency(kpis):
     k = kpis("fl-uncompressed-image-recognition", training_time="1 s", iteration_period="3 s")
-    assert value(k["transfer_window"]) == pytest.approx(1.0)  # min(1 s, 3 s - 1 s)
+    assert value(k["dl_transfer_window"]) == pytest.approx(1.0)  # min(1 s, 3 s - 1 s)
     assert value(k["ul_data_rate"]) == pytest.approx(1056.0)
 
 
 def test_training_filling_the_iteration_is_infeasible(kpis):
     k = kpis("fl-uncompressed-image-recognition", training_time="1 s", iteration_period="1 s")
-    for name in ("transfer_window", "dl_data_rate", "ul_aggregate_rate"):
+    for name in ("dl_transfer_window", "dl_data_rate", "ul_aggregate_rate"):
         assert k[name][1] is False
         assert "training takes the whole iteration period" in k[name][2]
 
@@ -119,10 +119,10 @@ def test_training_filling_the_iteration_is_infeasible(kpis):
 @pytest.mark.parametrize("usecase_id", ["fl-uncompressed-image-recognition", "fl-compressed"])
 def test_zero_latency_is_no_transfer_window(kpis, usecase_id):
     k = kpis(usecase_id, latency="0 s")  # min(0 s, 1 s - 0 s) = 0 s: nothing can be sent
-    for name in ("transfer_window", "dl_latency", "ul_data_rate", "dl_aggregate_rate"):
+    for name in ("dl_transfer_window", "dl_latency", "ul_data_rate", "dl_aggregate_rate"):
         assert k[name][1] is False and "latency of zero" in k[name][2], name
     k = kpis(usecase_id, latency="1 ms")  # the smallest window still works: 1 ms
-    assert value(k["transfer_window"]) == pytest.approx(0.001)
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.001)
 
 
 def test_model_size_from_parameters(kpis):
@@ -291,7 +291,7 @@ def test_missed_deadline_is_a_negative_margin(kpis):
 def test_slow_trainer_straggler(kpis):
     k = kpis("flocking", straggler_compute_factor=3)
     assert value(k["round_time"]) == pytest.approx(DL_TIME / 0.5 + 3 + UL_TIME / 0.5)
-    assert value(k["transfer_window"]) == pytest.approx(7.0)
+    assert value(k["transfer_time"]) == pytest.approx(7.0)
     assert value(k["equalised_round_time"]) == pytest.approx((DL_TIME + UL_TIME) * 10 / 9.5 + 3)
     stuck = kpis("flocking", training_time="5 s", straggler_compute_factor=2)
     assert stuck["dl_data_rate"][1] is False
