@@ -1,9 +1,9 @@
 """Load and validate use-case YAML files into `UseCase` objects.
 
-Loading has two levels. `load_catalog(check_units=False)` parses and validates the
-structure and compiles every formula (no pint, no numpy: fast enough for `list` and
-`show`). `check_units=True` also evaluates every formula on units alone and refuses one
-whose dimension differs from its declared unit; every command that computes uses it.
+Loading parses and validates the structure, compiles every formula, and then, in one
+call (`check_catalog_dimensions`, which a cache of the loaded catalog can record), evaluates
+every formula of every use case on units alone and refuses one whose dimension differs
+from its declared unit, so `list` and `show` refuse a broken file as `usecase` does.
 """
 
 from __future__ import annotations
@@ -173,8 +173,12 @@ def builtin_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "catalog"
 
 
-def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
-    """The built-in use cases plus those in `extra_dirs`; ids must be unique."""
+def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
+    """The built-in use cases plus those in `extra_dirs`; ids must be unique.
+
+    Every use case's dimensions are checked once, after the files are read, whatever
+    `check_units` says (kept for callers; a catalog that loads is a checked one).
+    """
     usecases: list[UseCase] = []
     seen: dict[str, str] = {}
     if any(not str(d).strip() for d in extra_dirs):  # Path("") is ".": an empty $VAR would read the working folder
@@ -182,12 +186,20 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
     directories = dict.fromkeys(Path(d).resolve() for d in (builtin_dir(), *extra_dirs))  # a folder named twice: once
     for directory in directories:
         for path in _yaml_files(directory):
-            uc = load_file(path, check_units=check_units)
+            uc = load_file(path, check_units=False)
             if uc.id in seen:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
             usecases.append(uc)
-    return Catalog(sorted(usecases, key=_family_rank))
+    catalog = Catalog(sorted(usecases, key=_family_rank))
+    check_catalog_dimensions(catalog)
+    return catalog
+
+
+def check_catalog_dimensions(catalog: Catalog) -> None:
+    """Every use case's formulas on units alone (see check_dimensions): once per load."""
+    for uc in catalog:
+        check_dimensions(uc)
 
 
 def _family_rank(uc: UseCase) -> int:

@@ -272,11 +272,9 @@ def usecase_flows(evaluations) -> list[dict]:
 
 def at_defaults(uc) -> list[dict]:
     """The flows of one use case at its default parameters (for `show`)."""
-    from .catalog import check_dimensions
     from .solver import evaluate
 
-    check_dimensions(uc)
-    return usecase_flows([evaluate(uc)])
+    return usecase_flows([evaluate(uc)])  # the catalog checked its dimensions when it loaded
 
 
 # --- text ----------------------------------------------------------------------------------
