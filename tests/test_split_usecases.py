@@ -59,7 +59,7 @@ def test_compute_eating_the_budget_is_infeasible_with_the_root_reason(kpis):
     for name in ("ul_transfer_window", "ul_burst_rate", "ul_data_rate"):
         assert k[name][1] is False and k[name][0] is None
         assert k[name][2] == "device and server compute take the whole latency budget"
-    assert value(k["ul_sustained_rate"]) == 0.0
+    assert k["ul_sustained_rate"] == (None, False, "single image: no frame rate")  # not 0: it does not apply
 
 
 def test_zero_deadline_is_infeasible_not_infinite(kpis):
