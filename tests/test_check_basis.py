@@ -104,3 +104,15 @@ def test_published_status_agrees_with_check(catalog, rows):
         for row in rows:
             if row.usecase == uc.id:
                 assert status[row.kpi] == row.status, (uc.id, row.kpi)
+
+
+def test_docs_give_the_counts_and_every_fitted_row(rows):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "check.md").read_text()
+    counts = summary(rows)["basis"]
+    assert f"| **total** | **{counts['derived']}** | **{counts['echo']}** | **{counts['fitted']}** |" in text
+    fitted_section = text.split("### Fitted, and why")[1].split("###")[0]
+    for row in rows:
+        if row.basis == "fitted":
+            assert f"| {row.usecase} | " in fitted_section and row.kpi in fitted_section, (row.usecase, row.kpi)
