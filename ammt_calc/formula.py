@@ -171,12 +171,23 @@ def compile_formula(text: str, choices: Mapping[str, tuple[str, ...]] | None = N
         raise FormulaError("not a valid expression", text) from None
     if sum(isinstance(node, ast.expr) for node in ast.walk(tree)) > MAX_NODES:
         raise FormulaError(f"too long: more than {MAX_NODES} names, numbers and operations", text)
+    if result_choices and not _gives_a_choice(tree.body):
+        raise FormulaError("a KPI with choices gives one of them, written as text in where() branches:"
+                           " where(condition, 'a', 'b')", text)
     compiler = _Compiler(dict(choices or {}), tuple(result_choices or ()))
     try:
         node = compiler.build(tree.body, 0)
     except _Refused as exc:
         raise FormulaError(str(exc), text) from None
     return Formula(text, frozenset(compiler.names), node)
+
+
+def _gives_a_choice(node: ast.AST) -> bool:
+    """A choice written as text, or where() whose branches both give one."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "where"
+            and len(node.args) == 3 and all(_gives_a_choice(a) for a in node.args[1:]))
 
 
 class _Compiler:
