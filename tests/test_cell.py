@@ -82,9 +82,8 @@ def test_json_rows_carry_the_cell_share(cli):
     dl = rows[("split-control-robotics", "dl_data_rate")]["cell"]
     assert dl["share"]["value"] == pytest.approx(100 * 320 / DL_PEAK) and dl["users"] == math.floor(DL_PEAK / 320) == 7
     assert rows[("split-control-robotics", "ul_data_rate")]["cell"]["users"] == math.floor(UL_PEAK / 4.7) == 531
-    # a frame-rate stream of zero asks nothing of the cell
-    assert rows[("split-image-recognition", "ul_sustained_rate")]["cell"] == {
-        "share": {"value": 0.0, "unit": "%"}, "users": None, "fits": True}
+    # a single image has no frame-rate stream: the KPI does not apply, so it has no share
+    assert rows[("split-image-recognition", "ul_sustained_rate")]["cell"] is None
     # KPIs that are not rates have no share
     assert rows[("split-image-recognition", "ul_latency")]["cell"] is None
     assert rows[("split-image-recognition", "ul_payload")]["cell"] is None
