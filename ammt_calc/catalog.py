@@ -11,15 +11,15 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from .errors import UserError
 from .formula import Formula, compile_formula
+from .numbers import is_bare_number, unit_part
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-LEADING_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 DIRECTIONS = ("UL", "DL", "UL+DL", "")
 FAMILY_ORDER = ("split", "distribution", "federated", "ddc")
 MAX_FILE_BYTES = 256 * 1024  # a use case is a page of YAML; more is a mistake or an attack
@@ -47,7 +47,7 @@ class Parameter:
     @property
     def unit_text(self) -> str:
         """The unit part of the default, e.g. 'MByte' (empty when dimensionless)."""
-        return "" if self.choices else LEADING_NUMBER.sub("", self.default, count=1).strip()
+        return "" if self.choices else unit_part(self.default)
 
     @property
     def default_text(self) -> str:
@@ -61,6 +61,30 @@ class Parameter:
             return self.choices.index(word)
         raise UserError(f"{self.name}: '{word}' is not one of its choices: {', '.join(self.choices)}"
                         f"{suggest(word, self.choices)}")
+
+    # Parsed on first use (and once).
+    @cached_property
+    def quantity(self):
+        """The default as a quantity."""
+        from . import units
+
+        return units.parse_quantity(self.default)
+
+    @property
+    def unit(self):
+        """The default's unit: the unit values of this parameter are shown in."""
+        return self.quantity.units
+
+    @cached_property
+    def bounds(self):
+        """(minimum, maximum) as quantities; the minimum is 0 unless given, the maximum None unless given."""
+        from . import units
+
+        def bound(text):
+            return units.parse_quantity(text, default_unit=self.unit_text or None)
+
+        return (bound(self.minimum) if self.minimum else 0 * self.quantity,
+                bound(self.maximum) if self.maximum else None)
 
 
 @dataclass(frozen=True)
@@ -82,6 +106,13 @@ class Kpi:
     allow_negative: bool = False
     not_applicable_if: tuple[Condition, ...] = ()  # the KPI does not apply (value null, not infeasible)
     choices: tuple[str, ...] = ()  # the formula gives one of these (its code, the position from 0)
+
+    @cached_property
+    def display_unit(self):
+        """The declared unit, parsed once."""
+        from . import units
+
+        return units.parse_unit(self.unit)
 
 
 @dataclass(frozen=True)
@@ -595,9 +626,16 @@ def _check_name(name, where: str) -> None:
 
 
 def check_dimensions(uc: UseCase) -> None:
-    """Evaluate every formula on units alone; refuse any result of the wrong dimension."""
+    """Evaluate every formula on units alone; refuse any result of the wrong dimension.
+    Once per use case object: a checked one is marked (`units_checked`) and not checked again."""
+    if getattr(uc, "units_checked", False):
+        return
+    _check_dimensions(uc)
+    object.__setattr__(uc, "units_checked", True)  # a frozen dataclass: marked once, checked once
+
+
+def _check_dimensions(uc: UseCase) -> None:
     from . import units
-    from .solver import _check_value
 
     env = {}
     for p in uc.parameters.values():
@@ -607,7 +645,7 @@ def check_dimensions(uc: UseCase) -> None:
             if bound is not None and not units.same_dimension(_parse(bound, here, p.unit_text), default):
                 raise CatalogError(f"{here}: bound '{bound}' is not of the dimension of the default '{p.default}'")
         try:  # a default outside its own range would give rows that blame the budget
-            _check_value(uc, p, default, default)
+            check_value(p, default, default)
         except UserError as exc:
             raise CatalogError(f"{here}.default: {exc}") from None
         env[p.name] = units.base_quantity(default.units)
@@ -621,7 +659,7 @@ def check_dimensions(uc: UseCase) -> None:
         declared = _parse_unit(k.unit, f"{uc.path} ({uc.id}): kpis.{k.name}.unit")
         _expect(uc, f"kpis.{k.name}", k.formula, env, declared)
         env[k.name] = units.base_quantity(declared)
-        for cond in k.infeasible_if:
+        for cond in (*k.infeasible_if, *k.not_applicable_if):
             cond.formula.units(env)
     for entry in uc.published.values():
         declared = _parse_unit(uc.kpis[entry.kpi].unit, "")
@@ -652,6 +690,112 @@ def _follows_its_default(uc: UseCase, p: Parameter) -> None:
         shown = value / units.base_factor(units.parse_quantity(p.default).units)
         raise CatalogError(f"{uc.path} ({uc.id}): parameters.{p.name}: default '{p.default}' is not what it follows"
                            f" ({p.follows.text} = {shown:g} {p.unit_text} at the defaults)")
+def parse_setting(param: Parameter, text: str, what: str | None = None):
+    """A value a user wrote for a parameter, as a quantity of the parameter's dimension.
+
+    Units are written, not guessed: a bare number is taken only where the parameter is a
+    plain count or ratio; a bits parameter also takes a precision name (fp16, int4, ...).
+    """
+    from . import units
+    from .precision import preset_bits
+
+    what = what or param.name
+    if param.choices:  # a choice by name; its value is its code (see Parameter.choices)
+        return units.registry().Quantity(float(param.choice_code(text)), "")
+    bits = preset_bits(text) if param.unit_text == "bit" else None
+    if bits is not None:
+        return units.parse_quantity(f"{bits} bit", what=what)
+    default = param.quantity
+    if is_bare_number(text) and not takes_bare_numbers(default):
+        raise UserError(f"{what}={text.strip()} has no unit: {bare_number_advice(param, float(text), default)}")
+    quantity = units.parse_quantity(text, what=what)
+    if not units.same_dimension(quantity, default):
+        raise UserError(f"{what}: '{text.strip()}' is {units.dimension_text(quantity)}, but {param.name}"
+                        f" is {units.dimension_text(default)} (e.g. {param.default})")
+    return quantity
+
+
+def takes_bare_numbers(default) -> bool:
+    """Counts, ratios and flags take plain numbers; '%' and 'ppm' (scaled ratios) do not."""
+    from . import units
+
+    return default.dimensionless and units.base_factor(default.units) == 1
+
+
+# units a bare number may have been meant in, for the advice of a refusal
+_ADVICE_UNITS = ("bit", "byte", "kByte", "MByte", "GByte", "kbit/s", "Mbit/s", "Gbit/s", "us", "ms", "s", "min",
+                 "Hz", "kHz", "MHz", "GHz", "%", "ppm", "", "MAC", "GMAC", "TOPS", "m", "km", "/km^2")
+
+
+def bare_number_advice(param: Parameter, number: float, default) -> str:
+    """'write 270000 byte or 0.27 MByte': the number in the unit that puts it nearest the
+    default, and that value in the default's unit."""
+    import math
+
+    from . import units
+    from .numbers import human_number
+
+    target = abs(units.to_base(default)) or 1.0
+    best, distance = None, math.inf
+    for name in _ADVICE_UNITS:
+        unit = units.parse_unit(name)
+        if units.same_dimension(unit, default) and number:
+            gap = abs(math.log(abs(number) * units.base_factor(unit) / target))
+            if gap < distance:
+                best, distance = unit, gap
+    if best is None:
+        return f"write it with its unit, e.g. {param.default}"
+    converted = units.registry().Quantity(number, best).to(default.units)
+    alternative = f"{human_number(float(converted.magnitude))} {units.format_unit(default.units)}".strip()
+    if units.base_factor(best) == 1 and units.same_dimension(best, ""):  # a fraction meant as a percentage
+        return f"write {alternative} (e.g. {param.default})"
+    written = f"{human_number(number)} {units.format_unit(best)}".strip()
+    return f"write {written}" + (f" or {alternative}" if alternative != written else "") + f" (e.g. {param.default})"
+
+
+def check_value(param: Parameter, quantity, default) -> None:
+    """The one allowed-range check: `quantity` (a value or an array) has the dimension of the
+    parameter's default and lies within its range; else a UserError naming the first bad value."""
+    from . import units
+
+    if not units.same_dimension(quantity, default):
+        raise UserError(
+            f"{param.name}: '{_show(quantity)}' is {units.dimension_text(quantity)}, but {param.name}"
+            f" is {units.dimension_text(default)} (e.g. {param.default})"
+        )
+    for mask, what in violations(param, quantity, default):
+        if mask.any():
+            raise UserError(f"{param.name}: '{_show(quantity, mask)}' is {what}")
+
+
+def violations(param: Parameter, quantity, default):
+    """(mask, what) for each way values break the parameter's allowed range."""
+    import numpy as np
+
+    from . import units
+
+    magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
+    finite = np.isfinite(magnitude)
+    yield ~finite, "not a finite number"
+    low, high = param.bounds
+    yield finite & (magnitude < low.to(default.units).magnitude), f"below its minimum {param.minimum or '0'}"
+    if high is not None:
+        yield finite & (magnitude > high.to(default.units).magnitude), f"above its maximum {param.maximum}"
+
+
+def _show(quantity, bad=None) -> str:
+    """'5 ms', or for an array the first offending value: '5 ms (one of 20 values)'."""
+    import numpy as np
+
+    from . import units
+
+    magnitude = np.asarray(quantity.magnitude, dtype=float)
+    unit = units.format_unit(quantity.units)
+    if magnitude.ndim == 0:
+        return f"{float(magnitude):g} {unit}".strip()
+    flat, where = magnitude.ravel(), np.ravel(bad) if bad is not None else None
+    first = flat[np.argmax(where)] if where is not None and where.any() else flat[0]
+    return f"{first:g} {unit}".strip() + f" (one of {flat.size} values)"
 
 
 def _expect(uc: UseCase, key: str, formula: Formula, env: dict, declared) -> None:

@@ -16,14 +16,14 @@ inputs. A row without a number (`no-value`) has no basis.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import units
-from .catalog import Catalog, Published, UseCase
+from .catalog import Catalog, Published, UseCase, violations
 from .inverse import solve
+from .numbers import clean_number, leading_number
 from .solver import Evaluation, evaluate
 
 RELATIVE_EXACT = 1e-9
@@ -71,17 +71,6 @@ def check_row(uc: UseCase, evaluation: Evaluation, published: Published) -> Chec
         note = "; ".join(filter(None, [note, _implications(uc, published.kpi, target)]))
     return _row(uc, published, float(target.magnitude), units.format_unit(target.units), computed, status, note,
                 basis, basis_note)
-
-
-def published_status(uc: UseCase, evaluation: Evaluation) -> dict[str, str | None]:
-    """{kpi: status} of every KPI of `uc` against its published value, for the evaluated
-    parameters (not only the defaults): exact, rounded, in-range, differs, no-value, or
-    None where nothing is published (or the evaluation holds several points)."""
-    statuses: dict[str, str | None] = {}
-    for name, result in evaluation.kpis.items():
-        published = uc.published.get(name)
-        statuses[name] = None if published is None or np.ndim(result.value) else _judge(result, published)[0]
-    return statuses
 
 
 def _judge(result, published: Published):
@@ -154,8 +143,6 @@ def summary(rows: list[CheckRow]) -> dict[str, dict[str, int]]:
 
 
 def _row(uc, published: Published, pvalue, punit, computed, status, note, basis, basis_note) -> CheckRow:
-    from .render import clean_number
-
     return CheckRow(uc.id, published.kpi, clean_number(pvalue), punit, clean_number(float(computed.magnitude)),
                     units.format_unit(computed.units), status,
                     "; ".join(filter(None, [note, basis_note, published.note])), published.as_written, basis)
@@ -167,12 +154,12 @@ def compare(computed: float, published_text: str) -> str:
     `rounded`: within half a step of the published number's last significant digit,
     so a tie rounds either way (1.05 may be published as 1.0 or 1.1).
     """
-    published = float(_number_text(published_text))
+    published = float(leading_number(published_text))
     if math.isnan(computed):
         return "differs"
     if math.isclose(computed, published, rel_tol=RELATIVE_EXACT, abs_tol=0.0):
         return "exact"
-    half_step = precision(_number_text(published_text)) / 2
+    half_step = precision(leading_number(published_text)) / 2
     return "rounded" if abs(computed - published) <= half_step * (1 + RELATIVE_EXACT) else "differs"
 
 
@@ -195,11 +182,6 @@ def precision(number_text: str) -> float:
     return 10.0 ** min(last, leading - 1)
 
 
-def _number_text(quantity_text: str) -> str:
-    match = re.match(r"\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)", quantity_text)
-    return match.group(1)
-
-
 def _implications(uc: UseCase, kpi: str, target) -> str:
     """What the published value implies, one parameter at a time (others at defaults)."""
     implied = []
@@ -208,8 +190,9 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
         if name not in direct or uc.parameters[name].choices:  # a choice is no number to solve for
             continue
         solution = solve(uc, name, kpi, target)
+        # an implied compression ratio below 1 is no explanation of a published value
         if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):
-            default_unit = units.parse_quantity(uc.parameters[name].default).units
+            default_unit = uc.parameters[name].unit
             value = solution.quantity.to(default_unit).magnitude
             implied.append(f"{name} = {value:.4g} {units.format_unit(default_unit)}".rstrip())
     if not implied:
@@ -218,9 +201,15 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
 
 
 def _allowed(param, quantity) -> bool:
-    """Whether a solved value lies in the parameter's allowed range (an implied
-    compression ratio below 1 is no explanation of a published value)."""
-    unit = param.unit_text or None
-    low = units.parse_quantity(param.minimum, default_unit=unit) if param.minimum else 0 * quantity
-    high = units.parse_quantity(param.maximum, default_unit=unit) if param.maximum else None
-    return quantity >= low and (high is None or quantity <= high)
+    """Whether a solved value lies in the parameter's allowed range."""
+    default = param.quantity
+    return not any(mask.any() for mask, _ in violations(param, quantity, default))
+
+
+def published_status(uc: UseCase, evaluation: Evaluation) -> dict[str, str]:
+    """{kpi: status} of every published value against this evaluation (at whatever parameters
+    were set), without the notes (and the solving) of a check row: what `usecase` rows carry
+    as `status`. The comparison is check's own (`_judge`); an evaluation of several points
+    (a sweep) has none."""
+    return {p.kpi: _judge(evaluation.kpis[p.kpi], p)[0] for p in uc.published.values()
+            if not np.ndim(evaluation.kpis[p.kpi].value)}

@@ -1,4 +1,4 @@
-"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation, fast CSV and JSON.
+"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation (writers: present/sweepio.py).
 
 (Not `sweep.py`: a submodule of that name would shadow the `ammt_calc.sweep` function of
 the Python API.)
@@ -10,25 +10,21 @@ broadcast, so a formula that reads one varied parameter is computed once per val
 it. Blocks hold about CHUNK_POINTS points, so memory stays flat however large the grid.
 
 Rows come in C order: the first `--vary` changes slowest, the last fastest (`--zip`: the
-i-th value of every spec together). Numbers are written by `numtext` (exactly Python's
-'%.12g', vectorised); a column that does not change along an axis of the block is
-formatted once per distinct value and repeated.
+i-th value of every spec together).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import numtext, render, units
-from .catalog import UseCase, suggest
+from . import units
+from .numbers import clean_number
+from .catalog import UseCase, parse_setting, suggest
 from .errors import UserError
 from .solver import Evaluation, evaluate, resolve_inputs
 
@@ -71,6 +67,7 @@ class Grid:
     usecase: UseCase
     axes: tuple[Axis, ...]
     fixed: dict[str, Any]  # --set quantities
+    origins: dict[str, str]  # where a fixed value came from when not simply set ("zoo: vgg16")
     zipped: bool = False
     notes: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
@@ -106,7 +103,7 @@ class Block:
 
 def parse_vary(items: Sequence[str]) -> dict[str, str]:
     """`--vary NAME=SPEC` options; a parameter varied twice is an error."""
-    from .options import parse_pairs
+    from .inputs import parse_pairs
 
     return parse_pairs(list(items), "--vary", "SPEC", "latency=100ms:10s:50:log")
 
@@ -171,7 +168,7 @@ def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
         magnitudes = np.array(_magnitudes(param, items, name)[0], dtype=float)
     else:  # a quantity array, a list of quantities, or numbers: checked as --set values are
         quantity = resolve_inputs(uc, {name: values})[0][name]
-        magnitudes = np.asarray(quantity.to(units.parse_quantity(param.default).units).magnitude, dtype=float).ravel()
+        magnitudes = np.asarray(quantity.to(param.unit).magnitude, dtype=float).ravel()
     if magnitudes.size == 0:
         raise UserError(f"{name}: no values to sweep")
     axis = Axis(name, magnitudes, param.unit_text)
@@ -194,18 +191,9 @@ def _count(text: str, what: str) -> int:
 
 
 def _magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
-    """Quantity texts in the parameter's unit; bare numbers take that unit (with a note)."""
-    default = units.parse_quantity(param.default)
-    magnitudes, bare = [], False
-    for text in texts:
-        quantity = units.parse_quantity(text, default_unit=param.unit_text or None, what=what)
-        if not units.same_dimension(quantity, default):
-            raise UserError(f"{what}: '{text}' is {units.dimension_text(quantity)}, but {param.name}"
-                            f" is {units.dimension_text(default)} (e.g. {param.default})")
-        bare |= units.is_bare_number(text)
-        magnitudes.append(float(quantity.to(default.units).magnitude))
-    notes = [f"{what}: bare numbers taken in {param.unit_text}"] if bare and param.unit_text else []
-    return magnitudes, notes
+    """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
+    default_unit = param.unit
+    return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
 
 
 def _check_range(uc: UseCase, axis: Axis) -> None:
@@ -220,7 +208,7 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-         zipped: bool = False) -> Grid:
+         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
     if not vary:
@@ -228,7 +216,8 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     for name in vary:
         if name in settings:
             raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
-    fixed, notes = resolve_inputs(uc, settings)
+    fixed, more_notes = resolve_inputs(uc, settings)
+    notes = [*notes, *more_notes]
     for name, quantity in fixed.items():
         if np.ndim(quantity.magnitude):
             raise UserError(f"{name} is set to several values; vary it (--vary) or set one value")
@@ -253,7 +242,7 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
     evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}})
-    return Grid(uc, tuple(axes), fixed, zipped, tuple(notes), _columns(uc, axes))
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), _columns(uc, axes))
 
 
 def _columns(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
@@ -347,68 +336,12 @@ def reason_text(reasons: Mapping[str, str]) -> str:
     return "; ".join(f"{', '.join(kpis)}: {reason}" for reason, kpis in grouped.items())
 
 
-# --- writing -----------------------------------------------------------------------------
-
-
-def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
-    """CSV to the binary stream `out`: a header row `name [unit]`, one row per point.
-
-    An infeasible KPI has an empty cell, and the last column says which KPIs are
-    infeasible at that point and why (empty when all are feasible).
-    """
-    header = [c.header for c in grid.columns] + [INFEASIBLE_COLUMN]
-    out.write(_csv_line(header).encode())
-    for block in blocks(grid):
-        pieces: list[numtext.Piece] = []
-        for column in grid.columns:
-            pieces += [_cells(block.values[column.name], block.shape, choices=column.choices), b","]
-        reasons = infeasible_reasons(block)
-        if reasons is not None:
-            index, tables = reasons
-            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in tables]
-            pieces.append(numtext.text_cells(texts)[index])
-        pieces.append(b"\n")
-        out.write(numtext.join_rows(pieces, block.stop - block.start))
-        if on_block:
-            on_block(block)
-
-
-def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
-    """JSON to the binary stream `out`, one row object per line (see README)."""
-    head = json.dumps(describe(grid), ensure_ascii=False)[:-1]  # reopen the object for "rows"
-    out.write((head + ', "rows": [').encode())
-    first = True
-    for block in blocks(grid):
-        n = block.stop - block.start
-        separator = np.tile(np.frombuffer(b",\n", np.uint8), (n, 1))
-        if first:
-            separator[0, 0] = 0
-            first = False
-        pieces: list[numtext.Piece] = [separator, b"{"]
-        for column in grid.columns:
-            pieces += [f'"{column.name}": '.encode(),
-                       _cells(block.values[column.name], block.shape, b"null", column.choices, quote=True), b", "]
-        pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
-        reasons = infeasible_reasons(block)
-        if reasons is None:
-            pieces.append(b"{}")
-        else:
-            index, tables = reasons
-            texts = [json.dumps(t, ensure_ascii=False).encode() for t in tables]
-            pieces.append(numtext.text_cells(texts)[index])
-        pieces.append(b"}")
-        out.write(numtext.join_rows(pieces, n))
-        if on_block:
-            on_block(block)
-    out.write(b"\n]}\n")
-
-
 def describe(grid: Grid) -> dict:
     """What a sweep's JSON says before its rows."""
     at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
-    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}).parameters
+    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}, origins=grid.origins).parameters
     shown = {c.name for c in grid.columns}
-    fixed = [{"name": p.name, "value": p.choice if p.choices else render.clean_number(float(p.quantity.magnitude)),
+    fixed = [{"name": p.name, "value": p.choice if p.choices else clean_number(float(p.quantity.magnitude)),
               "unit": units.format_unit(p.quantity.units), "origin": p.origin}
              for p in parameters.values() if p.name not in shown]
     return {
@@ -421,40 +354,3 @@ def describe(grid: Grid) -> dict:
                     for c in grid.columns],
         "fixed": fixed,
     }
-
-
-def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"", choices: tuple[str, ...] = (),
-           quote: bool = False) -> np.ndarray:
-    """Text cells of one column of a block, one row per point (see module docstring); the
-    codes of a column with choices as the names (quoted for JSON)."""
-    if choices:
-        codes = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
-        index = np.where(np.isfinite(codes), np.nan_to_num(codes), len(choices)).astype(np.int64)
-        names = [json.dumps(c).encode() if quote else _csv_line([c]).rstrip("\n").encode() for c in choices]
-        return numtext.text_cells([*names, nan])[index]
-    v = np.asarray(values, dtype=float)
-    v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
-    for axis in range(v.ndim):
-        if v.shape[axis] > 1 and _constant_along(v, axis):
-            v = v[(slice(None),) * axis + (slice(0, 1),)]
-    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
-    cells = numtext.format_numbers(v, nan)
-    width = cells.shape[1]
-    full = np.broadcast_to(cells.reshape(v.shape + (width,)), tuple(shape) + (width,))
-    return full.reshape(-1, width)
-
-
-def _constant_along(v: np.ndarray, axis: int) -> bool:
-    def at(i):
-        return v[(slice(None),) * axis + (slice(i, i + 1),)]
-
-    def same(a, b) -> bool:
-        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-
-    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
-
-
-def _csv_line(cells: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([render.safe_cell(c) for c in cells])
-    return buffer.getvalue()

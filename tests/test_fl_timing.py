@@ -4,8 +4,6 @@ schedule is a named choice (pipelined, sequential, overlapped), aggregation time
 Arithmetic by hand: 132 MByte = 1056 Mbit; rate [Mbit/s] = Mbit / window [s].
 """
 
-import io
-
 import numpy as np
 import pytest
 
@@ -142,22 +140,21 @@ def test_a_misspelt_choice_lists_the_choices(catalog):
         sweeps.plan(uc, {"schedule": "pipelined,serial"})
 
 
-def test_sweep_over_the_schedule_writes_names(catalog):
-    uc = catalog.get(FL)
-    grid = sweeps.plan(uc, {"schedule": "pipelined,sequential,overlapped"},
-                       {"iteration_period": "1 s", "training_time": "400 ms"})
-    out = io.BytesIO()
-    sweeps.write_csv(grid, out)
-    lines = out.getvalue().decode().splitlines()
+def test_sweep_over_the_schedule_writes_names(capsys):
+    from ammt_calc.cli import main
+
+    args = ["sweep", FL, "--vary", "schedule=pipelined,sequential,overlapped", "--set", "iteration_period=1s",
+            "--set", "training_time=400ms"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
     header = lines[0].split(",")
     rate = header.index("dl_data_rate [Mbit/s]")
     rows = [line.split(",") for line in lines[1:]]
     assert [r[0] for r in rows] == ["pipelined", "sequential", "overlapped"]
     # 1056 / 0.6; 1056 / 0.3 (0.6 s shared); 1056 / 1 (training overlapped)
     assert [float(r[rate]) for r in rows] == pytest.approx([1760.0, 3520.0, 1056.0])
-    out = io.BytesIO()
-    sweeps.write_json(grid, out)
-    assert '"schedule": "sequential"' in out.getvalue().decode()
+    assert main([*args, "--format", "json"]) == 0
+    assert '"schedule": "sequential"' in capsys.readouterr().out
 
 
 def test_a_catalog_formula_compares_choices_by_name(tmp_path):
