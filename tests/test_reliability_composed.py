@@ -63,7 +63,9 @@ def test_not_applicable_does_not_spread_and_sweeps_mark_it(tmp_path):
     uc = load_catalog([tmp_path]).get("my-na")
     from ammt_calc.solver import resolve_inputs
 
-    values, _ = resolve_inputs(uc, {"rate": [0, 2]})
+    from ammt_calc.api import quantity
+
+    values, _ = resolve_inputs(uc, {"rate": quantity([0, 2], "Hz")})
     ev = evaluate(uc, values)
     assert list(ev.kpis["stream"].applicable) == [False, True]
     assert ev.kpis["total"].feasible.all()  # reads stream's computed 0, and is feasible
