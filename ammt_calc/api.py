@@ -133,16 +133,32 @@ class Result:
         return list(self.evaluation.kpis)
 
     def __getitem__(self, kpi: str):
-        """The KPI as a quantity in its display unit; NaN where infeasible."""
+        """The KPI as a quantity in its display unit; NaN where infeasible or not applicable.
+        A KPI with choices gives the chosen name (None where infeasible; an array of names)."""
+        import numpy as np
+
         from . import units
 
         result = self._kpi(kpi)
+        if result.choices:
+            if not result.value.ndim:
+                return result.choice_at()
+            return np.vectorize(lambda code: result.choices[int(code)] if np.isfinite(code) else None,
+                                otypes=[object])(result.value)
         value = result.value if result.value.ndim else float(result.value)
         return units.registry().Quantity(value, units.parse_unit(result.unit))
 
     def feasible(self, kpi: str):
         result = self._kpi(kpi)
         return result.feasible if result.feasible.ndim else bool(result.feasible)
+
+    def applicable(self, kpi: str):
+        """False where the KPI does not apply (its reason says why); True elsewhere."""
+        import numpy as np
+
+        result = self._kpi(kpi)
+        applies = np.ones(np.shape(result.value), bool) if result.applicable is None else result.applicable
+        return applies if np.ndim(applies) else bool(applies)
 
     def reason(self, kpi: str) -> str:
         """Why the KPI is infeasible (at the first infeasible point), or ""."""

@@ -78,3 +78,15 @@ def test_not_applicable_if_reads_known_names(tmp_path):
         "kpis:\n  x: {formula: size, unit: MByte, not_applicable_if: {condition: nothing > 0, reason: r}}\n")
     with pytest.raises(UserError, match="unknown name 'nothing'"):
         load_catalog([tmp_path])
+
+
+def test_the_api_gives_names_and_applicability():
+    import ammt_calc as ac
+
+    result = ac.evaluate("condition-dependent-split")
+    assert result["best_split"] == "B"  # pool5's 25 kByte at 100 Mbit/s
+    assert list(ac.evaluate("condition-dependent-split", ul_rate=ac.quantity([10, 1000], "Mbit/s"))["best_split"]) == [
+        "B", "A"]
+    split = ac.evaluate("split-image-recognition")
+    assert split.applicable("ul_sustained_rate") is False and split.applicable("ul_data_rate") is True
+    assert split.reason("ul_sustained_rate") == "single image: no frame rate"
