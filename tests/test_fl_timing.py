@@ -199,3 +199,16 @@ def test_a_default_that_is_not_what_it_follows_is_refused(tmp_path):
         "kpis:\n  x: {formula: period, unit: s}\n")
     with pytest.raises(UserError, match=r"default '3 s' is not what it follows \(2 \* latency = 2 s"):
         load_catalog([tmp_path], check_units=True)
+
+
+def test_a_plot_over_a_choice_names_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    from ammt_calc import api
+    from ammt_calc.present.plot import Plot
+
+    grid = api.sweep(FL, vary={"schedule": "pipelined,sequential,overlapped", "latency": "1s,2s"}).grid
+    png = tmp_path / "p.png"
+    Plot(grid, "dl_data_rate").save(png)  # x ticks are the choices' names, not 0, 1, 2
+    assert png.stat().st_size > 0
+    result = api.sweep(FL, vary={"schedule": ["sequential", "overlapped"]}, settings={"iteration_period": "1 s"})
+    assert list(result["dl_data_rate"]) == pytest.approx([2112.0, 1056.0])  # 1056 Mbit / 0.5 s; / 1 s
