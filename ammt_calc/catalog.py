@@ -694,17 +694,18 @@ def parse_setting(param: Parameter, text: str, what: str | None = None):
     """A value a user wrote for a parameter, as a quantity of the parameter's dimension.
 
     Units are written, not guessed: a bare number is taken only where the parameter is a
-    plain count or ratio; a bits parameter also takes a precision name (fp16, int4, ...).
+    plain count or ratio; a bits parameter also takes a precision name (fp16, int4, ...), a
+    compression ratio a compression preset (signsgd, dgc, topk-1%, ...; precision.COMPRESSION).
     """
     from . import units
-    from .precision import preset_bits
+    from .precision import resolve_preset
 
     what = what or param.name
     if param.choices:  # a choice by name; its value is its code (see Parameter.choices)
         return units.registry().Quantity(float(param.choice_code(text)), "")
-    bits = preset_bits(text) if param.unit_text == "bit" else None
-    if bits is not None:
-        return units.parse_quantity(f"{bits} bit", what=what)
+    preset = resolve_preset(param.name, param.unit_text, text)
+    if preset is not None:
+        return units.parse_quantity(preset, what=what)
     default = param.quantity
     if is_bare_number(text) and not takes_bare_numbers(default):
         raise UserError(f"{what}={text.strip()} has no unit: {bare_number_advice(param, float(text), default)}")

@@ -56,6 +56,12 @@ def check_catalog(catalog: Catalog) -> list[CheckRow]:
     return rows
 
 
+def unpublished(catalog: Catalog) -> list[str]:
+    """Ids of the use cases without any published value (beyond the standard, such as the
+    llm- family): `check` has nothing to compare for them and should say so."""
+    return [uc.id for uc in catalog if not uc.published]
+
+
 def check_row(uc: UseCase, evaluation: Evaluation, published: Published) -> CheckRow:
     result = evaluation.kpis[published.kpi]
     infeasible = "" if bool(result.feasible) else f"infeasible at the defaults: {result.reason_at()}"

@@ -33,15 +33,17 @@ class Solution:
     message: str = ""
 
 
-def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, Any] | None = None) -> Solution:
+def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, Any] | None = None,
+          transport=None) -> Solution:
     """The smallest value of `parameter` at which `kpi` equals `target` (a pint Quantity).
 
     The search runs from the parameter's minimum (0 unless the catalog says) to its
     maximum, or to 10**9 times its default when it has none. No value there is an answer
-    too: `quantity` is None and `message` says what the KPI does over the range.
+    too: `quantity` is None and `message` says what the KPI does over the range. With a
+    `transport` spec, the transport KPIs (`<dir>_transport_rate`, ...) can be solved for too.
     """
     values = dict(values or {})
-    _check_question(uc, parameter, kpi, target)
+    _check_question(uc, parameter, kpi, target, transport)
     if parameter in values:
         raise UserError(f"{parameter} is what to solve for; do not also --set it")
     param = uc.parameters[parameter]
@@ -50,12 +52,12 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
                         f" compare the choices with --vary {parameter}={','.join(param.choices)}")
     unit = param.unit
     target_base = units.to_base(target)
-    kpi_factor = units.base_factor(uc.kpis[kpi].display_unit)
+    kpi_factor = units.base_factor(units.parse_unit(kpi_unit(uc, kpi, transport)))
 
     def kpi_at(xs: np.ndarray) -> np.ndarray:  # base units, NaN where infeasible
         trial = dict(values, **{parameter: units.registry().Quantity(xs, unit)})
         with np.errstate(all="ignore"):  # trial values near 1e308 overflow in base units: infeasible, not a warning
-            result = evaluate(uc, trial).kpis[kpi]
+            result = evaluate(uc, trial, transport=transport).kpis[kpi]
             return np.where(result.feasible, result.value * kpi_factor, np.nan)
 
     low, high = _search_range(param, unit)
@@ -64,7 +66,7 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
     lo, hi = _first_bracket(xs, reached - target_base)
     if lo is None:
         return Solution(parameter, None, target, kpi, _no_solution(uc, parameter, kpi, target, unit, low, high,
-                                                                   reached / kpi_factor))
+                                                                   reached / kpi_factor, transport))
     for _ in range(MAX_REFINEMENTS):  # until the bracket is as tight as a float: a root near 0 needs many
         if hi - lo <= 1e-15 * max(abs(lo), abs(hi)):
             break
@@ -75,27 +77,59 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
         lo, hi = finer
     root = 0.5 * (lo + hi)
     return Solution(parameter, units.registry().Quantity(root, unit), target, kpi,
-                    _step_message(kpi, kpi_at(np.array([lo, hi])) / kpi_factor, target_base / kpi_factor, uc))
+                    _step_message(kpi, kpi_at(np.array([lo, hi])) / kpi_factor, target_base / kpi_factor, uc,
+                                  transport))
 
 
-def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase) -> str:
+def kpi_unit(uc: UseCase, kpi: str, transport=None) -> str:
+    """The display unit of a catalog KPI or of a transport KPI the spec appends."""
+    if kpi in uc.kpis:
+        return uc.kpis[kpi].unit
+    from .transport import kpi_columns, parse_transport
+
+    return dict(kpi_columns(uc, None if transport is None else parse_transport(transport)))[kpi]
+
+
+def _kpi_names(uc: UseCase, transport) -> list[str]:
+    from .transport import kpi_columns, parse_transport
+
+    return list(uc.kpis) + [n for n, _ in kpi_columns(uc, None if transport is None else parse_transport(transport))]
+
+
+def _kpi_inputs(uc: UseCase, kpi: str, transport) -> set[str]:
+    if kpi in uc.kpis or transport is None:
+        return uc.kpi_inputs(kpi)
+    from .transport import flow_inputs
+
+    flow = next(f for f in flow_inputs(uc) if kpi.startswith(f.direction.lower() + "_"))
+    reads = [flow.rate] + ([flow.burst] if flow.burst and not kpi.endswith("_ip_rate") else []) \
+        + ([flow.deadline] if kpi.endswith("transport_rate") and flow.deadline else [])
+    inputs: set[str] = set()
+    for origin, name in reads:
+        inputs |= uc.kpi_inputs(name) if origin == "kpi" else {name}
+    return inputs
+
+
+def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase, transport=None) -> str:
     """Say so when the KPI jumps over the target (a count from ceil or floor) instead of meeting it."""
     if np.any(np.isclose(ends, target, rtol=1e-9, atol=0)):
         return ""
-    unit = f" {uc.kpis[kpi].unit}".rstrip()
+    unit = f" {kpi_unit(uc, kpi, transport)}".rstrip()
     return (f"{kpi} never equals {target:.6g}{unit}: here it steps from {ends[0]:.6g} to {ends[1]:.6g}{unit};"
             " the value is where the step happens")
 
 
-def parse_target(uc: UseCase, text: str) -> tuple[str, Any, list[str]]:
-    """`KPI=VALUE` as (kpi, quantity, notes); units are written, as for parameters."""
+def parse_target(uc: UseCase, text: str, transport=None) -> tuple[str, Any, list[str]]:
+    """`KPI=VALUE` as (kpi, quantity, notes); units are written, as for parameters. With a
+    `transport` spec its KPIs (`ul_transport_rate`, ...) are targets too."""
     name, sep, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name or not value:
         raise UserError(f"--target expects KPI=VALUE (e.g. --target dl_data_rate=500Mbit/s), got '{text}'")
-    if name not in uc.kpis:
-        raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, uc.kpis)} (KPIs: {', '.join(uc.kpis)})")
-    unit = uc.kpis[name].display_unit
+    names = _kpi_names(uc, transport)
+    if name not in names:
+        raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, names)} (KPIs: {', '.join(names)})")
+    unit = units.parse_unit(kpi_unit(uc, name, transport))
     if units.is_bare_number(value) and not (units.same_dimension(unit, "") and units.base_factor(unit) == 1):
         raise UserError(f"--target {name}={value} has no unit: write it as {value} {units.format_unit(unit)}"
                         f" or in another unit of {units.dimension_text(unit)}")
@@ -120,31 +154,32 @@ def _search_grid(low: float, high: float, scale: float) -> np.ndarray:
         return np.unique(np.concatenate([[low], np.geomspace(start, high, GRID_POINTS)]))
 
 
-def _no_solution(uc, parameter, kpi, target, unit, low, high, reached) -> str:
+def _no_solution(uc, parameter, kpi, target, unit, low, high, reached, transport=None) -> str:
     where = (f"no value of {parameter} from {low:g} to {high:g} {units.format_unit(unit)}".rstrip()
              + f" gives {kpi} = {target.magnitude:g} {units.format_unit(target.units)}".rstrip())
     finite = reached[np.isfinite(reached)]
     if not finite.size:
         return f"{where}: {kpi} is infeasible over the whole range"
     return (f"{where}: over that range {kpi} goes from {finite.min():.6g} to {finite.max():.6g}"
-            f" {uc.kpis[kpi].unit}".rstrip())
+            f" {kpi_unit(uc, kpi, transport)}".rstrip())
 
 
-def _check_question(uc: UseCase, parameter: str, kpi: str, target) -> None:
+def _check_question(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> None:
     if parameter not in uc.parameters:
         raise UserError(f"use case '{uc.id}' has no parameter '{parameter}'{suggest(parameter, uc.parameters)}")
-    if kpi not in uc.kpis:
-        raise UserError(f"use case '{uc.id}' has no KPI '{kpi}'{suggest(kpi, uc.kpis)}")
-    if parameter not in uc.kpi_inputs(kpi):
+    names = _kpi_names(uc, transport)
+    if kpi not in names:
+        raise UserError(f"use case '{uc.id}' has no KPI '{kpi}'{suggest(kpi, names)}")
+    if parameter not in _kpi_inputs(uc, kpi, transport):
         raise UserError(f"{kpi} does not depend on {parameter} in use case '{uc.id}'")
     magnitude = np.asarray(target.magnitude, dtype=float)
     if magnitude.ndim or not np.isfinite(magnitude):
         raise UserError(f"target for {kpi} must be one finite number, got {target.magnitude!r}")
-    declared = uc.kpis[kpi].display_unit
+    declared = units.parse_unit(kpi_unit(uc, kpi, transport))
     if not units.same_dimension(target, declared):
         raise UserError(
             f"target for {kpi} is {units.dimension_text(target)}, but {kpi} is in"
-            f" {uc.kpis[kpi].unit} ({units.dimension_text(declared)})"
+            f" {kpi_unit(uc, kpi, transport)} ({units.dimension_text(declared)})"
         )
 
 

@@ -71,6 +71,7 @@ class Grid:
     zipped: bool = False
     notes: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
+    transport: Any = None  # a transport.TransportSpec: its KPIs are columns too
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -208,9 +209,14 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> Grid:
+         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = (),
+         transport=None) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
+    if transport is not None:
+        from .transport import parse_transport
+
+        transport = parse_transport(transport)
     if not vary:
         raise UserError("nothing to sweep: give at least one --vary NAME=SPEC")
     for name in vary:
@@ -241,24 +247,28 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
                         " use fewer values per --vary (or --zip)")
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
-    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}})
-    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), _columns(uc, axes))
+    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport)
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), _columns(uc, axes, transport),
+                transport)
 
 
-def _columns(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
+def _columns(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column, ...]:
+    from .transport import kpi_columns
+
     varied = {a.name for a in axes}
     columns = [Column(a.name, a.unit, "parameter", a.choices) for a in axes]
     for p in uc.parameters.values():
         if p.derive is not None and p.derive.names & varied and p.name not in varied:
             columns.append(Column(p.name, p.unit_text, "derived"))
     columns += [Column(k.name, k.unit, "kpi", k.choices) for k in uc.kpis.values()]
+    columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport)]
     return tuple(columns)
 
 
 def blocks(grid: Grid, chunk: int = CHUNK_POINTS) -> Iterator[Block]:
     """The grid, evaluated block by block in row order."""
     for start, stop, shape, quantities in _block_values(grid, chunk):
-        evaluation = evaluate(grid.usecase, {**grid.fixed, **quantities})
+        evaluation = evaluate(grid.usecase, {**grid.fixed, **quantities}, transport=grid.transport)
         values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
         for column in grid.columns:
             if column.kind == "derived":
@@ -353,4 +363,5 @@ def describe(grid: Grid) -> dict:
         "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind, **({"choices": list(c.choices)} if c.choices else {})}
                     for c in grid.columns],
         "fixed": fixed,
+        **({"transport": grid.transport.document()} if grid.transport is not None else {}),
     }

@@ -12,7 +12,7 @@ import typer
 from ..errors import UserError
 from ..present import views
 from .app import app
-from .common import catalog, emit, format_option, notes, output_option, set_option, settings
+from .common import catalog, emit, format_option, notes, output_option, set_option, settings, transport_option
 
 SWEEP_FORMATS = ("csv", "json")
 
@@ -23,6 +23,7 @@ def sweep_command(
     vary: List[str] = typer.Option([], "--vary", metavar="NAME=SPEC", help="Vary a parameter: START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,v3, with units (--vary model_size=10MB:1GB:50:log). Repeat for a full grid."),
     zipped: bool = typer.Option(False, "--zip", help="Pair the i-th values of every --vary instead of making a full grid."),
     values: List[str] = set_option("Fix a parameter with its unit: --set latency=500ms (one --set per parameter)."),
+    transport: Optional[str] = transport_option(),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv or json [default: csv, or from -o's extension]."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --plot and no -o, only the plot is written."),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a KPI against the first --vary, a line per value of the second (needs the 'plot' extra)."),
@@ -35,7 +36,8 @@ def sweep_command(
 
     chosen = choose_format(fmt, output, SWEEP_FORMATS, default="csv")
     given = settings(values)
-    grid = api.plan_sweep(usecase_id, sweeps.parse_vary(vary), given, zip=zipped, catalog=catalog())
+    grid = api.plan_sweep(usecase_id, sweeps.parse_vary(vary), given, zip=zipped, transport=transport,
+                          catalog=catalog())
     notes(grid.notes)
     picture = None
     if plot is not None:
@@ -95,6 +97,7 @@ def solve_command(
     parameter: str = typer.Option(..., "--for", metavar="PARAM", help="The parameter to find."),
     target: str = typer.Option(..., "--target", metavar="KPI=VALUE", help="The KPI value to reach, with its unit: --target dl_data_rate=500Mbit/s."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
+    transport: Optional[str] = transport_option(),
     fmt: Optional[str] = format_option(views.SOLVE),
     output: Optional[str] = output_option(),
 ) -> None:
@@ -102,4 +105,5 @@ def solve_command(
     from .. import api
 
     given = settings(values)
-    emit(api.solve(usecase_id, parameter, target, given, catalog=catalog()), views.SOLVE, fmt, output)
+    emit(api.solve(usecase_id, parameter, target, given, transport=transport, catalog=catalog()), views.SOLVE, fmt,
+         output)
