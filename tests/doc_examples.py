@@ -28,22 +28,11 @@ def examples(page: Path):
         match = PROMPT.match(line)
         if not match:
             continue
-        indent, shown, j = match[1], [], i + 1
-        while j < len(lines):
-            following = lines[j]
-            if not following:  # a blank line inside the output: more output follows at the indent
-                k = j
-                while k < len(lines) and not lines[k]:
-                    k += 1
-                if k < len(lines) and lines[k].startswith(indent) and not lines[k].strip().startswith("$ "):
-                    shown += [""] * (k - j)
-                    j = k
-                    continue
-                break
+        indent, shown = match[1], []
+        for following in lines[i + 1:]:
             if not following.startswith(indent) or following.strip().startswith("$ "):
                 break
             shown.append(following[len(indent):])
-            j += 1
         yield i, indent, match[2], shown
 
 
