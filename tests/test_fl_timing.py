@@ -212,3 +212,21 @@ def test_a_plot_over_a_choice_names_it(tmp_path):
     assert png.stat().st_size > 0
     result = api.sweep(FL, vary={"schedule": ["sequential", "overlapped"]}, settings={"iteration_period": "1 s"})
     assert list(result["dl_data_rate"]) == pytest.approx([2112.0, 1056.0])  # 1056 Mbit / 0.5 s; / 1 s
+
+
+def test_show_names_the_choices_and_what_follows(capsys):
+    import json
+
+    from ammt_calc.cli import main
+
+    assert main(["show", FL, "--format", "json"]) == 0
+    params = {p["name"]: p for p in json.loads(capsys.readouterr().out)["parameters"]}
+    assert params["schedule"]["default"] == "pipelined"
+    assert params["schedule"]["choices"] == ["pipelined", "sequential", "overlapped"]
+    assert params["iteration_period"]["follows"].startswith("where(schedule == 'sequential'")
+    assert main(["show", FL]) == 0
+    assert "one of pipelined, sequential, overlapped" in capsys.readouterr().out
+    assert main(["usecase", FL, "--set", "schedule=sequential", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    shown = {p["name"]: p for p in doc["parameters"]}
+    assert shown["schedule"]["value"] == "sequential" and shown["iteration_period"]["origin"] == "follows: schedule"
