@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 
 # The Python API (ammt_calc/api.py), imported on first use: `import ammt_calc` stays as cheap
-# as the CLI's `list` and `--help`, which import neither numpy nor pint.
+# as the CLI's `--help`, which imports neither numpy nor pint.
 # api.check, api.split and api.radio are reached as `ammt_calc.api.check`: the package's
 # modules of those names come first
 _API = ("load_catalog", "usecase", "evaluate", "sweep", "solve", "quantity", "list_usecases", "model", "Result",

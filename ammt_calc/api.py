@@ -27,8 +27,8 @@ _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
 
 def load_catalog(*dirs: str | Path) -> Catalog:
-    """The built-in use cases plus the YAML files in `dirs`. A use case's formula units are
-    checked when it is first used (`usecase`), so that reading the catalog stays cheap."""
+    """The built-in use cases plus the YAML files in `dirs`, every formula's units checked
+    when the catalog loads (once: the built-in catalog is kept)."""
     if dirs:  # read afresh: a notebook may be editing them
         return _load_catalog([str(d) for d in dirs])
     if () not in _CATALOGS:
@@ -39,13 +39,7 @@ def load_catalog(*dirs: str | Path) -> Catalog:
 def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
     """A use case by id (built-in catalog, or `catalog`), or the `UseCase` given; units checked."""
     uc = usecase if isinstance(usecase, UseCase) else (catalog or load_catalog()).get(usecase)
-    if not getattr(uc, "units_checked", False):
-        check_dimensions(uc)
-        object.__setattr__(uc, "units_checked", True)  # a frozen dataclass: marked once, checked once
-        from . import cache
-
-        cache.mark_checked(Path(uc.path))  # the next run trusts the check (cache.py)
-        cache.save()
+    check_dimensions(uc)  # a no-op for a use case of a loaded catalog (checked when it loaded)
     return uc
 
 
@@ -140,16 +134,32 @@ class Result:
         return list(self.evaluation.kpis)
 
     def __getitem__(self, kpi: str):
-        """The KPI as a quantity in its display unit; NaN where infeasible."""
+        """The KPI as a quantity in its display unit; NaN where infeasible or not applicable.
+        A KPI with choices gives the chosen name (None where infeasible; an array of names)."""
+        import numpy as np
+
         from . import units
 
         result = self._kpi(kpi)
+        if result.choices:
+            if not result.value.ndim:
+                return result.choice_at()
+            return np.vectorize(lambda code: result.choices[int(code)] if np.isfinite(code) else None,
+                                otypes=[object])(result.value)
         value = result.value if result.value.ndim else float(result.value)
         return units.registry().Quantity(value, units.parse_unit(result.unit))
 
     def feasible(self, kpi: str):
         result = self._kpi(kpi)
         return result.feasible if result.feasible.ndim else bool(result.feasible)
+
+    def applicable(self, kpi: str):
+        """False where the KPI does not apply (its reason says why); True elsewhere."""
+        import numpy as np
+
+        result = self._kpi(kpi)
+        applies = np.ones(np.shape(result.value), bool) if result.applicable is None else result.applicable
+        return applies if np.ndim(applies) else bool(applies)
 
     def reason(self, kpi: str) -> str:
         """Why the KPI is infeasible (at the first infeasible point), or ""."""
@@ -514,16 +524,13 @@ def check(catalog: Catalog | None = None) -> Document:
     """Every published value against the catalog's computation at the defaults."""
     from dataclasses import asdict
 
-    from .check import check_catalog
-
-    from .check import unpublished
+    from .check import check_catalog, summary, unpublished
 
     catalog = catalog or load_catalog()
-    for uc in catalog:
-        usecase(uc)
+    rows = check_catalog(catalog)
     none = unpublished(catalog)
     notes = (f"no published value to compare for {len(none)} use case(s): {', '.join(none)}",) if none else ()
-    return Document({"rows": [asdict(r) for r in check_catalog(catalog)]}, notes)
+    return Document({"rows": [asdict(r) for r in rows], "summary": summary(rows)}, notes)
 
 
 # --- split and radio ---------------------------------------------------------------------

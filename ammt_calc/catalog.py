@@ -1,16 +1,16 @@
 """Load and validate use-case YAML files into `UseCase` objects.
 
-Loading has two levels. `load_catalog(check_units=False)` parses and validates the
-structure and compiles every formula (no pint, no numpy: fast enough for `list` and
-`show`). `check_units=True` also evaluates every formula on units alone and refuses one
-whose dimension differs from its declared unit; every command that computes uses it.
+Loading parses and validates the structure, compiles every formula, and then, in one
+call (`check_catalog_dimensions`, which a cache of the loaded catalog can record), evaluates
+every formula of every use case on units alone and refuses one whose dimension differs
+from its declared unit, so `list` and `show` refuse a broken file as `usecase` does.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -34,19 +34,35 @@ class CatalogError(UserError):
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    default: str  # quantity text, e.g. "0.27 MByte"
+    default: str  # quantity text, e.g. "0.27 MByte"; for a choice its code ("0")
     description: str = ""
     source: str = ""
     minimum: str | None = None  # quantity text; None means 0 (sizes and times are never negative)
     maximum: str | None = None
     derive: Formula | None = None  # used when the user sets one of its inputs
+    follows: Formula | None = None  # the default, whenever the parameter is not set
+    choices: tuple[str, ...] = ()  # a categorical parameter: its value is a choice, its code the position
+    fitted_to: tuple[str, ...] = ()  # published KPIs this default was chosen to reproduce
 
     @property
     def unit_text(self) -> str:
         """The unit part of the default, e.g. 'MByte' (empty when dimensionless)."""
-        return unit_part(self.default)
+        return "" if self.choices else unit_part(self.default)
 
-    # Parsed on first use (and once): `list` and `show` never need pint.
+    @property
+    def default_text(self) -> str:
+        """The default as the catalog writes it: '0.27 MByte', or the choice 'pipelined'."""
+        return self.choices[int(self.default)] if self.choices else self.default
+
+    def choice_code(self, text: str) -> int:
+        """The code of a choice given as text; a UserError lists the choices otherwise."""
+        word = str(text).strip()
+        if word in self.choices:
+            return self.choices.index(word)
+        raise UserError(f"{self.name}: '{word}' is not one of its choices: {', '.join(self.choices)}"
+                        f"{suggest(word, self.choices)}")
+
+    # Parsed on first use (and once).
     @cached_property
     def quantity(self):
         """The default as a quantity."""
@@ -88,6 +104,8 @@ class Kpi:
     source: str = ""
     infeasible_if: tuple[Condition, ...] = ()
     allow_negative: bool = False
+    not_applicable_if: tuple[Condition, ...] = ()  # the KPI does not apply (value null, not infeasible)
+    choices: tuple[str, ...] = ()  # the formula gives one of these (its code, the position from 0)
 
     @cached_property
     def display_unit(self):
@@ -186,8 +204,12 @@ def builtin_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "catalog"
 
 
-def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
-    """The built-in use cases plus those in `extra_dirs`; ids must be unique."""
+def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
+    """The built-in use cases plus those in `extra_dirs`; ids must be unique.
+
+    Every use case's dimensions are checked once, after the files are read, whatever
+    `check_units` says (kept for callers; a catalog that loads is a checked one).
+    """
     usecases: list[UseCase] = []
     seen: dict[str, str] = {}
     if any(not str(d).strip() for d in extra_dirs):  # Path("") is ".": an empty $VAR would read the working folder
@@ -195,15 +217,26 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
     directories = dict.fromkeys(Path(d).resolve() for d in (builtin_dir(), *extra_dirs))  # a folder named twice: once
     for directory in directories:
         for path in _yaml_files(directory):
-            uc = load_file(path, check_units=check_units)
+            uc = load_file(path, check_units=False)
             if uc.id in seen:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
             usecases.append(uc)
+    catalog = Catalog(sorted(usecases, key=_family_rank))
+    check_catalog_dimensions(catalog)
+    return catalog
+
+
+def check_catalog_dimensions(catalog: Catalog) -> None:
+    """Every use case's formulas on units alone (see check_dimensions): once per load; the
+    cache remembers each file that passed, so the next run needs no pint to trust it."""
     from . import cache
 
+    for uc in catalog:
+        if not getattr(uc, "units_checked", False):
+            check_dimensions(uc)
+            cache.mark_checked(Path(uc.path))
     cache.save()
-    return Catalog(sorted(usecases, key=_family_rank))
 
 
 def _family_rank(uc: UseCase) -> int:
@@ -231,10 +264,9 @@ def load_file(path: Path, *, check_units: bool = False) -> UseCase:
     if raw and not entry:
         cache.store(path, *raw, data, checked=False)
     if entry and entry["checked"]:
-        object.__setattr__(uc, "units_checked", True)  # as api.usecase marks it: no pint needed to trust it
+        object.__setattr__(uc, "units_checked", True)  # as check_dimensions marks it: no pint needed to trust it
     elif check_units:
         check_dimensions(uc)
-        object.__setattr__(uc, "units_checked", True)
         if raw:
             cache.mark_checked(path)
     return uc
@@ -341,6 +373,11 @@ def _build_usecase(data: dict, path: Path) -> UseCase:
     parameters = _parameters(_mapping(data, "parameters", where), where)
     kpis = _kpis(_mapping(data, "kpis", where, required=True), parameters, where)
     published = _published(_mapping(data, "published", where), kpis, where)
+    for p in parameters.values():
+        for kpi in p.fitted_to:
+            if kpi not in published:
+                raise CatalogError(f"{where}: parameters.{p.name}.fitted_to names '{kpi}', which has no published"
+                                   f" value{suggest(kpi, published)}")
     return UseCase(
         id=uc_id,
         title=_text(data, "title", where, required=True),
@@ -362,28 +399,74 @@ def _parameters(raw: dict, where: str) -> dict[str, Parameter]:
         _check_name(name, here)
         if not isinstance(spec, dict):
             spec = {"default": spec}
-        _only_keys(spec, {"default", "description", "source", "min", "max", "derive"}, here)
-        derive = _formula(spec["derive"], f"{here}.derive") if "derive" in spec else None
-        params[name] = Parameter(
+        _only_keys(spec, {"default", "description", "source", "min", "max", "derive", "follows", "choices",
+                          "fitted_to"}, here)
+        params[name] = _choice_parameter(name, spec, here) if "choices" in spec else Parameter(
             name=name,
             default=_quantity_text(spec, "default", here, required=True),
             description=_text(spec, "description", here),
             source=_text(spec, "source", here),
             minimum=_quantity_text(spec, "min", here),
             maximum=_quantity_text(spec, "max", here),
-            derive=derive,
+            fitted_to=_text_list(spec, "fitted_to", here),
         )
-    for p in params.values():
-        if p.derive is not None:
-            unknown = p.derive.names - params.keys()
-            if unknown or p.name in p.derive.names:
-                bad = ", ".join(sorted(unknown)) or p.name
-                raise CatalogError(f"{where}: parameters.{p.name}.derive reads '{bad}', which is not another parameter")
+    choices = {p.name: p.choices for p in params.values() if p.choices}
+    for name, spec in raw.items():  # formulas last: they may compare a choice parameter defined later
+        here = f"{where}: parameters.{name}"
+        formulas = {key: _formula(spec[key], f"{here}.{key}", choices) for key in ("derive", "follows")
+                    if isinstance(spec, dict) and key in spec}
+        if len(formulas) == 2:
+            raise CatalogError(f"{here}: give derive or follows, not both")
+        if formulas and params[name].choices:
+            raise CatalogError(f"{here}: a parameter with choices cannot be derived")
+        for key, formula in formulas.items():
+            unknown = formula.names - params.keys()
+            if unknown or name in formula.names:
+                bad = ", ".join(sorted(unknown)) or name
+                raise CatalogError(f"{here}.{key} reads '{bad}', which is not another parameter")
+        params[name] = replace(params[name], derive=formulas.get("derive"), follows=formulas.get("follows"))
+    _no_follow_cycles(params, where)
     return params
+
+
+def _choice_parameter(name: str, spec: dict, here: str) -> Parameter:
+    """A categorical parameter: `choices: [a, b, c]`, `default: a`."""
+    raw = spec["choices"]
+    if not isinstance(raw, list) or len(raw) < 2 or not all(isinstance(c, str) and NAME_PATTERN.match(c) for c in raw):
+        raise CatalogError(f"{here}.choices: expected a list of two or more names (lowercase letters, digits,"
+                           " underscores), e.g. [unicast, multicast]")
+    if len(set(raw)) != len(raw):
+        raise CatalogError(f"{here}.choices: a choice is named twice")
+    for key in ("min", "max"):
+        if key in spec:
+            raise CatalogError(f"{here}: a parameter with choices has no {key}")
+    default = _text(spec, "default", here, required=True)
+    if default not in raw:
+        raise CatalogError(f"{here}.default: '{default}' is not one of its choices: {', '.join(raw)}")
+    return Parameter(name=name, default=str(raw.index(default)), description=_text(spec, "description", here),
+                     source=_text(spec, "source", here), minimum="0", maximum=str(len(raw) - 1),
+                     choices=tuple(raw), fitted_to=_text_list(spec, "fitted_to", here))
+
+
+def _no_follow_cycles(params: dict[str, Parameter], where: str) -> None:
+    """A default that follows another parameter's default must not come back to itself."""
+    for start in params.values():
+        todo, seen = [start.name], set()
+        while todo:
+            name = todo.pop()
+            follows = params[name].follows
+            for other in sorted(follows.names if follows is not None else ()):
+                if other == start.name:
+                    raise CatalogError(f"{where}: parameters.{start.name}.follows comes back to itself through"
+                                       f" '{name}'")
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
 
 
 def _kpis(raw: dict, parameters: dict, where: str) -> dict[str, Kpi]:
     kpis: dict[str, Kpi] = {}
+    choices = {p.name: p.choices for p in parameters.values() if p.choices}
     for name, spec in raw.items():
         here = f"{where}: kpis.{name}"
         _check_name(name, here)
@@ -392,8 +475,9 @@ def _kpis(raw: dict, parameters: dict, where: str) -> dict[str, Kpi]:
         if not isinstance(spec, dict):
             raise CatalogError(f"{here}: expected a mapping with formula and unit")
         _only_keys(spec, {"formula", "unit", "label", "direction", "description", "source",
-                          "infeasible_if", "allow_negative"}, here)
-        formula = _formula(spec.get("formula"), f"{here}.formula")
+                          "infeasible_if", "allow_negative", "not_applicable_if", "choices"}, here)
+        result_choices = _kpi_choices(spec, here)
+        formula = _formula(spec.get("formula"), f"{here}.formula", choices, result_choices)
         known = parameters.keys() | kpis.keys()
         unknown = formula.names - known
         if unknown:
@@ -413,20 +497,39 @@ def _kpis(raw: dict, parameters: dict, where: str) -> dict[str, Kpi]:
             direction=direction,
             description=_text(spec, "description", here),
             source=_text(spec, "source", here),
-            infeasible_if=_conditions(spec.get("infeasible_if", []), known | {name}, f"{here}.infeasible_if"),
+            infeasible_if=_conditions(spec.get("infeasible_if", []), known | {name}, f"{here}.infeasible_if", choices),
             allow_negative=_flag(spec, "allow_negative", here),
+            not_applicable_if=_conditions(spec.get("not_applicable_if", []), known, f"{here}.not_applicable_if",
+                                          choices),
+            choices=result_choices,
         )
+    for kpi in kpis.values():
+        if any(k.choices for n, k in kpis.items() if n in kpi.formula.names):
+            raise CatalogError(f"{where}: kpis.{kpi.name}.formula reads a KPI with choices")
     return kpis
 
 
-def _conditions(raw, known, where: str) -> tuple[Condition, ...]:
+def _kpi_choices(spec: dict, here: str) -> tuple[str, ...]:
+    raw = spec.get("choices")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) < 2 or not all(isinstance(c, str) and c.strip() for c in raw):
+        raise CatalogError(f"{here}.choices: expected a list of two or more names")
+    for item in raw:
+        _no_control_characters(item, f"{here}.choices")
+    if str(spec.get("unit", "")).strip():
+        raise CatalogError(f"{here}: a KPI with choices has no unit (unit: \"\")")
+    return tuple(raw)
+
+
+def _conditions(raw, known, where: str, choices=None) -> tuple[Condition, ...]:
     items = raw if isinstance(raw, list) else [raw]
     conditions = []
     for i, item in enumerate(items):
         here = f"{where}[{i}]"
         if not isinstance(item, dict) or set(item) != {"condition", "reason"}:
             raise CatalogError(f"{here}: expected {{condition: <formula>, reason: <text>}}")
-        formula = _formula(item["condition"], f"{here}.condition")
+        formula = _formula(item["condition"], f"{here}.condition", choices)
         unknown = formula.names - known
         if unknown:
             raise CatalogError(f"{here}.condition reads unknown name '{sorted(unknown)[0]}'")
@@ -459,11 +562,11 @@ def _published(raw: dict, kpis: dict, where: str) -> dict[str, Published]:
     return published
 
 
-def _formula(text, where: str) -> Formula:
+def _formula(text, where: str, choices=None, result_choices=None) -> Formula:
     if not isinstance(text, str) or not text.strip():
         raise CatalogError(f"{where}: expected a formula as text")
     try:
-        return compile_formula(text)
+        return compile_formula(text, choices, result_choices)
     except UserError as exc:
         raise CatalogError(f"{where}: {exc}") from None
 
@@ -552,7 +655,15 @@ def _check_name(name, where: str) -> None:
 
 
 def check_dimensions(uc: UseCase) -> None:
-    """Evaluate every formula on units alone; refuse any result of the wrong dimension."""
+    """Evaluate every formula on units alone; refuse any result of the wrong dimension.
+    Once per use case object: a checked one is marked (`units_checked`) and not checked again."""
+    if getattr(uc, "units_checked", False):
+        return
+    _check_dimensions(uc)
+    object.__setattr__(uc, "units_checked", True)  # a frozen dataclass: marked once, checked once
+
+
+def _check_dimensions(uc: UseCase) -> None:
     from . import units
 
     env = {}
@@ -570,11 +681,14 @@ def check_dimensions(uc: UseCase) -> None:
     for p in uc.parameters.values():
         if p.derive is not None:
             _expect(uc, f"parameters.{p.name}.derive", p.derive, env, env[p.name].units)
+        if p.follows is not None:
+            _expect(uc, f"parameters.{p.name}.follows", p.follows, env, env[p.name].units)
+            _follows_its_default(uc, p)
     for k in uc.kpis.values():
         declared = _parse_unit(k.unit, f"{uc.path} ({uc.id}): kpis.{k.name}.unit")
         _expect(uc, f"kpis.{k.name}", k.formula, env, declared)
         env[k.name] = units.base_quantity(declared)
-        for cond in k.infeasible_if:
+        for cond in (*k.infeasible_if, *k.not_applicable_if):
             cond.formula.units(env)
     for entry in uc.published.values():
         declared = _parse_unit(uc.kpis[entry.kpi].unit, "")
@@ -592,6 +706,19 @@ def check_dimensions(uc: UseCase) -> None:
                                f" max '{entry.maximum}'")
 
 
+def _follows_its_default(uc: UseCase, p: Parameter) -> None:
+    """A default that follows a formula must be that formula's value at the defaults."""
+    import math
+
+    from . import units
+
+    values = {q.name: units.to_base(units.parse_quantity(q.default)) for q in uc.parameters.values()}
+    value = float(p.follows.evaluate(values))
+    default = float(values[p.name])
+    if not math.isclose(value, default, rel_tol=1e-9, abs_tol=0.0):
+        shown = value / units.base_factor(units.parse_quantity(p.default).units)
+        raise CatalogError(f"{uc.path} ({uc.id}): parameters.{p.name}: default '{p.default}' is not what it follows"
+                           f" ({p.follows.text} = {shown:g} {p.unit_text} at the defaults)")
 def parse_setting(param: Parameter, text: str, what: str | None = None):
     """A value a user wrote for a parameter, as a quantity of the parameter's dimension.
 
@@ -603,6 +730,8 @@ def parse_setting(param: Parameter, text: str, what: str | None = None):
     from .precision import resolve_preset
 
     what = what or param.name
+    if param.choices:  # a choice by name; its value is its code (see Parameter.choices)
+        return units.registry().Quantity(float(param.choice_code(text)), "")
     preset = resolve_preset(param.name, param.unit_text, text)
     if preset is not None:
         return units.parse_quantity(preset, what=what)

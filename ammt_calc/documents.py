@@ -45,12 +45,15 @@ def describe(uc: UseCase) -> dict:
         "parameters": [
             {
                 "name": p.name,
-                "default": p.default,
+                "default": p.default_text,
                 "unit": p.unit_text,
                 "description": p.description,
-                "min": p.minimum if p.minimum is not None else "0",
-                "max": p.maximum,
+                "min": None if p.choices else p.minimum if p.minimum is not None else "0",
+                "max": None if p.choices else p.maximum,
+                "choices": list(p.choices) or None,
                 "derive": p.derive.text if p.derive else None,
+                "follows": p.follows.text if p.follows else None,
+                "fitted_to": list(p.fitted_to),
                 "source": p.source,
             }
             for p in uc.parameters.values()
@@ -64,6 +67,8 @@ def describe(uc: UseCase) -> dict:
                 "direction": k.direction,
                 "description": k.description,
                 "infeasible_if": [{"condition": c.formula.text, "reason": c.reason} for c in k.infeasible_if],
+                "not_applicable_if": [{"condition": c.formula.text, "reason": c.reason} for c in k.not_applicable_if],
+                "choices": list(k.choices) or None,
                 "source": k.source,
             }
             for k in uc.kpis.values()
@@ -95,14 +100,16 @@ def usecase_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
         statuses = published_status(ev.usecase, ev) if ev.usecase.published else {}
         for result in ev.kpis.values():
             feasible = bool(result.feasible)
+            value = (result.choice_at() if result.choices else clean_number(float(result.value))) if feasible else None
             row = {
                 "usecase": ev.usecase.id,
                 "kpi": result.name,
                 "label": result.label,
                 "direction": result.direction,
-                "value": clean_number(float(result.value)) if feasible else None,
+                "value": value,  # a KPI with choices gives the chosen name
                 "unit": result.unit,
-                "feasible": feasible,
+                "feasible": feasible,  # false also where it does not apply (applicable false)
+                "applicable": result.applies_at(),
                 "published": published_json(ev.usecase.published.get(result.name)),
                 "status": statuses.get(result.name),
             }
@@ -120,7 +127,7 @@ def parameter_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
             rows.append({
                 "usecase": ev.usecase.id,
                 "name": p.name,
-                "value": clean_number(float(p.quantity.magnitude)),
+                "value": p.choice if p.choices else clean_number(float(p.quantity.magnitude)),
                 "unit": units.format_unit(p.quantity.units),
                 "origin": p.origin,
             })

@@ -3,8 +3,9 @@ reliability come from (docs/catalog-format.md, "Flows"). Names only, no values: 
 qos (5QIs), transport (IP rate, delivery time) and radio (load on a cell) alike.
 
 A flow is one direction (UL or DL) of a use case that has a KPI `<dir>_data_rate`,
-`<dir>_latency`, `<dir>_payload` or `<dir>_reliability`. Its latency is the KPI
-`<dir>_latency`, else the parameter `latency`; its burst `<dir>_payload`, else for DL the
+`<dir>_latency`, `<dir>_payload` or `<dir>_reliability`. Its latency is the time the
+transfer really has: the KPI `<dir>_transfer_window` (the latency budget less compute),
+else the KPI `<dir>_latency`, else the parameter `latency`; its burst `<dir>_payload`, else for DL the
 model size (KPI, else parameter `model_size`); its rate `<dir>_data_rate`.
 """
 
@@ -33,5 +34,5 @@ def flow_sources(kpis, parameters, direction: str) -> dict[str, tuple[str, str] 
     if direction == "DL" and burst is None:
         burst = kpi_or("model_size", "model_size")  # a download's burst is the model
     return {"anchor": ("kpi", present[0]), "rate": kpi_or(f"{prefix}_data_rate"),
-            "latency": kpi_or(f"{prefix}_latency", "latency"), "burst": burst,
+            "latency": kpi_or(f"{prefix}_transfer_window") or kpi_or(f"{prefix}_latency", "latency"), "burst": burst,
             "reliability": kpi_or(f"{prefix}_reliability")}

@@ -142,8 +142,16 @@ class _Node(NamedTuple):
     const: float | None  # the value, if made of numbers and arithmetic only
 
 
-def compile_formula(text: str) -> Formula:
-    """Check `text` against the whitelist and compile it; raises FormulaError."""
+def compile_formula(text: str, choices: Mapping[str, tuple[str, ...]] | None = None,
+                    result_choices: tuple[str, ...] | None = None) -> Formula:
+    """Check `text` against the whitelist and compile it; raises FormulaError.
+
+    `choices` names the categorical parameters and their choices: such a name may only be
+    compared with one of its choices written as text (`schedule == 'sequential'`), which
+    compiles to its code (the choice's position, from 0). `result_choices`: the formula
+    gives one of these choices, written as text in where() branches
+    (`where(latency_a <= latency_b, 'A', 'B')`).
+    """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be text, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -163,7 +171,10 @@ def compile_formula(text: str) -> Formula:
         raise FormulaError("not a valid expression", text) from None
     if sum(isinstance(node, ast.expr) for node in ast.walk(tree)) > MAX_NODES:
         raise FormulaError(f"too long: more than {MAX_NODES} names, numbers and operations", text)
-    compiler = _Compiler()
+    if result_choices and not _gives_a_choice(tree.body):
+        raise FormulaError("a KPI with choices gives one of them, written as text in where() branches:"
+                           " where(condition, 'a', 'b')", text)
+    compiler = _Compiler(dict(choices or {}), tuple(result_choices or ()))
     try:
         node = compiler.build(tree.body, 0)
     except _Refused as exc:
@@ -171,11 +182,30 @@ def compile_formula(text: str) -> Formula:
     return Formula(text, frozenset(compiler.names), node)
 
 
+def _gives_a_choice(node: ast.AST) -> bool:
+    """A choice written as text, or where() whose branches both give one."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "where"
+            and len(node.args) == 3 and all(_gives_a_choice(a) for a in node.args[1:]))
+
+
 class _Compiler:
     """One builder per allowed node kind; anything without a builder is refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, choices: dict[str, tuple[str, ...]], result_choices: tuple[str, ...]) -> None:
         self.names: set[str] = set()
+        self.choices, self.result_choices = choices, result_choices
+        self.in_branch = 0  # > 0 inside a where() branch, where a result choice may be written
+
+    def choice_code(self, node: ast.AST, choices: tuple[str, ...], what: str) -> float:
+        """The code of a choice written as text; refuses anything else."""
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            raise _Refused(f"{what} can only be compared with one of its choices written as text"
+                           f" ({', '.join(repr(c) for c in choices)})")
+        if node.value not in choices:
+            raise _Refused(f"'{node.value}' is not a choice of {what} (choices: {', '.join(choices)})")
+        return float(choices.index(node.value))
 
     def build(self, node: ast.AST, depth: int) -> _Node:
         if depth >= MAX_DEPTH:
@@ -184,7 +214,14 @@ class _Compiler:
         if builder is None:
             what = _REFUSED_NODES.get(type(node), f"a {type(node).__name__} expression")
             raise _Refused(f"{what} is not allowed")
-        return builder(self, node, depth + 1)
+        branch = self.in_branch  # a result choice stands alone in a branch, never inside arithmetic
+        if not isinstance(node, ast.Constant) and not (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "where"):
+            self.in_branch = 0
+        try:
+            return builder(self, node, depth + 1)
+        finally:
+            self.in_branch = branch
 
     def number(self, node: ast.AST, depth: int, where: str) -> _Node:
         built = self.build(node, depth)
@@ -200,6 +237,9 @@ class _Compiler:
 
     def constant(self, node: ast.Constant, depth: int) -> _Node:
         value = node.value
+        if isinstance(value, str) and self.result_choices and self.in_branch:
+            code = self.choice_code(node, self.result_choices, "the result")
+            return _Node(lambda env: np.float64(code), _dimensionless, False, code)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             what = _REFUSED_LITERALS.get(type(value), f"a {type(value).__name__} literal")
             raise _Refused(f"{what} is not allowed")
@@ -214,6 +254,9 @@ class _Compiler:
             raise _Refused(f"names starting with '_' are not allowed ({name})")
         if name in _FUNCTIONS:
             raise _Refused(f"'{name}' is a function: call it as {name}(...)")
+        if name in self.choices:
+            raise _Refused(f"'{name}' is a choice ({', '.join(self.choices[name])}): compare it,"
+                           f" as in {name} == '{self.choices[name][0]}'")
         self.names.add(name)
         get = operator.itemgetter(name)
         return _Node(get, get, False, None)
@@ -239,6 +282,9 @@ class _Compiler:
         return _Node(lambda env: fn(f(env)), operand.unit, False, _fold(fn, operand.const))
 
     def compare(self, node: ast.Compare, depth: int) -> _Node:
+        sides = [node.left, *node.comparators]
+        if any(isinstance(n, ast.Name) and n.id in self.choices for n in sides):
+            return self.choice_compare(node)
         tests = [_operator(_COMPARE, op)[1] for op in node.ops]
         parts = [self.number(n, depth, "a comparison") for n in [node.left, *node.comparators]]
         check = _agree(parts, "cannot compare {a} with {b}")
@@ -257,6 +303,20 @@ class _Compiler:
             return reduce(np.logical_and, links)
 
         return _Node(num, unit, True, None)
+
+    def choice_compare(self, node: ast.Compare) -> _Node:
+        """`name == 'choice'` or `name != 'choice'` (either way round) for a categorical name."""
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            raise _Refused("a choice can only be compared with == or != (one comparison)")
+        left, right = node.left, node.comparators[0]
+        if not (isinstance(left, ast.Name) and left.id in self.choices):
+            left, right = right, left
+        name = left.id
+        code = self.choice_code(right, self.choices[name], name)
+        self.names.add(name)
+        test = operator.eq if isinstance(node.ops[0], ast.Eq) else operator.ne
+        get = operator.itemgetter(name)
+        return _Node(lambda env: test(get(env), code), lambda env: None, True, None)
 
     def boolop(self, node: ast.BoolOp, depth: int) -> _Node:
         word = "and" if isinstance(node.op, ast.And) else "or"
@@ -297,8 +357,13 @@ class _Compiler:
         return _Node(num, unit, False, None)
 
     def where(self, args: list[ast.expr], depth: int) -> _Node:
+        branch, self.in_branch = self.in_branch, 0
         test = self.condition(args[0], depth, "where()'s first argument")
-        yes, no = self.build(args[1], depth), self.build(args[2], depth)
+        self.in_branch = branch + 1
+        try:
+            yes, no = self.build(args[1], depth), self.build(args[2], depth)
+        finally:
+            self.in_branch = branch
         if yes.is_condition != no.is_condition:
             raise _Refused("where() needs two numbers or two conditions after its condition")
         t, a, b = test.num, yes.num, no.num

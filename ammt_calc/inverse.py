@@ -118,6 +118,9 @@ def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> Ge
     """One question's search: yields trial values (in the parameter's unit), is sent the
     KPI at them (base units, NaN where infeasible), returns the Solution."""
     param = uc.parameters[parameter]
+    if param.choices:
+        raise UserError(f"{parameter} is a choice ({', '.join(param.choices)}), not a number to solve for;"
+                        f" compare the choices with --vary {parameter}={','.join(param.choices)}")
     unit = param.unit
     target_base = units.to_base(target)
     kpi_factor = units.base_factor(units.parse_unit(kpi_unit(uc, kpi, transport)))

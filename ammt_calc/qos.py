@@ -6,7 +6,9 @@ A flow is one direction (UL or DL) of a use case that has a KPI `<dir>_data_rate
 carries only the inference result, for which TS 22.261 gives just a reliability). What it
 asks for:
 
-- latency: the KPI `<dir>_latency`, else the use case's parameter `latency`;
+- latency: the time the flow really has: the KPI `<dir>_transfer_window` (the latency
+  budget less compute), else the KPI `<dir>_latency`, else the use case's parameter
+  `latency` (a note says which, and why);
 - PER: 1 - `<dir>_reliability`;
 - burst: `<dir>_payload`, else for DL the model size (KPI `model_size`, else parameter);
 - rate: `<dir>_data_rate` (the GFBR a GBR 5QI must be given).
@@ -50,6 +52,18 @@ class FiveQi:
     mdbv_bytes: int | None  # default MDBV, delay-critical GBR only
     aw_ms: int | None  # default averaging window, GBR types only
     cn_pdb_ms: float | None  # static core-network part of the PDB; None where the table names none
+    examples: str = ""  # the table's example services
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """What the example services say a user should notice: voice, mission-critical."""
+        text = self.examples.lower()
+        tags = []
+        if "mission critical" in text and "non-mission" not in text:
+            tags.append("mission-critical")
+        if "voice" in text:
+            tags.append("voice")
+        return tuple(tags)
 
     @property
     def radio_pdb_ms(self) -> float | None:
@@ -65,7 +79,8 @@ def standardized() -> tuple[FiveQi, ...]:
         return kind(text) if text else None
 
     return tuple(FiveQi(int(r["five_qi"]), r["resource_type"], int(r["priority"]), float(r["pdb_ms"]),
-                        float(r["per"]), number(r["mdbv_bytes"], int), number(r["aw_ms"], int), number(r["cn_pdb_ms"]))
+                        float(r["per"]), number(r["mdbv_bytes"], int), number(r["aw_ms"], int), number(r["cn_pdb_ms"]),
+                        r.get("example_services", ""))
                  for r in rows("5qi.csv"))
 
 
@@ -148,6 +163,7 @@ def flows_of(evaluation) -> list[Flow]:
             return _from_parameter(evaluation, name, kind, notes)
 
         latency, reliability, burst = read("latency"), read("reliability"), read("burst")
+        notes.append(_latency_origin(evaluation, direction, latency))
         notes += [f"no {what}: {check} not checked" for what, value, check in (
             ("latency", latency, "PDB"), ("reliability", reliability, "PER")) if value is None]
         flows.append(Flow(evaluation.usecase.id, direction, sources["anchor"][1], read("rate"),
@@ -155,10 +171,29 @@ def flows_of(evaluation) -> list[Flow]:
     return flows
 
 
+def _latency_origin(evaluation, direction: str, latency: Requirement | None) -> str:
+    """Where the flow's latency comes from, in words."""
+    if latency is None:
+        return f"latency: the use case gives none for the {direction}"
+    kind, _, name = latency.source.partition(" ")
+    if kind == "kpi":
+        kpi = evaluation.usecase.kpis[name]
+        if name.endswith("transfer_window"):
+            return (f"latency: {name} ({kpi.formula.text}), the time the {direction} transfer really has once"
+                    f" compute is taken out of the latency budget")
+        return f"latency: {name} ({kpi.label})"
+    parameter = evaluation.usecase.parameters[name]
+    return (f"latency: the use case gives no {direction} latency, so its parameter {name}"
+            f" ({parameter.description or 'the latency budget'}) stands in for it")
+
+
 def _from_kpi(evaluation, name: str, kind: str, notes: list[str]) -> Requirement | None:
     result = evaluation.kpis[name]
     if not units.same_dimension(result.unit, DIMENSIONS[kind]):
         notes.append(f"{name} ({result.unit}) is not a {kind}; not used")
+        return None
+    if not result.applies_at():
+        notes.append(f"{name} does not apply ({result.reason_at()}); not used")
         return None
     if not bool(result.feasible):
         notes.append(f"{name} is infeasible ({result.reason_at()}); its {kind} is not used")
@@ -240,7 +275,7 @@ def _five_qi_json(q: FiveQi) -> dict:
     return {"five_qi": q.number, "resource_type": q.resource_type, "priority": q.priority, "pdb": ms(q.pdb_ms),
             "radio_pdb": ms(q.radio_pdb_ms), "per": q.per,
             "default_mdbv": None if q.mdbv_bytes is None else {"value": q.mdbv_bytes, "unit": "byte"},
-            "averaging_window": ms(q.aw_ms)}
+            "averaging_window": ms(q.aw_ms), "example_services": q.examples, "tags": list(q.tags)}
 
 
 def _verdict(flow: Flow, fits: list[FiveQi], named_here: list[dict]) -> str:
@@ -268,8 +303,6 @@ def usecase_flows(evaluations) -> list[dict]:
 
 def at_defaults(uc) -> list[dict]:
     """The flows of one use case at its default parameters (for `show`)."""
-    from .catalog import check_dimensions
     from .solver import evaluate
 
-    check_dimensions(uc)
-    return usecase_flows([evaluate(uc)])
+    return usecase_flows([evaluate(uc)])  # the catalog checked its dimensions when it loaded

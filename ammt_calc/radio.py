@@ -475,6 +475,10 @@ def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
             elif needed > rate:
                 burst, burst_kpi = needed, transport_rate.name
         sustained = _mbps(evaluation, f"{prefix}_sustained_rate")
+        stream = evaluation.kpis.get(f"{prefix}_sustained_rate")
+        if stream is not None and not stream.applies_at():  # no stream (a single image): no sustained load
+            sustained = 0.0
+            notes.append(f"{prefix}_sustained_rate does not apply ({stream.reason_at()}): no sustained load")
         declared = sustained is not None
         if declared:
             sustained *= spec.overhead_factor if ip_layer else 1.0

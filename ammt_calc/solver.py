@@ -26,8 +26,21 @@ NEGATIVE = "negative: the budget is used up before the transfer"
 @dataclass(frozen=True)
 class ParameterValue:
     name: str
-    quantity: Any  # pint Quantity in the unit given or the default's unit
-    origin: str  # "default", "set", "derived: ..." or where a zoo/ONNX value came from ("zoo: vgg16 at 8 bit/param")
+    quantity: Any  # pint Quantity in the unit given or the default's unit; a choice's code (dimensionless)
+    origin: str  # "default", "set", "derived: ...", "follows: ..." or where a zoo/ONNX value came from
+    choices: tuple[str, ...] = ()  # a categorical parameter: quantity holds the code of one of these
+
+    @property
+    def choice(self) -> str | None:
+        """The chosen name of a categorical parameter with one value (else None)."""
+        return choice_name(self.choices, self.quantity.magnitude) if self.choices else None
+
+
+def choice_name(choices: tuple[str, ...], code) -> str | None:
+    """The name a code stands for (None for an array or a NaN)."""
+    if np.ndim(code) or not np.isfinite(code):
+        return None
+    return choices[int(code)]
 
 
 @dataclass(frozen=True)
@@ -36,14 +49,23 @@ class KpiResult:
     label: str
     direction: str
     unit: str  # display unit
-    value: np.ndarray  # in `unit`; NaN where infeasible
-    feasible: np.ndarray  # bool
+    value: np.ndarray  # in `unit`; NaN where infeasible or not applicable; a choice's code if `choices`
+    feasible: np.ndarray  # bool; False also where the KPI does not apply (see `applicable`)
     reason_code: np.ndarray  # int: 0 feasible, i > 0 -> reasons[i - 1]
     reasons: tuple[str, ...]
+    applicable: np.ndarray | None = None  # bool; None: applies everywhere
+    choices: tuple[str, ...] = ()  # the KPI gives one of these names (value holds its code)
 
     def reason_at(self, index=()) -> str:
         code = int(self.reason_code[index])
         return self.reasons[code - 1] if code else ""
+
+    def applies_at(self, index=()) -> bool:
+        return True if self.applicable is None else bool(np.asarray(self.applicable)[index])
+
+    def choice_at(self, index=()) -> str | None:
+        """The name of the choice at one point (None when infeasible, or not a KPI with choices)."""
+        return choice_name(self.choices, np.asarray(self.value)[index]) if self.choices else None
 
 
 @dataclass(frozen=True)
@@ -69,7 +91,9 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
                 f" (parameters: {', '.join(uc.parameters)})"
             )
         default = param.quantity
-        if isinstance(raw, str):
+        if param.choices:
+            quantity = _choice_codes(param, raw)
+        elif isinstance(raw, str):
             quantity = parse_setting(param, raw)
         elif hasattr(raw, "units"):
             if getattr(raw, "_REGISTRY", None) is not units.registry():
@@ -83,6 +107,17 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
         check_value(param, quantity, default)
         values[name] = quantity
     return values, notes
+
+
+def _choice_codes(param, raw):
+    """A choice (text) or a list of choices as their codes, a dimensionless quantity."""
+    items = [raw] if isinstance(raw, str) else raw
+    if isinstance(items, (list, tuple, np.ndarray)) and len(items) and all(isinstance(v, str) for v in items):
+        codes = [param.choice_code(v) for v in items]
+        magnitude = np.float64(codes[0]) if isinstance(raw, str) else np.array(codes, dtype=float)
+        return units.registry().Quantity(magnitude, "")
+    raise UserError(f"{param.name}: expected one of its choices as text ({', '.join(param.choices)}),"
+                    f" got {raw!r}"[:300])
 
 
 def _from_numbers(name: str, raw, param, default):
@@ -125,7 +160,7 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
     kpis: dict[str, KpiResult] = {}
     for kpi in uc.kpis.values():
         magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)
-        env[kpi.name] = magnitude
+        env[kpi.name] = magnitude  # a KPI that does not apply is still read by later formulas as computed
         kpis[kpi.name] = _judge(kpi, magnitude, env, kpis, shape, invalid)
     if transport is not None:
         from .transport import parse_transport, transport_kpis
@@ -145,7 +180,7 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
         if quantity is None:
             quantity = p.quantity
         env[p.name] = units.to_base(quantity)
-        parameters[p.name] = ParameterValue(p.name, quantity, origin)
+        parameters[p.name] = ParameterValue(p.name, quantity, origin, p.choices)
     for p in uc.parameters.values():
         if p.derive is None:
             continue
@@ -159,20 +194,62 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
             )
         magnitude = np.asarray(p.derive.evaluate(env), dtype=float)
         env[p.name] = magnitude
-        unit = parameters[p.name].quantity.units
-        with np.errstate(all="ignore"):
-            quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
-        default = p.quantity
-        if magnitude.ndim == 0:  # one value: a derived value obeys the range as a set one does
-            try:
-                check_value(p, quantity, default)
-            except UserError as exc:
-                raise UserError(f"{exc} (derived as {p.derive.text})") from None
-        else:  # a sweep: the points out of range are infeasible, the others stand
-            invalid[p.name] = [(mask, f"{p.name} (derived as {p.derive.text}) is {what}")
-                               for mask, what in violations(p, quantity, default) if mask.any()]
-        parameters[p.name] = ParameterValue(p.name, quantity, f"derived: {p.derive.text}")
+        _place(p, magnitude, parameters, invalid, f"derived as {p.derive.text}", f"derived: {p.derive.text}")
+    _follow(uc, values, env, parameters, invalid)
     return env, parameters, invalid
+
+
+def _place(p, magnitude: np.ndarray, parameters: dict, invalid: dict, how: str, origin: str) -> None:
+    """A computed parameter value (base units) shown in its unit and checked against its
+    range: one value must obey it as a set one does; in a sweep the points out of range are
+    infeasible and the others stand."""
+    unit = parameters[p.name].quantity.units
+    with np.errstate(all="ignore"):
+        quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
+    if magnitude.ndim == 0:
+        try:
+            check_value(p, quantity, p.quantity)
+        except UserError as exc:
+            raise UserError(f"{exc} ({how})") from None
+    else:
+        invalid[p.name] = [(mask, f"{p.name} ({how}) is {what}")
+                           for mask, what in violations(p, quantity, p.quantity) if mask.any()]
+    parameters[p.name] = ParameterValue(p.name, quantity, origin)
+
+
+def _follow(uc: UseCase, values: dict, env: dict, parameters: dict, invalid: dict) -> None:
+    """Defaults that follow other parameters (`follows`), once those are known: whenever the
+    parameter is not set. Its origin says so when an input moved it from the catalog default."""
+    todo = [p for p in uc.parameters.values() if p.follows is not None and p.name not in values]
+    pending = {p.name for p in todo}
+    while todo:  # the catalog refuses cycles, so each pass settles at least one
+        ready = [p for p in todo if not (p.follows.names & pending)]
+        for p in ready:
+            magnitude = np.asarray(p.follows.evaluate(env), dtype=float)
+            env[p.name] = magnitude
+            pending.discard(p.name)
+            moved = _moved(p, values, parameters, uc)
+            if moved:
+                _place(p, magnitude, parameters, invalid, f"following {p.follows.text}",
+                       f"follows: {', '.join(moved)}")
+        todo = [p for p in todo if p not in ready]
+
+
+def _moved(p, values: dict, parameters: dict, uc: UseCase) -> list[str]:
+    """What `p` follows (directly or through other parameters) that was set or derived."""
+    todo, seen, moved = sorted(p.follows.names), set(), []
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in values or parameters[name].origin != "default":
+            moved.append(name)
+            continue
+        other = uc.parameters[name]
+        todo.extend(sorted((other.follows.names if other.follows is not None else set())
+                           | (other.derive.names if other.derive is not None else set())))
+    return moved
 
 
 def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult], shape,
@@ -180,6 +257,7 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
     """Feasibility of one KPI: the first reason that applies is reported."""
     reasons: list[str] = []
     code = np.zeros(shape, dtype=np.int16)
+    applicable = None
 
     def mark(mask, reason: str) -> None:
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), shape) & (code == 0)
@@ -187,13 +265,19 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
             reasons.append(reason)
             code[mask] = len(reasons)
 
+    for condition in kpi.not_applicable_if:  # first: what does not apply is neither feasible nor infeasible
+        with np.errstate(all="ignore"):
+            mark(condition.formula.evaluate(env), condition.reason)
+    if kpi.not_applicable_if:
+        applicable = code == 0
     for name in sorted(kpi.formula.names & invalid.keys()):
         for mask, reason in invalid[name]:
             mark(mask, reason)
     for name in sorted(kpi.formula.names & upstream.keys()):
         earlier = upstream[name]  # an infeasible input makes this KPI infeasible for the same reason
+        applies = True if earlier.applicable is None else earlier.applicable  # n/a does not spread: formulas decide
         for index, reason in enumerate(earlier.reasons, start=1):
-            mark(earlier.reason_code == index, reason)
+            mark((earlier.reason_code == index) & applies, reason)
     for condition in kpi.infeasible_if:
         with np.errstate(all="ignore"):
             mark(condition.formula.evaluate(env), condition.reason)
@@ -208,4 +292,5 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
         mark(magnitude < 0, NEGATIVE)
     feasible = code == 0
     value = np.where(feasible, shown + 0.0, np.nan)  # + 0.0 turns -0.0 (ceil(-0.5)) into 0.0
-    return KpiResult(kpi.name, kpi.label, kpi.direction, kpi.unit, value, feasible, code, tuple(reasons))
+    return KpiResult(kpi.name, kpi.label, kpi.direction, kpi.unit, value, feasible, code, tuple(reasons),
+                     applicable, kpi.choices)

@@ -43,6 +43,7 @@ class Axis:
     unit: str  # the parameter's catalog unit ("" when dimensionless)
     log: bool = False  # values spaced logarithmically (plots use a log axis)
     spec: str = ""
+    choices: tuple[str, ...] = ()  # a categorical parameter: values are the codes of these
 
     def quantity(self, values: np.ndarray | None = None):
         unit = units.parse_unit(self.unit)
@@ -54,6 +55,7 @@ class Column:
     name: str
     unit: str
     kind: str  # "parameter" (varied), "derived" (a parameter derived from varied ones) or "kpi"
+    choices: tuple[str, ...] = ()  # values are codes of these names, written as the names
 
     @property
     def header(self) -> str:
@@ -111,6 +113,8 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
     """START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,...; returns the axis and notes."""
     param = parameter(uc, name)
     what = f"--vary {name}"
+    if param.choices:
+        return _choice_axis(uc, param, spec, what), []
     if ":" in spec:
         parts = [p.strip() for p in spec.split(":")]
         if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "log"):
@@ -139,12 +143,26 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
     return axis, notes
 
 
+def _choice_axis(uc: UseCase, param, spec: str, what: str) -> Axis:
+    """`--vary schedule=pipelined,sequential`: the choices named, in the order given."""
+    items = [p.strip() for p in spec.split(",")]
+    if not all(items):
+        raise UserError(f"{what}: '{spec}' has an empty item; name choices as a,b ({', '.join(param.choices)})")
+    try:
+        codes = [param.choice_code(item) for item in items]
+    except UserError as exc:
+        raise UserError(f"{what}: {exc}") from None
+    return Axis(param.name, np.array(codes, dtype=float), "", False, spec, param.choices)
+
+
 def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
     """An axis from the Python API: a spec string, a pint quantity array, or numbers
     (in the parameter's unit) or quantity texts."""
     param = parameter(uc, name)
     if isinstance(values, str):
         return parse_spec(uc, name, values)[0]
+    if param.choices:
+        return _choice_axis(uc, param, ",".join(str(v) for v in np.asarray(values, dtype=object).ravel()), name)
     texts = [] if hasattr(values, "units") else [v for v in np.asarray(values, dtype=object).ravel() if isinstance(v, str)]
     if texts:
         items = [str(v) for v in np.asarray(values, dtype=object).ravel()]
@@ -238,11 +256,11 @@ def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Colu
     from .transport import kpi_columns
 
     varied = {a.name for a in axes}
-    columns = [Column(a.name, a.unit, "parameter") for a in axes]
+    columns = [Column(a.name, a.unit, "parameter", a.choices) for a in axes]
     for p in uc.parameters.values():
         if p.derive is not None and p.derive.names & varied and p.name not in varied:
             columns.append(Column(p.name, p.unit_text, "derived"))
-    columns += [Column(k.name, k.unit, "kpi") for k in uc.kpis.values()]
+    columns += [Column(k.name, k.unit, "kpi", k.choices) for k in uc.kpis.values()]
     columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport)]
     return tuple(columns)
 
@@ -341,7 +359,7 @@ def describe(grid: Grid) -> dict:
     at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
     parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}, origins=grid.origins).parameters
     shown = {c.name for c in grid.columns}
-    fixed = [{"name": p.name, "value": clean_number(float(p.quantity.magnitude)),
+    fixed = [{"name": p.name, "value": p.choice if p.choices else clean_number(float(p.quantity.magnitude)),
               "unit": units.format_unit(p.quantity.units), "origin": p.origin}
              for p in parameters.values() if p.name not in shown]
     return {
@@ -350,7 +368,8 @@ def describe(grid: Grid) -> dict:
         "points": grid.size,
         "varied": [{"name": a.name, "unit": a.unit, "spec": a.spec, "count": len(a.values), "log": a.log}
                    for a in grid.axes],
-        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in grid.columns],
+        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind, **({"choices": list(c.choices)} if c.choices else {})}
+                    for c in grid.columns],
         "fixed": fixed,
         **({"transport": grid.transport.document()} if grid.transport is not None else {}),
     }

@@ -422,6 +422,8 @@ class _Kpi:  # what solver._judge reads of a catalog KPI
     infeasible_if: tuple = ()
     allow_negative: bool = False
     formula: Any = None
+    not_applicable_if: tuple = ()
+    choices: tuple = ()
 
     def __post_init__(self):
         self.formula = self  # _judge reads kpi.formula.names

@@ -90,9 +90,8 @@ def test_json_rows_carry_the_cell_share(cli):
     dl = rows[("split-control-robotics", "dl_data_rate")]["cell"]
     assert dl["share"]["value"] == pytest.approx(100 * 320 / DL_PEAK) and dl["users"] == math.floor(DL_PEAK / 320) == 7
     assert rows[("split-control-robotics", "ul_data_rate")]["cell"]["users"] == math.floor(UL_PEAK / 4.7) == 265
-    # a frame-rate stream of zero asks nothing of the cell
-    assert rows[("split-image-recognition", "ul_sustained_rate")]["cell"] == {
-        "share": {"value": 0.0, "unit": "%"}, "users": None, "fits": True}
+    # a single image has no frame-rate stream: the KPI does not apply, so it has no share
+    assert rows[("split-image-recognition", "ul_sustained_rate")]["cell"] is None
     # KPIs that are not rates have no share
     assert rows[("split-image-recognition", "ul_latency")]["cell"] is None
     assert rows[("split-image-recognition", "ul_payload")]["cell"] is None
@@ -127,7 +126,8 @@ def test_without_cell_the_rows_keep_their_shape(cli):
     data, rows = rows_by_kpi(cli, "split-image-recognition")
     assert "cell" not in data and all("cell" not in r for r in data["rows"])
     header = ok(cli("usecase", "split-image-recognition", "--format", "csv")).splitlines()[0]
-    assert header == "usecase,kpi,label,direction,value,unit,feasible,published_value,published_unit,reason,published_text,status"
+    assert header == ("usecase,kpi,label,direction,value,unit,feasible,published_value,published_unit,reason,"
+                      "published_text,status,applicable")
 
 
 def test_user_catalog_rates_in_other_units_and_without_a_direction(cli, tmp_path):

@@ -44,7 +44,8 @@ def test_usecase_json_shape_and_values(cli):
     row = next(r for r in data["rows"] if r["kpi"] == "ul_data_rate")
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "label": "UL experienced data rate",
                    "direction": "UL", "value": 144.0, "unit": "Mbit/s", "feasible": True,
-                   "published": {"value": 144.0, "unit": "Mbit/s", "text": "144 Mbit/s"}, "status": "exact"}
+                   "published": {"value": 144.0, "unit": "Mbit/s", "text": "144 Mbit/s"}, "status": "exact",
+                   "applicable": True}
     params = {p["name"]: p for p in data["parameters"]}
     assert params["payload"] == {"usecase": "split-image-recognition", "name": "payload", "value": 0.27,
                                  "unit": "MByte", "origin": "default"}
@@ -68,7 +69,7 @@ def test_a_bare_number_for_a_quantity_is_refused_with_how_to_write_it(cli):
 def test_usecase_csv_columns(cli):
     rows = list(csv.DictReader(io.StringIO(ok(cli("usecase", "split-control-robotics", "--format", "csv")))))
     assert list(rows[0]) == ["usecase", "kpi", "label", "direction", "value", "unit", "feasible",
-                             "published_value", "published_unit", "reason", "published_text", "status"]
+                             "published_value", "published_unit", "reason", "published_text", "status", "applicable"]
     dl = next(r for r in rows if r["kpi"] == "dl_data_rate")
     assert (dl["value"], dl["unit"], dl["feasible"], dl["published_value"], dl["published_unit"]) == (
         "320.0", "Mbit/s", "true", "320.0", "Mbit/s")
@@ -102,7 +103,8 @@ def test_check_json(cli):
     row = next(r for r in rows if (r["usecase"], r["kpi"]) == ("split-image-recognition", "ul_data_rate"))
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "published_value": 144.0,
                    "published_unit": "Mbit/s", "computed_value": 144.0, "computed_unit": "Mbit/s",
-                   "status": "exact", "note": "0.27 MByte x 8 / 15 ms", "published_text": "144 Mbit/s"}
+                   "status": "exact", "note": "0.27 MByte x 8 / 15 ms", "published_text": "144 Mbit/s",
+                   "basis": "derived"}
 
 
 def test_check_shows_infeasible_and_range_cells_honestly(cli, tmp_path):

@@ -90,14 +90,14 @@ def test_ten_ues_unicast_and_multicast_aggregates(kpis):
     unicast = kpis("fl-uncompressed-image-recognition", num_ues=10)
     assert value(unicast["dl_aggregate_rate"]) == pytest.approx(10 * 1056.0)
     assert value(unicast["ul_aggregate_rate"]) == pytest.approx(10 * 1056.0)
-    multicast = kpis("fl-uncompressed-image-recognition", num_ues=10, multicast=1)
+    multicast = kpis("fl-uncompressed-image-recognition", num_ues=10, delivery="multicast")
     assert value(multicast["dl_aggregate_rate"]) == pytest.approx(1056.0)  # one copy of the model
     assert value(multicast["ul_aggregate_rate"]) == pytest.approx(10 * 1056.0)  # reports stay unicast
 
 
 def test_training_time_shrinks_the_pipelined_window(kpis):
     k = kpis("fl-uncompressed-image-recognition", training_time="400 ms", iteration_period="1 s")
-    assert value(k["transfer_window"]) == pytest.approx(0.6)
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.6)
     assert value(k["dl_latency"]) == pytest.approx(0.6)
     assert value(k["dl_data_rate"]) == pytest.approx(rate(132, 0.6))  # 1760
     assert value(k["ul_data_rate"]) == pytest.approx(rate(132, 0.6))
@@ -105,13 +105,13 @@ def test_training_time_shrinks_the_pipelined_window(kpis):
 
 def test_long_iteration_is_capped_by_the_latency(kpis):
     k = kpis("fl-uncompressed-image-recognition", training_time="1 s", iteration_period="3 s")
-    assert value(k["transfer_window"]) == pytest.approx(1.0)  # min(1 s, 3 s - 1 s)
+    assert value(k["dl_transfer_window"]) == pytest.approx(1.0)  # min(1 s, 3 s - 1 s)
     assert value(k["ul_data_rate"]) == pytest.approx(1056.0)
 
 
 def test_training_filling_the_iteration_is_infeasible(kpis):
     k = kpis("fl-uncompressed-image-recognition", training_time="1 s", iteration_period="1 s")
-    for name in ("transfer_window", "dl_data_rate", "ul_aggregate_rate"):
+    for name in ("dl_transfer_window", "dl_data_rate", "ul_aggregate_rate"):
         assert k[name][1] is False
         assert "training takes the whole iteration period" in k[name][2]
 
@@ -119,10 +119,10 @@ def test_training_filling_the_iteration_is_infeasible(kpis):
 @pytest.mark.parametrize("usecase_id", ["fl-uncompressed-image-recognition", "fl-compressed"])
 def test_zero_latency_is_no_transfer_window(kpis, usecase_id):
     k = kpis(usecase_id, latency="0 s")  # min(0 s, 1 s - 0 s) = 0 s: nothing can be sent
-    for name in ("transfer_window", "dl_latency", "ul_data_rate", "dl_aggregate_rate"):
+    for name in ("dl_transfer_window", "dl_latency", "ul_data_rate", "dl_aggregate_rate"):
         assert k[name][1] is False and "latency of zero" in k[name][2], name
     k = kpis(usecase_id, latency="1 ms")  # the smallest window still works: 1 ms
-    assert value(k["transfer_window"]) == pytest.approx(0.001)
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.001)
 
 
 def test_model_size_from_parameters(kpis):
@@ -133,7 +133,7 @@ def test_model_size_from_parameters(kpis):
 
 @pytest.mark.parametrize("settings, message", [
     ({"model_size": "100 MByte", "num_params": 1000}, "set either model_size"),
-    ({"multicast": 2}, "multicast.*maximum"),
+    ({"delivery": "broadcast"}, "delivery: 'broadcast' is not one of its choices: unicast, multicast"),
     ({"num_ues": 0}, "num_ues.*minimum"),
 ])
 def test_bad_fl_settings_are_refused(kpis, settings, message):
@@ -166,7 +166,7 @@ def test_compression_100x_without_and_with_indices(kpis):
 
 
 def test_compressed_aggregates_for_selected_ues(kpis):
-    k = kpis("fl-compressed", num_ues=10, multicast=1)
+    k = kpis("fl-compressed", num_ues=10, delivery="multicast")
     assert value(k["dl_aggregate_rate"]) == pytest.approx(80.0)
     assert value(k["ul_aggregate_rate"]) == pytest.approx(800.0)
 
@@ -291,7 +291,7 @@ def test_missed_deadline_is_a_negative_margin(kpis):
 def test_slow_trainer_straggler(kpis):
     k = kpis("flocking", straggler_compute_factor=3)
     assert value(k["round_time"]) == pytest.approx(DL_TIME / 0.5 + 3 + UL_TIME / 0.5)
-    assert value(k["transfer_window"]) == pytest.approx(7.0)
+    assert value(k["transfer_time"]) == pytest.approx(7.0)
     assert value(k["equalised_round_time"]) == pytest.approx((DL_TIME + UL_TIME) * 10 / 9.5 + 3)
     stuck = kpis("flocking", training_time="5 s", straggler_compute_factor=2)
     assert stuck["dl_data_rate"][1] is False
@@ -303,7 +303,7 @@ def test_no_straggler_and_compressed_updates(kpis):
     assert value(even["round_time"]) == pytest.approx(value(even["member_round_time"]))
     assert value(even["straggler_wait"]) == pytest.approx(0.0)
     assert value(even["equalised_round_time"]) == pytest.approx(DL_TIME + 1 + UL_TIME)
-    small = kpis("flocking", compression_ratio=10, multicast=1)
+    small = kpis("flocking", compression_ratio=10, delivery="multicast")
     assert value(small["ul_payload"]) == pytest.approx(13.2)
     assert value(small["dl_data_rate"]) == pytest.approx((132 + 13.2 * 2) * 8 / 9)  # 140.8
     assert value(small["ul_data_rate"]) == pytest.approx((132 + 13.2 * 2) * 8 / 9 / 2)
@@ -320,7 +320,7 @@ def test_a_group_of_one_waits_for_nobody(kpis):
 
 
 def test_multicast_runs_at_the_slowest_members_rate(kpis):
-    k = kpis("flocking", multicast=1)
+    k = kpis("flocking", delivery="multicast")
     # one DL stream the straggler can decode: 500 Mbit/s for everyone, 1056 Mbit in 2.112 s
     assert value(k["typical_dl_rate"]) == pytest.approx(500.0)
     assert value(k["member_round_time"]) == pytest.approx(DL_TIME / 0.5 + 1 + UL_TIME)  # 5.224 s
@@ -329,7 +329,7 @@ def test_multicast_runs_at_the_slowest_members_rate(kpis):
     # equalising shares only the unicast UL: 2.112 + 2.112 x 10 / 9.5 + 1 = 5.335 s
     assert value(k["equalised_round_time"]) == pytest.approx(DL_TIME / 0.5 + UL_TIME * 10 / 9.5 + 1)
     assert value(k["dl_aggregate_rate"]) == pytest.approx(352.0)  # one copy at the minimum member rate
-    unicast = kpis("flocking", multicast=0)
+    unicast = kpis("flocking", delivery="unicast")
     assert value(unicast["typical_dl_rate"]) == pytest.approx(1000.0)
 
 

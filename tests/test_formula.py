@@ -604,3 +604,43 @@ def test_units_match_dimension_algebra(q, ureg, expression):
     else:
         wanted = ureg.bit ** expected[0] * ureg.second ** expected[1]
         assert f.units(values).dimensionality == wanted.dimensionality
+
+
+# --- choices --------------------------------------------------------------------------------
+
+_CHOICE_NAMES = st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=2, max_size=5, unique=True)
+
+
+@given(_CHOICE_NAMES, st.data())
+def test_comparing_a_choice_gives_its_position(choices, data):
+    picked = data.draw(st.sampled_from(choices))
+    code = float(choices.index(picked))
+    f = compile_formula(f"where(mode == '{picked}', 1, 0)", {"mode": tuple(choices)})
+    g = compile_formula(f"where('{picked}' != mode, 1, 0)", {"mode": tuple(choices)})
+    codes = np.arange(len(choices), dtype=float)
+    assert list(f.evaluate({"mode": codes})) == [float(c == code) for c in codes]
+    assert list(g.evaluate({"mode": codes})) == [float(c != code) for c in codes]
+    assert f.names == {"mode"}
+
+
+@given(_CHOICE_NAMES, st.text(max_size=12))
+def test_text_that_is_not_a_choice_is_refused(choices, text):
+    if text in choices:
+        return
+    with pytest.raises(FormulaError):
+        compile_formula(f"where(mode == {text!r}, 1, 0)", {"mode": tuple(choices)})
+
+
+@pytest.mark.parametrize("text", ["mode + 1", "mode", "mode < 'a'", "mode == 'a' == mode", "mode == other",
+                                  "where(mode == 'a', 'a', 0)", "min(mode, 1)"])
+def test_a_choice_is_never_a_number(text):
+    with pytest.raises(FormulaError):
+        compile_formula(text, {"mode": ("a", "b")})
+
+
+@pytest.mark.parametrize("text", ["where(x > 0, 'hi', 'lo') + 1", "'hi'", "min('hi', 'lo')", "where('hi' > 0, 'hi', 'lo')"])
+def test_a_result_choice_stands_alone_in_a_branch(text):
+    with pytest.raises(FormulaError):
+        compile_formula(text, None, ("hi", "lo"))
+    assert compile_formula("where(x > 0, 'hi', where(x < -1, 'lo', 'hi'))", None, ("hi", "lo")).evaluate(
+        {"x": np.array([1.0, -2.0, 0.0])}).tolist() == [0.0, 1.0, 0.0]

@@ -49,7 +49,9 @@ def write(directory: Path, name: str, text: str) -> Path:
 def test_the_table_has_every_standardized_5qi():
     table = {q.number: q for q in qos.standardized()}
     assert len(table) == 32
-    assert table[88] == qos.FiveQi(88, "Delay-critical GBR", 25, 10, 1e-3, 1125, 2000, 1)
+    assert table[88] == qos.FiveQi(88, "Delay-critical GBR", 25, 10, 1e-3, 1125, 2000, 1,
+                                   "Interactive Service - Motion tracking data; split AI/ML inference - UL,"
+                                   " Split AI/ML image recognition (TS 22.261)")
     assert table[85].radio_pdb_ms == 3 and table[84].radio_pdb_ms == 25 and table[69].radio_pdb_ms == 50
     assert table[74].cn_pdb_ms is None and table[74].radio_pdb_ms is None  # its notes name no CN part
     assert {q.number for q in table.values() if q.resource_type == "Non-GBR"} == {5, 6, 7, 8, 9, 10, 69, 70, 79, 80}
@@ -264,7 +266,7 @@ def test_show_gives_the_flows_at_the_defaults(cli, tmp_path):
     assert [f["direction"] for f in info["qos"]] == ["UL", "DL"]
 
 
-def test_show_still_works_when_a_use_case_cannot_be_evaluated(cli, tmp_path):
+def test_show_refuses_a_use_case_of_the_wrong_dimension(cli, tmp_path):
     write(tmp_path, "bad.yaml", """\
         id: bad-units
         title: Wrong dimension
@@ -275,8 +277,8 @@ def test_show_still_works_when_a_use_case_cannot_be_evaluated(cli, tmp_path):
           ul_data_rate: {formula: latency, unit: Mbit/s, direction: UL}
         """)
     result = cli("--catalog", tmp_path, "show", "bad-units", "--qos", "--format", "json")
-    assert json.loads(ok(result))["qos"] is None
-    assert "note: 5QIs not evaluated:" in result.stderr
+    assert result.returncode == 2  # the catalog checks every formula's dimension when it loads
+    assert "kpis.ul_data_rate: formula 'latency' gives [time]" in result.stderr
 
 
 @given(st.integers(1, 9))
@@ -301,3 +303,34 @@ def test_the_whole_catalog_gets_flows_and_cell_shares(cli):
     assert data["qos"] and all(f["verdict"] for f in data["qos"])
     rates = [r for r in data["rows"] if r["feasible"] and r["direction"] in ("UL", "DL") and r["unit"].endswith("/s")]
     assert rates and all(r["cell"] is not None for r in rates)
+
+
+# --- the transfer window, the latency's origin, example services ---------------------------
+
+
+def test_5qis_fit_the_window_left_after_device_compute(catalog):
+    from ammt_calc.solver import evaluate, resolve_inputs
+
+    uc = catalog.get("split-image-recognition")
+    values, _ = resolve_inputs(uc, {"device_compute_time": "5 ms"})
+    ul, dl = qos.usecase_flows([evaluate(uc, values)])
+    assert ul["latency"] == {"value": 10.0, "unit": "ms", "source": "kpi ul_transfer_window"}  # 15 ms - 5 ms
+    # PDB <= 10 ms and PER <= 1e-3 (TS 23.501 Table 5.7.4-1): 89 (15 ms) and 90 (20 ms) no longer fit
+    assert {c["five_qi"] for c in ul["candidates"]} == {80, 82, 83, 85, 86, 87, 88}
+    at_defaults = qos.usecase_flows([evaluate(uc)])[0]
+    assert {c["five_qi"] for c in at_defaults["candidates"]} == {80, 82, 83, 85, 86, 87, 88, 89}  # 15 ms
+    assert any(n.startswith("latency: ul_transfer_window") for n in ul["notes"])
+    assert any("gives no DL latency, so its parameter latency" in n for n in dl["notes"])
+
+
+def test_candidates_show_their_example_services(catalog):
+    from ammt_calc.solver import evaluate
+
+    flows = qos.usecase_flows([evaluate(catalog.get("model-distribution-image-recognition"))])
+    candidates = {c["five_qi"]: c for c in flows[0]["candidates"]}
+    assert "AI/ML model download for image recognition" in candidates[7]["example_services"]
+    table = {q.number: q for q in qos.standardized()}
+    assert table[65].tags == ("mission-critical", "voice")
+    assert table[66].tags == ("voice",)  # Non-Mission-Critical push to talk
+    assert table[69].tags == ("mission-critical",)
+    assert all(q.examples for q in table.values())

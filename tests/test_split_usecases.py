@@ -59,7 +59,7 @@ def test_compute_eating_the_budget_is_infeasible_with_the_root_reason(kpis):
     for name in ("ul_transfer_window", "ul_burst_rate", "ul_data_rate"):
         assert k[name][1] is False and k[name][0] is None
         assert k[name][2] == "device and server compute take the whole latency budget"
-    assert value(k["ul_sustained_rate"]) == 0.0
+    assert k["ul_sustained_rate"] == (None, False, "single image: no frame rate")  # not 0: it does not apply
 
 
 def test_zero_deadline_is_infeasible_not_infinite(kpis):
@@ -138,7 +138,7 @@ def test_condition_dependent_split_by_hand(kpis):
     k = kpis("condition-dependent-split")
     assert value(k["latency_a"]) == pytest.approx((COMPUTE_A + BITS_A / 100e6) * 1e3)
     assert value(k["latency_b"]) == pytest.approx((COMPUTE_B + BITS_B / 100e6) * 1e3)
-    assert value(k["best_split"]) == 2
+    assert value(k["best_split"]) == 1  # the code of B, the second choice (its name: test_best_split_is_a_name)
     assert value(k["switch_rate"]) == pytest.approx((BITS_A - BITS_B) / (COMPUTE_B - COMPUTE_A) / 1e6)
     assert value(k["ul_rate_needed_a"]) == pytest.approx(BITS_A / (0.050 - COMPUTE_A) / 1e6)
     assert value(k["ul_rate_needed_b"]) == pytest.approx(BITS_B / (0.050 - COMPUTE_B) / 1e6)
@@ -170,8 +170,8 @@ def test_budget_below_every_splits_compute_names_the_reason(kpis):
 
 def test_best_split_changes_above_the_switch_rate(kpis):
     switch = (BITS_A - BITS_B) / (COMPUTE_B - COMPUTE_A)
-    assert value(kpis("condition-dependent-split", ul_rate=f"{switch * 1.01} bit/s")["best_split"]) == 1
-    assert value(kpis("condition-dependent-split", ul_rate=f"{switch * 0.99} bit/s")["best_split"]) == 2
+    assert value(kpis("condition-dependent-split", ul_rate=f"{switch * 1.01} bit/s")["best_split"]) == 0  # A
+    assert value(kpis("condition-dependent-split", ul_rate=f"{switch * 0.99} bit/s")["best_split"]) == 1  # B
 
 
 def test_slow_device_leaves_only_the_early_split(kpis):
@@ -179,3 +179,10 @@ def test_slow_device_leaves_only_the_early_split(kpis):
     assert k["ul_rate_needed_b"][1] is False
     a = BITS_A / (0.050 - (4_710_924_288 * 2 / 0.4e12 + 10_759_340_032 * 2 / 1e14)) / 1e6
     assert value(k["ul_data_rate"]) == pytest.approx(a)
+
+
+def test_best_split_is_a_name(catalog):
+    from ammt_calc.solver import evaluate
+
+    result = evaluate(catalog.get("condition-dependent-split")).kpis["best_split"]
+    assert result.choices == ("A", "B") and result.choice_at() == "B"  # pool5's 25 kByte wins at 100 Mbit/s

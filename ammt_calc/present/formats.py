@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Iterable, Sequence
 
 from ..numbers import NUMBER_RE
@@ -67,14 +68,21 @@ def to_plain(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ABSENT_RE = re.compile(r"(n/a|infeasible)( \(\d+\))?")
+
+
 def numeric_columns(count: int, rows: Sequence[Sequence]) -> set[int]:
-    """Columns whose every non-empty cell is a number: these are right-aligned."""
+    """Columns whose every non-empty cell is a number: these are right-aligned. A value that is
+    not there ("n/a (1)", "infeasible (2)") does not make a column of numbers text."""
     def numeric(v) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool) or NUMBER_RE.fullmatch(str(v).strip()) is not None
 
+    def absent(v) -> bool:
+        return isinstance(v, str) and ABSENT_RE.fullmatch(v.strip()) is not None
+
     found = set()
     for i in range(count):
-        cells = [r[i] for r in rows if i < len(r) and r[i] not in (None, "")]
+        cells = [r[i] for r in rows if i < len(r) and r[i] not in (None, "") and not absent(r[i])]
         if cells and all(numeric(v) for v in cells):
             found.add(i)
     return found

@@ -89,7 +89,9 @@ class Plot:
             label = None
             if self.line_axis is not None:
                 value = self.line_axis.values[index]
-                label = f"{self.line_axis.name} = {human_number(float(value))} {self.line_axis.unit}".strip()
+                shown = (self.line_axis.choices[int(value)] if self.line_axis.choices
+                         else f"{human_number(float(value))} {self.line_axis.unit}".strip())
+                label = f"{self.line_axis.name} = {shown}"
             ax.plot(x[order], self.y[order, j], marker=marker, label=label)
         self._published(ax, uc, kpi)
         y = self.y[np.isfinite(self.y)]
@@ -97,7 +99,11 @@ class Plot:
             ax.set_xscale("log")
             if y.size and (y > 0).all():
                 ax.set_yscale("log")
-        ax.set_xlabel(f"{self.x.name} [{self.x.unit}]")
+        if self.x.choices:  # named choices on the x axis: their names at their codes
+            ax.set_xticks(range(len(self.x.choices)), self.x.choices)
+            ax.set_xlabel(self.x.name)
+        else:
+            ax.set_xlabel(f"{self.x.name} [{self.x.unit}]")
         ax.set_ylabel(f"{kpi.label} [{kpi.unit}]")
         title = f"{uc.title}: {kpi.name}"
         if np.isnan(self.y).any():
@@ -114,7 +120,7 @@ class Plot:
             return
         param = uc.parameters[self.x.name]
         at = param.quantity.to(units.parse_unit(self.x.unit)).magnitude
-        defaults = ", ".join(f"{a.name} = {uc.parameters[a.name].default}" for a in self.grid.axes)
+        defaults = ", ".join(f"{a.name} = {uc.parameters[a.name].default_text}" for a in self.grid.axes)
         where = f"at the defaults {defaults}"
         unit = kpi.display_unit
         source = f"{entry.source}, " if entry.source else ""

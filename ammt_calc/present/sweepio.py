@@ -33,7 +33,7 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) 
     def rows(block: Block) -> bytes:
         pieces: list[numtext.Piece] = []
         for column in grid.columns:
-            pieces += [_cells(block.values[column.name], block.shape), b","]
+            pieces += [_cells(block.values[column.name], block.shape, choices=column.choices), b","]
         reasons = infeasible_reasons(block)
         if reasons is not None:
             index, tables = reasons
@@ -60,7 +60,8 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None)
             separator[0, 0] = 0
         pieces: list[numtext.Piece] = [numtext.Cells(separator), b"{"]
         for column in grid.columns:
-            pieces += [f'"{column.name}": '.encode(), _cells(block.values[column.name], block.shape, b"null"), b", "]
+            pieces += [f'"{column.name}": '.encode(),
+                       _cells(block.values[column.name], block.shape, b"null", column.choices, quote=True), b", "]
         pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
         reasons = infeasible_reasons(block)
         if reasons is None:
@@ -84,8 +85,17 @@ def _threads(grid: Grid) -> int:
     return numtext.threads() if grid.size > CHUNK_POINTS else 1
 
 
-def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> numtext.Cells:
-    """Text cells of one column of a block (see numtext.column_cells)."""
+
+
+def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"", choices: tuple[str, ...] = (),
+           quote: bool = False) -> numtext.Cells:
+    """Text cells of one column of a block (see numtext.column_cells); the codes of a column
+    with choices as the names (quoted for JSON)."""
+    if choices:
+        codes = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
+        index = np.where(np.isfinite(codes), np.nan_to_num(codes), len(choices)).astype(np.int64)
+        names = [json.dumps(c).encode() if quote else _csv_line([c]).rstrip("\n").encode() for c in choices]
+        return numtext.Cells(numtext.text_cells([*names, nan]).T[:, index])
     return numtext.column_cells(values, shape, nan)
 
 

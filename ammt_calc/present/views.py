@@ -81,17 +81,23 @@ def _show_page(doc: dict) -> list:
 
 
 def _allowed(p: dict) -> str:
+    if p.get("choices"):
+        return "one of " + ", ".join(p["choices"])
     return f">= {p['min']}" + (f", <= {p['max']}" if p["max"] else "")
 
 
 def _meaning(p: dict) -> str:
     derive = f" (derived as {p['derive']} when one of those is set)" if p["derive"] else ""
-    return p["description"] + derive
+    follows = f" (unless set, follows {' '.join(p['follows'].split())})" if p.get("follows") else ""
+    fitted = f" (fitted to the published {', '.join(p['fitted_to'])})" if p.get("fitted_to") else ""
+    return p["description"] + derive + follows + fitted
 
 
 def _formula(k: dict) -> str:
     conditions = "".join(f"; infeasible if {c['condition']}: {c['reason']}" for c in k["infeasible_if"])
-    return k["formula"] + conditions
+    conditions += "".join(f"; n/a if {c['condition']}: {c['reason']}" for c in k.get("not_applicable_if", ()))
+    choices = f" (one of {', '.join(k['choices'])})" if k.get("choices") else ""
+    return k["formula"] + choices + conditions
 
 
 def _published(p: dict) -> str:
@@ -108,7 +114,7 @@ SHOW = View(_show_page)
 # --- usecase -----------------------------------------------------------------------------
 
 USECASE_CSV = ("usecase", "kpi", "label", "direction", "value", "unit", "feasible", "published_value",
-               "published_unit", "reason", "published_text", "status")
+               "published_unit", "reason", "published_text", "status", "applicable")
 CELL_CSV = ("cell_share", "cell_share_unit", "cell_users", "cell_fits")
 QOS_CSV = ("qos_5qi_named", "qos_5qi_candidates", "qos_signalling")
 QOS_TITLE = "5QI per flow (TS 23.501 Table 5.7.4-1)"
@@ -151,7 +157,10 @@ def _by_usecase(rows: list[dict]) -> dict[str, list[dict]]:
 
 def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
     if row["feasible"]:
-        value = human_number(row["value"])
+        value = row["value"] if isinstance(row["value"], str) else human_number(row["value"])  # a choice: its name
+    elif not row.get("applicable", True):
+        notes.append(f"{row['kpi']}: {row['reason']}")
+        value = f"n/a ({len(notes)})"
     else:
         notes.append(f"{row['kpi']}: {row['reason']}")
         value = f"infeasible ({len(notes)})"
@@ -174,7 +183,8 @@ def _changed_parameters(parameters: list[dict]) -> dict[str, list[str]]:
     changed: dict[str, list[str]] = {}
     for p in parameters:
         if p["origin"] != "default":
-            text = f"{p['name']} = {count_or_number(p['value'], p['unit'])} {p['unit']}".rstrip() + f" ({p['origin']})"
+            shown = p["value"] if isinstance(p["value"], str) else count_or_number(p["value"], p["unit"])
+            text = f"{p['name']} = {shown} {p['unit']}".rstrip() + f" ({p['origin']})"
             changed.setdefault(p["usecase"], []).append(text)
     return changed
 
@@ -240,7 +250,7 @@ def _usecase_csv(doc: dict):
         published = row["published"] or {}
         cells = [row["usecase"], row["kpi"], row["label"], row["direction"], row["value"], row["unit"],
                  row["feasible"], published.get("value"), published.get("unit"), row.get("reason", ""),
-                 published.get("text"), row.get("status")]
+                 published.get("text"), row.get("status"), row.get("applicable", True)]
         if cell:
             entry = row["cell"]
             cells += [None] * 4 if entry is None else [entry["share"]["value"], "%", entry["users"], entry["fits"]]
@@ -266,7 +276,8 @@ def _qos_cells(flow: dict) -> list:
     named_text = "; ".join(f"{n['five_qi']}" + (f" ({n['part']})" if len(flow["named"]) > 1 else "")
                            + ("" if n["carries"] else f": cannot carry it, {', '.join(n['shortfalls'])}")
                            for n in flow["named"])
-    candidates_text = ", ".join(str(c["five_qi"]) for c in flow["candidates"]) or "none: " + flow["verdict"]
+    candidates_text = ", ".join(f"{c['five_qi']}" + (f" ({', '.join(c['tags'])})" if c["tags"] else "")
+                                for c in flow["candidates"]) or "none: " + flow["verdict"]
     return [flow["usecase"], flow["direction"], quantity_text(flow["latency"]),
             "" if flow["per"] is None else f"{flow['per']:g}", quantity_text(flow["burst"]), named_text,
             candidates_text, signalling_text(flow)]
@@ -310,15 +321,24 @@ def _qos_csv(flow: dict | None) -> list:
 # --- check -------------------------------------------------------------------------------
 
 CHECK_CSV = ("usecase", "kpi", "published_value", "published_unit", "computed_value", "computed_unit", "status",
-             "note", "published_text")
+             "note", "published_text", "basis")
 
 
 def _check_page(doc: dict) -> list:
     sections = []
     for usecase, rows in _by_usecase(doc["rows"]).items():
         cells = [(r["kpi"], r["published_text"], _computed(r), STATUS_MARK.get(r["status"], r["status"]) or r["status"],
-                  r["note"]) for r in rows]
-        sections.append(Table(("KPI", "published", "computed", "status", "note"), cells, usecase, fold="note"))
+                  r["basis"] or "", r["note"]) for r in rows]
+        sections.append(Table(("KPI", "published", "computed", "status", "basis", "note"), cells, usecase,
+                              fold="note"))
+    if "summary" in doc:
+        counts = doc["summary"]
+        lines = [f"{len(doc['rows'])} published values: "
+                 + ", ".join(f"{n} {s}" for s, n in counts["status"].items() if n),
+                 "basis: " + ", ".join(f"{n} {b}" for b, n in counts["basis"].items() if n)
+                 + " (derived: from other inputs; echo: a parameter restated; fitted: a default chosen to"
+                 " reproduce it)"]
+        sections.append(Text("\n".join(lines)))
     return sections
 
 

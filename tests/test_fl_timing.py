@@ -1,0 +1,232 @@
+"""FL timing shared by the FL rows: the iteration period follows the latency budget, the
+schedule is a named choice (pipelined, sequential, overlapped), aggregation time counts.
+
+Arithmetic by hand: 132 MByte = 1056 Mbit; rate [Mbit/s] = Mbit / window [s].
+"""
+
+import numpy as np
+import pytest
+
+from ammt_calc import sweeps
+from ammt_calc.catalog import load_catalog
+from ammt_calc.errors import UserError
+from ammt_calc.solver import evaluate, resolve_inputs
+from helpers import value
+
+FL = "fl-uncompressed-image-recognition"
+SHARED = ("fl-uncompressed-image-recognition", "fl-compressed", "ddc-assisted-fl", "ddc-async-fl")
+TIMING_KPIS = ("transfer_time", "dl_transfer_window", "ul_transfer_window", "model_staleness", "dl_latency",
+               "ul_latency", "dl_data_rate", "ul_data_rate")
+
+
+def test_a_longer_latency_gives_a_longer_window(kpis):
+    k = kpis(FL, latency="2 s")  # iteration_period follows: 2 s + max(0 s, 0 s) = 2 s
+    assert value(k["dl_transfer_window"]) == pytest.approx(2.0)
+    assert value(k["dl_data_rate"]) == pytest.approx(528.0)  # 1056 Mbit / 2 s
+    assert value(k["ul_data_rate"]) == pytest.approx(528.0)
+    k = kpis("fl-compressed", latency="3 s")  # 10 MByte = 80 Mbit in 3 s
+    assert value(k["dl_data_rate"]) == pytest.approx(80 / 3)
+
+
+def test_the_period_says_it_follows(catalog):
+    uc = catalog.get(FL)
+    values, _ = resolve_inputs(uc, {"latency": "2 s"})
+    period = evaluate(uc, values).parameters["iteration_period"]
+    assert period.quantity.to("s").magnitude == pytest.approx(2.0)
+    assert period.origin == "follows: latency"
+    assert evaluate(uc).parameters["iteration_period"].origin == "default"
+
+
+def test_setting_the_period_overrides_what_it_follows(kpis):
+    k = kpis(FL, latency="2 s", iteration_period="1.5 s")  # min(2 s, 1.5 s - 0 s)
+    assert value(k["dl_transfer_window"]) == pytest.approx(1.5)
+    assert value(k["dl_data_rate"]) == pytest.approx(704.0)  # 1056 / 1.5
+
+
+def test_sequential_schedule_by_hand(kpis):
+    # the period follows: 2 x 1 s + 0 s + 0 s = 2 s; DL and UL share 2 s in proportion to
+    # 132:132 MByte, 1 s each: the rate is the published row's 1056 Mbit/s, no staleness
+    k = kpis(FL, schedule="sequential")
+    assert value(k["transfer_time"]) == pytest.approx(2.0)
+    assert value(k["dl_data_rate"]) == pytest.approx(1056.0)
+    assert value(k["model_staleness"]) == 0
+    # in a 1 s period DL and UL get 0.5 s each: 1056 / 0.5 = 2112 Mbit/s
+    k = kpis(FL, schedule="sequential", iteration_period="1 s")
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.5)
+    assert value(k["dl_data_rate"]) == pytest.approx(2112.0)
+    assert value(k["ul_data_rate"]) == pytest.approx(2112.0)
+    # 400 ms of training and 100 ms of aggregation leave 0.5 s: 0.25 s each, 4224 Mbit/s
+    k = kpis(FL, schedule="sequential", iteration_period="1 s", training_time="400 ms", aggregation_time="100 ms")
+    assert value(k["transfer_time"]) == pytest.approx(0.5)
+    assert value(k["dl_data_rate"]) == pytest.approx(4224.0)
+
+
+def test_sequential_shares_in_proportion_to_the_payloads(kpis):
+    # fl-compressed with 32-bit indices: 10 MByte x 2 = 20 MByte each way; a 1 s period: 0.5 s each
+    k = kpis("fl-compressed", schedule="sequential", iteration_period="1 s", index_bits="32 bit")
+    assert value(k["dl_payload"]) == pytest.approx(20.0)
+    assert value(k["dl_data_rate"]) == pytest.approx(320.0)  # 160 Mbit / 0.5 s
+
+
+def test_pipelined_and_overlapped_with_training_and_aggregation(kpis):
+    # pipelined: training (device) and aggregation (server) run at the same time: 1 s - max(0.4, 0.2)
+    k = kpis(FL, training_time="400 ms", aggregation_time="200 ms", iteration_period="1 s")
+    assert value(k["transfer_time"]) == pytest.approx(0.6)
+    assert value(k["dl_data_rate"]) == pytest.approx(1760.0)  # 1056 / 0.6
+    assert value(k["model_staleness"]) == 1
+    # overlapped: the transfers run during training; only the aggregation is taken out: 0.8 s
+    k = kpis(FL, schedule="overlapped", training_time="400 ms", aggregation_time="200 ms", iteration_period="1 s")
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.8)
+    assert value(k["dl_data_rate"]) == pytest.approx(1320.0)  # 1056 / 0.8
+    # ... but training and aggregation must still fit in the period
+    k = kpis(FL, schedule="overlapped", training_time="900 ms", aggregation_time="200 ms", iteration_period="1 s")
+    assert k["dl_data_rate"][1] is False and "no time to aggregate" in k["dl_data_rate"][2]
+
+
+def test_the_period_follows_each_schedule(catalog):
+    uc = catalog.get(FL)
+    settings = {"latency": "1 s", "training_time": "300 ms", "aggregation_time": "100 ms"}
+    expected = {"pipelined": 1.3, "sequential": 2.4, "overlapped": 1.1}  # L + max(T, A); 2L + T + A; max(L, T) + A
+    for schedule, period in expected.items():
+        values, _ = resolve_inputs(uc, {**settings, "schedule": schedule})
+        ev = evaluate(uc, values)
+        assert ev.parameters["iteration_period"].quantity.to("s").magnitude == pytest.approx(period)
+        assert ev.parameters["schedule"].choice == schedule
+        assert float(ev.kpis["dl_transfer_window"].value) == pytest.approx(1.0)  # each transfer keeps 1 s
+
+
+def test_published_rows_keep_their_defaults(kpis):
+    assert value(kpis(FL)["dl_data_rate"]) == pytest.approx(1056.0)
+    assert value(kpis("ddc-assisted-fl")["dl_data_rate"]) == pytest.approx(528.0)  # 1056 / 2 s
+    assert value(kpis("ddc-async-fl")["ul_data_rate"]) == pytest.approx(400.0)  # 50 MByte x 8 / 1 s
+    assert value(kpis("fl-compressed")["dl_data_rate"]) == pytest.approx(80.0)
+
+
+def test_every_fl_row_shares_the_timing_model(catalog):
+    first = catalog.get(SHARED[0])
+    for uc_id in SHARED[1:]:
+        uc = catalog.get(uc_id)
+        for name in TIMING_KPIS[:-2]:
+            assert uc.kpis[name].formula.text == first.kpis[name].formula.text, (uc_id, name)
+        for name in ("schedule", "iteration_period", "aggregation_time"):
+            assert uc.parameters[name].choices == first.parameters[name].choices
+            assert (uc.parameters[name].follows and uc.parameters[name].follows.text) == (
+                first.parameters[name].follows and first.parameters[name].follows.text), (uc_id, name)
+    assert catalog.get("flocking").parameters["schedule"].choices == first.parameters["schedule"].choices
+
+
+def test_flocking_schedules_by_hand(kpis):
+    # defaults, sequential: 9 s after training shared 1:2 (1.056 s DL, 2.112 s UL at the member rates)
+    k = kpis("flocking")
+    assert value(k["dl_data_rate"]) == pytest.approx(352.0)  # (1056 + 2 x 1056) / 9
+    assert value(k["ul_data_rate"]) == pytest.approx(176.0)
+    assert value(k["round_time"]) == pytest.approx(2.112 + 1 + 4.224)  # straggler at half rate
+    # pipelined: each direction has the whole 9 s; the straggler's round is max(2.112, 4.224) + 1
+    k = kpis("flocking", schedule="pipelined")
+    assert value(k["dl_data_rate"]) == pytest.approx(1056 / 9)
+    assert value(k["round_time"]) == pytest.approx(4.224 + 1)
+    # overlapped: max(2.112, 4.224, 1) + 0
+    assert value(kpis("flocking", schedule="overlapped")["round_time"]) == pytest.approx(4.224)
+
+
+def test_a_misspelt_choice_lists_the_choices(catalog):
+    uc = catalog.get(FL)
+    with pytest.raises(UserError, match=r"schedule: 'sequental' is not one of its choices: pipelined, sequential,"
+                                        r" overlapped; did you mean 'sequential'\?"):
+        resolve_inputs(uc, {"schedule": "sequental"})
+    with pytest.raises(UserError, match="choices"):
+        resolve_inputs(uc, {"schedule": 1})
+    with pytest.raises(UserError, match="not one of its choices"):
+        sweeps.plan(uc, {"schedule": "pipelined,serial"})
+
+
+def test_sweep_over_the_schedule_writes_names(capsys):
+    from ammt_calc.cli import main
+
+    args = ["sweep", FL, "--vary", "schedule=pipelined,sequential,overlapped", "--set", "iteration_period=1s",
+            "--set", "training_time=400ms"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0].split(",")
+    rate = header.index("dl_data_rate [Mbit/s]")
+    rows = [line.split(",") for line in lines[1:]]
+    assert [r[0] for r in rows] == ["pipelined", "sequential", "overlapped"]
+    # 1056 / 0.6; 1056 / 0.3 (0.6 s shared); 1056 / 1 (training overlapped)
+    assert [float(r[rate]) for r in rows] == pytest.approx([1760.0, 3520.0, 1056.0])
+    assert main([*args, "--format", "json"]) == 0
+    assert '"schedule": "sequential"' in capsys.readouterr().out
+
+
+def test_a_catalog_formula_compares_choices_by_name(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "id: my-choice\ntitle: t\nfamily: distribution\n"
+        "parameters:\n  size: {default: 8 MByte}\n  latency: {default: 1 s}\n"
+        "  delivery: {choices: [unicast, multicast], default: unicast}\n  ues: {default: 4}\n"
+        "kpis:\n  rate: {formula: \"where(delivery == 'multicast', 1, ues) * size / latency\", unit: Mbit/s}\n")
+    uc = load_catalog([tmp_path], check_units=True).get("my-choice")
+    assert float(evaluate(uc).kpis["rate"].value) == pytest.approx(256.0)  # 4 x 64 Mbit / 1 s
+    values, _ = resolve_inputs(uc, {"delivery": "multicast"})
+    assert float(evaluate(uc, values).kpis["rate"].value) == pytest.approx(64.0)
+    values, _ = resolve_inputs(uc, {"delivery": ["unicast", "multicast"]})
+    assert np.allclose(evaluate(uc, values).kpis["rate"].value, [256.0, 64.0])
+
+
+@pytest.mark.parametrize("body, message", [
+    ("  delivery: {choices: [unicast, multicast], default: broadcast}\n", "'broadcast' is not one of its choices"),
+    ("  delivery: {choices: [unicast], default: unicast}\n", "two or more names"),
+    ("  delivery: {choices: [unicast, multicast], default: unicast, min: 0}\n", "has no min"),
+])
+def test_bad_choice_parameters_are_refused(tmp_path, body, message):
+    (tmp_path / "c.yaml").write_text("id: my-choice\ntitle: t\nfamily: distribution\nparameters:\n" + body
+                                     + "kpis:\n  x: {formula: \"where(delivery == 'unicast', 1, 2)\", unit: ''}\n")
+    with pytest.raises(UserError, match=message):
+        load_catalog([tmp_path])
+
+
+def test_a_formula_naming_a_choice_that_does_not_exist_is_refused(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "id: my-choice\ntitle: t\nfamily: distribution\n"
+        "parameters:\n  delivery: {choices: [unicast, multicast], default: unicast}\n"
+        "kpis:\n  x: {formula: \"where(delivery == 'broadcast', 1, 2)\", unit: ''}\n")
+    with pytest.raises(UserError, match="'broadcast' is not a choice of delivery"):
+        load_catalog([tmp_path])
+
+
+def test_a_default_that_is_not_what_it_follows_is_refused(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "id: my-follow\ntitle: t\nfamily: distribution\n"
+        "parameters:\n  latency: {default: 1 s}\n  period: {default: 3 s, follows: 2 * latency}\n"
+        "kpis:\n  x: {formula: period, unit: s}\n")
+    with pytest.raises(UserError, match=r"default '3 s' is not what it follows \(2 \* latency = 2 s"):
+        load_catalog([tmp_path], check_units=True)
+
+
+def test_a_plot_over_a_choice_names_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    from ammt_calc import api
+    from ammt_calc.present.plot import Plot
+
+    grid = api.sweep(FL, vary={"schedule": "pipelined,sequential,overlapped", "latency": "1s,2s"}).grid
+    png = tmp_path / "p.png"
+    Plot(grid, "dl_data_rate").save(png)  # x ticks are the choices' names, not 0, 1, 2
+    assert png.stat().st_size > 0
+    result = api.sweep(FL, vary={"schedule": ["sequential", "overlapped"]}, settings={"iteration_period": "1 s"})
+    assert list(result["dl_data_rate"]) == pytest.approx([2112.0, 1056.0])  # 1056 Mbit / 0.5 s; / 1 s
+
+
+def test_show_names_the_choices_and_what_follows(capsys):
+    import json
+
+    from ammt_calc.cli import main
+
+    assert main(["show", FL, "--format", "json"]) == 0
+    params = {p["name"]: p for p in json.loads(capsys.readouterr().out)["parameters"]}
+    assert params["schedule"]["default"] == "pipelined"
+    assert params["schedule"]["choices"] == ["pipelined", "sequential", "overlapped"]
+    assert params["iteration_period"]["follows"].startswith("where(schedule == 'sequential'")
+    assert main(["show", FL]) == 0
+    assert "one of pipelined, sequential, overlapped" in capsys.readouterr().out
+    assert main(["usecase", FL, "--set", "schedule=sequential", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    shown = {p["name"]: p for p in doc["parameters"]}
+    assert shown["schedule"]["value"] == "sequential" and shown["iteration_period"]["origin"] == "follows: schedule"
