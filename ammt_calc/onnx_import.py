@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
-import stat
 from pathlib import Path
 
-from .errors import UserError, os_error, short_path
+from .errors import UserError, short_path
+from .userfiles import read_bounded
 from .zoo import INPUT, OUTPUT, Model, SplitPoint, Tensor
 
 # MACs = output elements x prod(weight shape[1:]); the value is the weight's input index
@@ -105,29 +104,8 @@ def load_onnx(path_text: str) -> Model:
 
 
 def _read_bounded(path: Path, path_text: str) -> bytes:
-    """The file's bytes, refused before reading if it is not a regular file or is larger
-    than MAX_FILE_BYTES (a FIFO is opened without blocking and refused, never read)."""
-    shown = short_path(path_text)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise UserError(f"ONNX model '{shown}' does not exist or is not a file") from None
-    except OSError as exc:
-        raise os_error(path_text, exc) from None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise UserError(f"ONNX model '{shown}' does not exist or is not a file"
-                                " (a directory, FIFO or device is not read)")
-            if info.st_size > MAX_FILE_BYTES:
-                raise UserError(_too_large(shown, info.st_size))
-            data = handle.read(info.st_size + 1)  # one byte more shows a file still growing
-    except OSError as exc:
-        raise os_error(path_text, exc) from None
-    if len(data) > info.st_size:
-        raise UserError(f"ONNX model '{shown}' grew while it was read; read it once it is written")
-    return data
+    """The file's bytes, refused before reading if it is not a regular file or is larger than MAX_FILE_BYTES."""
+    return read_bounded(path, MAX_FILE_BYTES, "ONNX model", _too_large)
 
 
 def _too_large(shown: str, size: int) -> str:

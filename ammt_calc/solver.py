@@ -88,8 +88,17 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
                                 f" (e.g. {param.default}), got {type(raw).__name__}") from None
             quantity = units.registry().Quantity(magnitude, default.units)
         _check_value(uc, param, quantity, default)
-        values[name] = quantity
+        values[name] = _without_negative_zero(quantity)
     return values, notes
+
+
+def _without_negative_zero(quantity):
+    """The quantity with -0.0 made 0.0 (from the API: -0.0, [0.0, -0.0]); -0 and 0 give the same KPIs."""
+    magnitude = np.asarray(quantity.magnitude, dtype=float)
+    if not np.any((magnitude == 0) & np.signbit(magnitude)):
+        return quantity
+    fixed = magnitude + 0.0
+    return units.registry().Quantity(fixed if fixed.ndim else float(fixed), quantity.units)
 
 
 def _from_list(name: str, items, param):

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .catalog import UseCase, builtin_dir, suggest
-from .errors import UserError
+from .errors import UserError, short_path
+from .userfiles import is_regular_file
 
 PSEUDO_PARAMETERS = ("model", "split")
 BIT_SETTINGS = {"model": "bits_per_param", "split": "bits_per_element"}
@@ -143,7 +144,7 @@ def is_model_reference(text: str) -> bool:
 
 def load_model(ref: str) -> Model:
     ref = ref.strip()
-    if ref.lower().endswith(".onnx") or Path(ref).is_file():
+    if ref.lower().endswith(".onnx") or is_regular_file(ref):
         from .onnx_import import load_onnx
 
         return load_onnx(ref)
@@ -262,15 +263,16 @@ def _kind(uc: UseCase, name: str) -> str:
 
 def _reference(uc: UseCase, name: str, text: str, model: Model | None) -> Model | SplitPoint:
     text = text.strip()
-    if is_model_reference(text) or Path(text).is_file():
+    if is_model_reference(text) or is_regular_file(text):
         return load_model(text)
+    shown = short_path(text, 60)
     if model is not None:
         if model.has_point(text):
             return model.point(text)
         names = [p.name for p in model.points]
-        raise UserError(f"{name}: '{text}' is neither a quantity (e.g. {uc.parameters[name].default}), a zoo model"
+        raise UserError(f"{name}: '{shown}' is neither a quantity (e.g. {uc.parameters[name].default}), a zoo model"
                         f" nor a split point of {model.id}{suggest(text, names + zoo_ids())}; split points: {_points_text(model)}")
-    raise UserError(f"{name}: '{text}' is neither a quantity (e.g. {uc.parameters[name].default}) nor a zoo model"
+    raise UserError(f"{name}: '{shown}' is neither a quantity (e.g. {uc.parameters[name].default}) nor a zoo model"
                     f"{suggest(text.lower(), zoo_ids())}; zoo models: {', '.join(zoo_ids())}, or an .onnx file"
                     " (a split point needs --set model=...)")
 

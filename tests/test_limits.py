@@ -107,7 +107,7 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path):
 def test_a_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "pipe.onnx"
     os.mkfifo(fifo)
-    with pytest.raises(UserError, match="does not exist or is not a file"):
+    with pytest.raises(UserError, match="does not exist or is not a file \\(it is a FIFO\\)"):
         load_onnx(str(fifo))
 
 
