@@ -203,3 +203,105 @@ def test_thirty_dimensions_of_2_62_are_one_error_line(tmp_path):
                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)])
     with pytest.raises(UserError, match=r"tensor 'x' has about 2\^1860 elements, more than a float can count"):
         load_onnx(str(path))
+
+
+# --- sweeps bounded by bytes --------------------------------------------------------------------
+
+
+def wide_catalog(folder, kpis: int, reason: str | None = None, distinct: bool = False):
+    """A use case of `kpis` KPIs k_i = model_size / latency * (i + 1), each optionally always
+    infeasible (latency > 0 s) with `reason` (numbered first when `distinct`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["id: wide", "title: Wide", "family: distribution", "parameters:",
+             "  model_size: {default: 300 MByte}", "  latency: {default: 2 s}", "kpis:"]
+    for i in range(kpis):
+        extra = ""
+        if reason is not None:
+            text = f"{i:03d}{reason[3:]}" if distinct else reason
+            extra = f", infeasible_if: {{condition: latency > 0 * latency, reason: {text}}}"
+        lines.append(f"  k{i}: {{formula: model_size / latency * {i + 1}, unit: Mbit/s{extra}}}")
+    (folder / "wide.yaml").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+SWEEP = """
+from ammt_calc.catalog import load_catalog
+from ammt_calc import sweeps
+uc = load_catalog([sys.argv[1]], check_units=True).get("wide")
+grid = sweeps.plan(uc, {"latency": "1s:10s:" + sys.argv[2]})
+result["block"] = sweeps.block_points(grid)
+with open(sys.argv[3], "wb") as out:
+    sweeps.write_csv(grid, out, force=sys.argv[4] == "force")
+result["bytes"] = os.path.getsize(sys.argv[3])
+"""
+SWEEP = "import os\n" + SWEEP
+
+
+def test_3200_kpis_over_1e5_points_are_refused_by_their_size_before_writing(tmp_path):
+    # main: 15 GB of memory, then a MemoryError traceback; now the CSV is estimated from its first
+    # and last rows: 3,201 cells of about 7.5 bytes = 24 kB a row x 100,000 rows = 2.3 GiB > 2 GiB
+    folder = wide_catalog(tmp_path / "wide", 3200)
+    out = tmp_path / "out.csv"
+    code, report, err = run_limited(SWEEP, memory_mb=1024, cpu_seconds=60, args=[folder, 100_000, out, "no"])
+    assert code == 0 and report is not None, err
+    assert report["error"].startswith("the sweep's CSV would be about 2.3 GiB (100,000 rows), more than the limit"
+                                      " of 2.0 GiB"), report
+    assert out.stat().st_size == 0  # nothing written
+    assert report["maxrss_mb"] < 400, report
+
+
+def test_a_wide_sweep_stays_within_its_memory_budget(tmp_path):
+    # 321 columns (latency, 320 KPIs) and the reasons' = 322 x 72 bytes a cell: blocks of
+    # 64 MiB / (72 x 322) = 2,894 points; main evaluated
+    # 30,000 points in one block: 30,000 x 321 x ~70 bytes = 670 MB, more than this limit allows
+    folder = wide_catalog(tmp_path / "wide", 320)
+    out = tmp_path / "out.csv"
+    code, report, err = run_limited(SWEEP, memory_mb=512, cpu_seconds=120, args=[folder, 30_000, out, "force"])
+    assert code == 0 and report is not None, err
+    assert report["block"] == (64 << 20) // (72 * 322) == 2894
+    assert out.read_bytes().count(b"\n") == 30_001
+    assert report["maxrss_mb"] < 250, report
+
+
+def test_a_200_kb_reason_is_refused_at_load(tmp_path):
+    # main: 23 GB at 3e4 points (the reason repeated on every row), then a MemoryError traceback
+    folder = wide_catalog(tmp_path / "long", 1, reason="r" * 200_000)
+    code, report, err = run_limited(SWEEP, memory_mb=512, cpu_seconds=60, args=[folder, 30_000, tmp_path / "o", "no"])
+    assert code == 0 and report is not None, err
+    assert "reason is 200,000 characters; a reason may have at most 200" in report["error"]
+    assert report["maxrss_mb"] < 200, report
+
+
+def test_long_reasons_on_every_row_are_written_in_slices(tmp_path):
+    # 100 KPIs, each infeasible for its own 200-character reason: a row's reason text is
+    # 100 x ("kNN: " + 200 + "; ") = about 20.7 kB; main formatted 10,000 rows of it at once
+    # (10,000 x 20.7 kB x ~5 = 1 GB); now slices of 64 MiB / (5 x row width)
+    folder = wide_catalog(tmp_path / "reasons", 100, reason="x" * 200, distinct=True)
+    out = tmp_path / "out.csv"
+    code, report, err = run_limited(SWEEP, memory_mb=512, cpu_seconds=120, args=[folder, 10_000, out, "force"])
+    assert code == 0 and report is not None, err
+    with open(out, "rb") as handle:
+        handle.readline()
+        row = handle.readline().decode()
+    assert row.count(": 0") == 100 and row.startswith("1," + "," * 100)  # latency 1 s, every KPI cell empty
+    assert report["maxrss_mb"] < 250, report
+
+
+def test_the_output_cap_stops_a_sweep_whose_rows_grow(tmp_path, monkeypatch):
+    # the estimate reads the first and last rows; a sweep whose middle rows are longer is stopped
+    # when it passes the cap (here lowered to 2,000 bytes; the header alone is 50)
+    from ammt_calc import sweeps
+    from ammt_calc.catalog import load_catalog
+
+    folder = wide_catalog(tmp_path / "w", 2)
+    uc = load_catalog([folder], check_units=True).get("wide")
+    grid = sweeps.plan(uc, {"latency": "1s:10s:200"})
+    monkeypatch.setattr(sweeps, "MAX_OUTPUT_BYTES", 2000)
+    import io
+
+    with pytest.raises(UserError, match="would be about"):
+        sweeps.write_csv(grid, io.BytesIO())
+    monkeypatch.setattr(sweeps, "estimate_output_bytes", lambda *a: 0)
+    with pytest.raises(UserError, match="passed the limit of 2 KiB|passed the limit"):
+        sweeps.write_csv(grid, io.BytesIO())
+    sweeps.write_csv(grid, io.BytesIO(), force=True)
