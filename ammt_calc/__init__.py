@@ -4,15 +4,19 @@ __version__ = "0.1.0"
 
 # The Python API (ammt_calc/api.py), imported on first use: `import ammt_calc` stays as cheap
 # as the CLI's `list` and `--help`, which import neither numpy nor pint.
-_API = ("load_catalog", "usecase", "evaluate", "sweep", "solve", "quantity", "Result", "SweepResult")
+# api.check, api.split and api.radio are reached as `ammt_calc.api.check`: the package's
+# modules of those names come first
+_API = ("load_catalog", "usecase", "evaluate", "sweep", "solve", "quantity", "list_usecases", "Result", "SweepResult",
+        "Solution", "Document")
 __all__ = [*_API, "UserError", "__version__"]
 
 
 def __getattr__(name: str):
-    if name in _API:
-        from . import api
+    if name in _API or name == "api":
+        import importlib
 
-        return getattr(api, name)
+        api = importlib.import_module("ammt_calc.api")  # not `from . import api`: that asks this hook again
+        return api if name == "api" else getattr(api, name)
     if name == "UserError":
         from .errors import UserError
 

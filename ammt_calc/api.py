@@ -1,56 +1,104 @@
-"""The Python API, for notebooks and scripts: the functions the CLI calls, with Python values.
+"""The one facade: every command of the CLI, and every script, goes through these functions.
 
     import ammt_calc as ac
     ac.evaluate("model-distribution-image-recognition", latency="500 ms")["dl_data_rate"]
+    ac.evaluate("split-image-recognition", model="vgg16", split="pool5").to_dict()
 
-A use case is given by id (built-in catalog) or as a `UseCase` from `load_catalog(dir)`.
-Parameter values may be text with units ("102.4 MB"), pint quantities of ammt-calc's
-registry (`quantity`), or plain numbers and arrays, taken in the parameter's catalog unit.
-See README "Sweeps, solve and the Python API".
+A use case is given by id or as a `UseCase` of `load_catalog(dir)`. Parameter values are
+text with units ("102.4 MB", "int4" for bits), quantities of ammt-calc's registry
+(`quantity`), zoo names and model files (`model="vgg16"`), or plain numbers for counts and
+ratios. Every result has `to_dict()`: exactly the document `--format json` prints, and
+`notes`: what the CLI prints as `note:` lines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-import numpy as np
-
-from . import sweeps, units
-from .catalog import Catalog, UseCase
+from . import documents
+from .catalog import Catalog, UseCase, check_dimensions, suggest
 from .catalog import load_catalog as _load_catalog
 from .errors import UserError
-from .inverse import Solution, parse_target
-from .inverse import solve as _solve
-from .solver import Evaluation, resolve_inputs
-from .solver import evaluate as _evaluate
+from .inputs import resolve
 
-_BUILTIN: Catalog | None = None
+_CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
 
 def load_catalog(*dirs: str | Path) -> Catalog:
-    """The built-in use cases plus the YAML files in `dirs`, with every formula's units checked."""
-    global _BUILTIN
+    """The built-in use cases plus the YAML files in `dirs`. A use case's formula units are
+    checked when it is first used (`usecase`), so that reading the catalog stays cheap."""
     if dirs:  # read afresh: a notebook may be editing them
-        return _load_catalog([str(d) for d in dirs], check_units=True)
-    if _BUILTIN is None:
-        _BUILTIN = _load_catalog(check_units=True)
-    return _BUILTIN
+        return _load_catalog([str(d) for d in dirs])
+    if () not in _CATALOGS:
+        _CATALOGS[()] = _load_catalog()
+    return _CATALOGS[()]
 
 
-def usecase(usecase: str | UseCase) -> UseCase:
-    """A use case by id (built-in catalog), or the `UseCase` given."""
-    return usecase if isinstance(usecase, UseCase) else load_catalog().get(usecase)
+def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
+    """A use case by id (built-in catalog, or `catalog`), or the `UseCase` given; units checked."""
+    uc = usecase if isinstance(usecase, UseCase) else (catalog or load_catalog()).get(usecase)
+    if not getattr(uc, "units_checked", False):
+        check_dimensions(uc)
+        object.__setattr__(uc, "units_checked", True)  # a frozen dataclass: marked once, checked once
+    return uc
 
 
 def quantity(value: Any, unit: str | None = None):
     """A pint quantity of ammt-calc's registry: quantity("102.4 MB"), quantity(500, "ms"),
     quantity(np.array([1, 2]), "Gbit/s")."""
+    import numpy as np
+
+    from . import units
+
     if isinstance(value, str) and unit is None:
         return units.parse_quantity(value)
     return units.registry().Quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value),
                                       units.parse_unit(unit or ""))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A result that is its document: `to_dict()` is what `--format json` prints."""
+
+    data: dict
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return self.data
+
+
+# --- list / show -------------------------------------------------------------------------
+
+
+def list_usecases(family: str | None = None, catalog: Catalog | None = None) -> Document:
+    """id, title, family and sources of every use case (of one family, any case)."""
+    catalog = catalog or load_catalog()
+    if family is not None:
+        families = {f.lower(): f for f in catalog.families()}
+        if family.lower() not in families:
+            raise UserError(f"unknown family '{family}'{suggest(family.lower(), families)}; families:"
+                            f" {', '.join(catalog.families())}")
+        family = families[family.lower()]
+    return Document(documents.list_rows(uc for uc in catalog if family in (None, uc.family)))
+
+
+def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | None = None) -> Document:
+    """Parameters, KPIs with formulas, sources and published values; with qos, the 5QIs per flow
+    at the defaults (which evaluates the use case: numpy and pint)."""
+    if not qos:
+        uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
+        return Document(documents.describe(uc))
+    from . import qos as qos_module
+    from .solver import evaluate as _evaluate
+
+    uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
+    try:
+        flows = qos_module.usecase_flows([_evaluate(usecase(uc))])
+    except UserError as exc:
+        return Document({**documents.describe(uc), "qos": None}, (f"5QIs not evaluated: {exc}",))
+    return Document({**documents.describe(uc), "qos": flows})
 
 
 # --- evaluate ----------------------------------------------------------------------------
@@ -58,9 +106,25 @@ def quantity(value: Any, unit: str | None = None):
 
 @dataclass(frozen=True)
 class Result:
-    """Every KPI of a use case for one set of values (arrays broadcast)."""
+    """Every KPI of one or more use cases for one set of values (arrays broadcast)."""
 
-    evaluation: Evaluation
+    evaluations: tuple
+    cell: Any = None
+    qos: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def evaluation(self):
+        if len(self.evaluations) != 1:
+            raise UserError(f"this result holds {len(self.evaluations)} use cases; pick one with result.of(ID)")
+        return self.evaluations[0]
+
+    def of(self, usecase_id: str) -> Result:
+        """The result of one of the use cases evaluated together."""
+        for ev in self.evaluations:
+            if ev.usecase.id == usecase_id:
+                return Result((ev,), self.cell, self.qos)
+        raise UserError(f"no use case '{usecase_id}' in this result")
 
     @property
     def usecase(self) -> UseCase:
@@ -72,6 +136,8 @@ class Result:
 
     def __getitem__(self, kpi: str):
         """The KPI as a quantity in its display unit; NaN where infeasible."""
+        from . import units
+
         result = self._kpi(kpi)
         value = result.value if result.value.ndim else float(result.value)
         return units.registry().Quantity(value, units.parse_unit(result.unit))
@@ -82,33 +148,48 @@ class Result:
 
     def reason(self, kpi: str) -> str:
         """Why the KPI is infeasible (at the first infeasible point), or ""."""
+        import numpy as np
+
         result = self._kpi(kpi)
         failing = np.flatnonzero(~np.asarray(result.feasible).ravel())
         return result.reason_at(np.unravel_index(failing[0], result.feasible.shape)) if failing.size else ""
 
     @property
     def parameters(self) -> dict[str, Any]:
-        """Every parameter's value (quantity) as used, set, default or derived."""
+        """Every parameter's value (quantity) as used: set, default or derived."""
         return {p.name: p.quantity for p in self.evaluation.parameters.values()}
 
     def rows(self) -> list[dict]:
-        """The rows of `ammt-calc usecase --format json` (scalar values only)."""
-        from .report import usecase_rows
+        """The rows of `ammt-calc usecase --format json`."""
+        return self.to_dict()["rows"]
 
-        if any(np.ndim(r.value) for r in self.evaluation.kpis.values()):
-            raise UserError("rows() needs single values; index the result by KPI for arrays")
-        return usecase_rows([self.evaluation])
+    def to_dict(self) -> dict:
+        """Exactly `ammt-calc usecase ... --format json` (single values only)."""
+        import numpy as np
+
+        from . import qos as qos_module
+
+        if any(np.ndim(r.value) for ev in self.evaluations for r in ev.kpis.values()):
+            raise UserError("to_dict() needs single values; index the result by KPI for arrays")
+        doc = {"usecases": [{"id": ev.usecase.id, "title": ev.usecase.title, "family": ev.usecase.family}
+                            for ev in self.evaluations],
+               "rows": documents.usecase_rows(self.evaluations),
+               "parameters": documents.parameter_rows(self.evaluations)}
+        if self.cell is not None:
+            documents.add_cell(doc["rows"], self.cell)
+            doc["cell"] = documents.cell_json(self.cell)
+        if self.qos:
+            doc["qos"] = qos_module.usecase_flows(self.evaluations)
+        return doc
 
     def _kpi(self, kpi: str):
         try:
             return self.evaluation.kpis[kpi]
         except KeyError:
-            from .catalog import suggest
-
             raise UserError(f"use case '{self.usecase.id}' has no KPI '{kpi}'{suggest(kpi, self.evaluation.kpis)}") from None
 
     def __repr__(self) -> str:
-        from .render import human_number
+        from .numbers import human_number
 
         def shown(result) -> str:
             if result.value.ndim:
@@ -117,16 +198,43 @@ class Result:
                 return "infeasible"
             return f"{human_number(float(result.value))} {result.unit}".strip()
 
-        kpis = list(self.evaluation.kpis.values())
-        text = ", ".join(f"{k.name}={shown(k)}" for k in kpis[:4])
-        return f"<Result {self.usecase.id}: {text}{', ...' if len(kpis) > 4 else ''}>"
+        parts = []
+        for ev in self.evaluations:
+            kpis = list(ev.kpis.values())
+            text = ", ".join(f"{k.name}={shown(k)}" for k in kpis[:4])
+            parts.append(f"{ev.usecase.id}: {text}{', ...' if len(kpis) > 4 else ''}")
+        return f"<Result {'; '.join(parts)}>"
 
 
-def evaluate(usecase_or_id: str | UseCase, settings: Mapping[str, Any] | None = None, /, **values) -> Result:
-    """Every KPI of a use case; parameters not given keep their defaults."""
-    uc = usecase(usecase_or_id)
-    quantities, notes = resolve_inputs(uc, {**(settings or {}), **values})
-    return Result(_evaluate(uc, quantities, notes))
+def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings: Mapping[str, Any] | None = None,
+             /, *, cell: str | None = None, qos: bool = False, catalog: Catalog | None = None, **values) -> Result:
+    """Every KPI of one use case, several, or (None) all; parameters not given keep their
+    defaults. `cell` adds each rate's share of an NR cell, `qos` the 5QIs per flow."""
+    from .solver import evaluate as _evaluate
+
+    chosen = _usecases(usecases, catalog)
+    notes: list[str] = []
+    parsed_cell = None
+    if cell is not None:
+        from .radio import parse_cell
+
+        cell_notes: list[str] = []
+        parsed_cell = parse_cell(cell, cell_notes)
+        notes += [f"--cell: {n}" for n in dict.fromkeys(cell_notes)]
+    evaluations = []
+    for inputs in resolve(chosen, {**(settings or {}), **values}):
+        evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins))
+        notes[:0] = [f"{inputs.usecase.id}: {n}" for n in inputs.notes]
+    return Result(tuple(evaluations), parsed_cell, qos, tuple(notes))
+
+
+def _usecases(usecases, catalog: Catalog | None) -> list[UseCase]:
+    if usecases is None or (not isinstance(usecases, (str, UseCase)) and not usecases):
+        return [usecase(uc, catalog) for uc in (catalog or load_catalog())]
+    if isinstance(usecases, (str, UseCase)):
+        usecases = [usecases]
+    unique = list({(u if isinstance(u, str) else u.id): u for u in usecases}.values())  # an id named twice: once
+    return [usecase(u, catalog) for u in unique]
 
 
 # --- sweep -------------------------------------------------------------------------------
@@ -136,10 +244,14 @@ def evaluate(usecase_or_id: str | UseCase, settings: Mapping[str, Any] | None = 
 class SweepResult:
     """A sweep as flat numpy arrays, one value per grid point, in the CSV's row order."""
 
-    grid: sweeps.Grid
-    columns: dict[str, np.ndarray]  # in units[name]; NaN where a KPI is infeasible
-    feasible: dict[str, np.ndarray]  # per KPI
-    infeasible: np.ndarray  # per point, the CSV's `infeasible` text ("" when every KPI is feasible)
+    grid: Any
+    columns: dict  # in units[name]; NaN where a KPI is infeasible
+    feasible: dict  # per KPI
+    infeasible: Any  # per point, the CSV's `infeasible` text ("" when every KPI is feasible)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.grid.notes
 
     @property
     def units(self) -> dict[str, str]:
@@ -153,28 +265,43 @@ class SweepResult:
     def __len__(self) -> int:
         return self.grid.size
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str):
         try:
             return self.columns[name]
         except KeyError:
             raise UserError(f"no column '{name}' (columns: {', '.join(self.columns)})") from None
 
     def quantity(self, name: str):
+        from . import units
+
         return units.registry().Quantity(self[name], units.parse_unit(self.units[name]))
+
+    def to_dict(self) -> dict:
+        """Exactly `ammt-calc sweep ... --format json`."""
+        import io
+        import json
+
+        from .present.sweepio import write_json
+
+        buffer = io.BytesIO()
+        write_json(self.grid, buffer)
+        return json.loads(buffer.getvalue())
 
     def to_pandas(self):
         """A pandas DataFrame: a column per parameter and KPI (plain names; units in df.attrs["units"])."""
+        from .sweeps import INFEASIBLE_COLUMN
+
         try:
             import pandas
         except ImportError:
             raise UserError("to_pandas() needs pandas: pip install 'ammt-calc[pandas]'") from None
-        frame = pandas.DataFrame({**self.columns, sweeps.INFEASIBLE_COLUMN: self.infeasible})
+        frame = pandas.DataFrame({**self.columns, INFEASIBLE_COLUMN: self.infeasible})
         frame.attrs["units"] = self.units
         return frame
 
     def plot(self, path: str | Path, kpi: str | None = None) -> str:
         """The picture of `sweep --plot` as a PNG file; returns the KPI drawn."""
-        from .plot import Plot
+        from .present.plot import Plot
 
         picture = Plot(self.grid, kpi)
         picture.add(0, self.columns[picture.kpi])
@@ -182,12 +309,31 @@ class SweepResult:
         return picture.kpi
 
 
+def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
+               *, zip: bool = False, catalog: Catalog | None = None):
+    """The checked, sized grid of a sweep (nothing evaluated yet but one point): what the CLI
+    streams block by block. Zoo references in `settings` are resolved as in `evaluate`."""
+    from . import sweeps
+
+    uc = usecase(usecase_or_id, catalog)
+    for name in vary:
+        if name in (settings or {}):
+            raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
+    inputs = resolve([uc], settings or {})[0]
+    return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins,
+                       notes=[f"{uc.id}: {n}" for n in inputs.notes])
+
+
 def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-          *, zip: bool = False) -> SweepResult:
+          *, zip: bool = False, catalog: Catalog | None = None) -> SweepResult:
     """Every KPI over a grid: `vary` maps parameter names to a spec text ("10MB:1GB:50:log",
-    "100ms,1s"), a list of values (numbers in the parameter's unit, or texts) or a quantity
-    array. A full grid of all of them, or with zip=True the i-th values together."""
-    grid = sweeps.plan(usecase(usecase_or_id), vary, settings, zipped=zip)
+    "100ms,1s"), a list of values (texts with units, or numbers for counts and ratios) or a
+    quantity array. A full grid of all of them, or with zip=True the i-th values together."""
+    import numpy as np
+
+    from . import sweeps
+
+    grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, catalog=catalog)
     columns: dict[str, list] = {c.name: [] for c in grid.columns}
     feasible: dict[str, list] = {k: [] for k in grid.usecase.kpis}
     texts = []
@@ -209,17 +355,103 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
 # --- solve -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Solution:
+    """The value of a parameter at which a KPI reaches a target; `quantity` is None (and
+    `message` says why) when no value does."""
+
+    usecase: UseCase
+    solved: Any  # inverse.Solution
+    notes: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str):  # parameter, quantity, target, kpi, message
+        return getattr(self.solved, name)
+
+    def to_dict(self) -> dict:
+        return documents.solution(self.usecase, self.solved)
+
+
 def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str, Any],
-          settings: Mapping[str, Any] | None = None, /, **values) -> Solution:
+          settings: Mapping[str, Any] | None = None, /, *, catalog: Catalog | None = None, **values) -> Solution:
     """The smallest value of `parameter` at which a KPI reaches a target:
-    target "dl_data_rate=500 Mbit/s" or ("dl_data_rate", "500 Mbit/s" | quantity | number in the
-    KPI's unit). `Solution.quantity` is None (and `.message` says why) when no value does."""
-    uc = usecase(usecase_or_id)
+    target "dl_data_rate=500 Mbit/s" or ("dl_data_rate", "500 Mbit/s" | quantity); a plain number
+    only for a KPI that is a count or ratio."""
+    from .inverse import parse_target
+    from .inverse import solve as _solve
+
+    uc = usecase(usecase_or_id, catalog)
     if isinstance(target, str):
-        kpi, goal, _ = parse_target(uc, target)
+        kpi, goal, target_notes = parse_target(uc, target)
     else:
         kpi, goal = target
-        if not hasattr(goal, "units"):  # text, or a number in the KPI's unit
-            kpi, goal, _ = parse_target(uc, f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}")
-    quantities, _ = resolve_inputs(uc, {**(settings or {}), **values})
-    return _solve(uc, parameter, kpi, goal, quantities)
+        target_notes = []
+        if not hasattr(goal, "units"):  # text, or a number for a count
+            kpi, goal, target_notes = parse_target(uc, f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}")
+    inputs = resolve([uc], {**(settings or {}), **values})[0]
+    solved = _solve(uc, parameter, kpi, goal, inputs.values)
+    return Solution(uc, solved, tuple([*inputs.notes, *target_notes]))
+
+
+# --- check -------------------------------------------------------------------------------
+
+
+def check(catalog: Catalog | None = None) -> Document:
+    """Every published value against the catalog's computation at the defaults."""
+    from dataclasses import asdict
+
+    from .check import check_catalog
+
+    catalog = catalog or load_catalog()
+    for uc in catalog:
+        usecase(uc)
+    return Document({"rows": [asdict(r) for r in check_catalog(catalog)]})
+
+
+# --- split and radio ---------------------------------------------------------------------
+
+ZOO_BITS = "8 bit"  # zoo models: int8 activations and an 8-bit image, as TR 22.874's 0.27 MByte example
+
+
+def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", latency: str = "50 ms",
+          frame_rate: str | None = None, device_speed: str = "1 TOPS", server_speed: str = "100 TOPS") -> Document:
+    """Every candidate split point of a zoo model or an .onnx file: payload, UL and compute
+    times, latency, and the best split (texts with units; bare numbers take the option's unit)."""
+    from .splitpoint import analyse, settings_from_text
+    from .zoo import load_model
+
+    from .precision import preset_bits
+
+    loaded = load_model(model)
+    if bits is None and loaded.kind == "zoo":
+        bits = ZOO_BITS
+    if bits is not None and preset_bits(bits) is not None:
+        bits = f"{preset_bits(bits)} bit"
+    settings, notes = settings_from_text(bits=bits, ul_rate=ul_rate, latency=latency, device_speed=device_speed,
+                                         server_speed=server_speed, frame_rate=frame_rate)
+    notes += list(loaded.notes) if loaded.kind == "onnx" else []
+    return Document(documents.split(analyse(loaded, settings)), tuple(notes))
+
+
+RADIO_OPTIONS = ("bandwidth", "scs", "layers", "modulation", "fr", "scaling", "tdd")
+
+
+def radio(carriers: Sequence[str] = (), direction: str = "DL", **options: str | None) -> Document:
+    """NR peak data rate of one or more carriers (TS 38.306 clause 4.1.2). `options` are the
+    defaults of every carrier (bandwidth="100MHz", scs="30kHz", layers="4", modulation="256QAM",
+    fr, scaling, tdd); each of `carriers` is a spec "bandwidth=...,scs=..." overriding them."""
+    from . import radio as nr
+
+    unknown = set(options) - set(RADIO_OPTIONS)
+    if unknown:
+        raise UserError(f"radio has no option '{sorted(unknown)[0]}'; options: {', '.join(RADIO_OPTIONS)}")
+    direction = nr.parse_direction(direction)
+    defaults = {k: str(v) for k, v in options.items() if v is not None}
+    missing = [f"--{k}" for k in nr.REQUIRED_KEYS if k not in defaults]
+    if not carriers and missing:
+        raise UserError(f"radio needs {', '.join(missing)} (e.g. --bandwidth 100MHz --scs 30kHz --layers 4"
+                        " --modulation 256QAM), or --carrier SPEC")
+    specs = [{**defaults, **nr.parse_spec(c, "--carrier")} for c in carriers] or [defaults]
+    notes: list[str] = []
+    built = [nr.make_carrier(fields, direction, notes) for fields in specs]
+    notes = list(dict.fromkeys(notes))
+    return Document(documents.radio(direction, built, nr.total_rate_mbps(built), notes), tuple(notes))

@@ -12,15 +12,15 @@ import difflib
 import errno
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from .errors import UserError, os_error, short_path
 from .formula import Formula, compile_formula
+from .numbers import is_bare_number, unit_part
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-LEADING_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 DIRECTIONS = ("UL", "DL", "UL+DL", "")
 FAMILY_ORDER = ("split", "distribution", "federated", "ddc")
 MAX_FILE_BYTES = 256 * 1024  # a use case is a page of YAML; more is a mistake or an attack
@@ -48,7 +48,31 @@ class Parameter:
     @property
     def unit_text(self) -> str:
         """The unit part of the default, e.g. 'MByte' (empty when dimensionless)."""
-        return LEADING_NUMBER.sub("", self.default, count=1).strip()
+        return unit_part(self.default)
+
+    # Parsed on first use (and once): `list` and `show` never need pint.
+    @cached_property
+    def quantity(self):
+        """The default as a quantity."""
+        from . import units
+
+        return units.parse_quantity(self.default)
+
+    @property
+    def unit(self):
+        """The default's unit: the unit values of this parameter are shown in."""
+        return self.quantity.units
+
+    @cached_property
+    def bounds(self):
+        """(minimum, maximum) as quantities; the minimum is 0 unless given, the maximum None unless given."""
+        from . import units
+
+        def bound(text):
+            return units.parse_quantity(text, default_unit=self.unit_text or None)
+
+        return (bound(self.minimum) if self.minimum else 0 * self.quantity,
+                bound(self.maximum) if self.maximum else None)
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,13 @@ class Kpi:
     source: str = ""
     infeasible_if: tuple[Condition, ...] = ()
     allow_negative: bool = False
+
+    @cached_property
+    def display_unit(self):
+        """The declared unit, parsed once."""
+        from . import units
+
+        return units.parse_unit(self.unit)
 
 
 @dataclass(frozen=True)
@@ -561,7 +592,6 @@ def _check_name(name, where: str) -> None:
 def check_dimensions(uc: UseCase) -> None:
     """Evaluate every formula on units alone; refuse any result of the wrong dimension."""
     from . import units
-    from .solver import _check_value
 
     env = {}
     for p in uc.parameters.values():
@@ -571,7 +601,7 @@ def check_dimensions(uc: UseCase) -> None:
             if bound is not None and not units.same_dimension(_parse(bound, here, p.unit_text), default):
                 raise CatalogError(f"{here}: bound '{bound}' is not of the dimension of the default '{p.default}'")
         try:  # a default outside its own range would give rows that blame the budget
-            _check_value(uc, p, default, default)
+            check_value(p, default, default)
         except UserError as exc:
             raise CatalogError(f"{here}.default: {exc}") from None
         env[p.name] = units.base_quantity(default.units)
@@ -598,6 +628,112 @@ def check_dimensions(uc: UseCase) -> None:
                 _parse(entry.minimum, "") > _parse(entry.maximum, "")):  # pint compares across units
             raise CatalogError(f"{uc.path} ({uc.id}): published.{entry.kpi}: min '{entry.minimum}' is above"
                                f" max '{entry.maximum}'")
+
+
+def parse_setting(param: Parameter, text: str, what: str | None = None):
+    """A value a user wrote for a parameter, as a quantity of the parameter's dimension.
+
+    Units are written, not guessed: a bare number is taken only where the parameter is a
+    plain count or ratio; a bits parameter also takes a precision name (fp16, int4, ...).
+    """
+    from . import units
+    from .precision import preset_bits
+
+    what = what or param.name
+    bits = preset_bits(text) if param.unit_text == "bit" else None
+    if bits is not None:
+        return units.parse_quantity(f"{bits} bit", what=what)
+    default = param.quantity
+    if is_bare_number(text) and not takes_bare_numbers(default):
+        raise UserError(f"{what}={text.strip()} has no unit: {bare_number_advice(param, float(text), default)}")
+    quantity = units.parse_quantity(text, what=what)
+    if not units.same_dimension(quantity, default):
+        raise UserError(f"{what}: '{text.strip()}' is {units.dimension_text(quantity)}, but {param.name}"
+                        f" is {units.dimension_text(default)} (e.g. {param.default})")
+    return quantity
+
+
+def takes_bare_numbers(default) -> bool:
+    """Counts, ratios and flags take plain numbers; '%' and 'ppm' (scaled ratios) do not."""
+    from . import units
+
+    return default.dimensionless and units.base_factor(default.units) == 1
+
+
+# units a bare number may have been meant in, for the advice of a refusal
+_ADVICE_UNITS = ("bit", "byte", "kByte", "MByte", "GByte", "kbit/s", "Mbit/s", "Gbit/s", "us", "ms", "s", "min",
+                 "Hz", "kHz", "MHz", "GHz", "%", "ppm", "", "MAC", "GMAC", "TOPS", "m", "km", "/km^2")
+
+
+def bare_number_advice(param: Parameter, number: float, default) -> str:
+    """'write 270000 byte or 0.27 MByte': the number in the unit that puts it nearest the
+    default, and that value in the default's unit."""
+    import math
+
+    from . import units
+    from .numbers import human_number
+
+    target = abs(units.to_base(default)) or 1.0
+    best, distance = None, math.inf
+    for name in _ADVICE_UNITS:
+        unit = units.parse_unit(name)
+        if units.same_dimension(unit, default) and number:
+            gap = abs(math.log(abs(number) * units.base_factor(unit) / target))
+            if gap < distance:
+                best, distance = unit, gap
+    if best is None:
+        return f"write it with its unit, e.g. {param.default}"
+    converted = units.registry().Quantity(number, best).to(default.units)
+    alternative = f"{human_number(float(converted.magnitude))} {units.format_unit(default.units)}".strip()
+    if units.base_factor(best) == 1 and units.same_dimension(best, ""):  # a fraction meant as a percentage
+        return f"write {alternative} (e.g. {param.default})"
+    written = f"{human_number(number)} {units.format_unit(best)}".strip()
+    return f"write {written}" + (f" or {alternative}" if alternative != written else "") + f" (e.g. {param.default})"
+
+
+def check_value(param: Parameter, quantity, default) -> None:
+    """The one allowed-range check: `quantity` (a value or an array) has the dimension of the
+    parameter's default and lies within its range; else a UserError naming the first bad value."""
+    from . import units
+
+    if not units.same_dimension(quantity, default):
+        raise UserError(
+            f"{param.name}: '{_show(quantity)}' is {units.dimension_text(quantity)}, but {param.name}"
+            f" is {units.dimension_text(default)} (e.g. {param.default})"
+        )
+    for mask, what in violations(param, quantity, default):
+        if mask.any():
+            raise UserError(f"{param.name}: '{_show(quantity, mask)}' is {what}")
+
+
+def violations(param: Parameter, quantity, default):
+    """(mask, what) for each way values break the parameter's allowed range."""
+    import numpy as np
+
+    from . import units
+
+    magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
+    finite = np.isfinite(magnitude)
+    yield ~finite, "not a finite number"
+    low, high = param.bounds
+    yield finite & (magnitude < low.to(default.units).magnitude), f"below its minimum {param.minimum or '0'}"
+    if high is not None:
+        yield finite & (magnitude > high.to(default.units).magnitude), f"above its maximum {param.maximum}"
+
+
+def _show(quantity, bad=None) -> str:
+    """'5 ms', or for an array the first offending value: '5 ms (one of 20 values)'."""
+    import numpy as np
+
+    from . import units
+
+    magnitude = np.asarray(quantity.magnitude, dtype=float)
+    unit = units.format_unit(quantity.units)
+    if magnitude.ndim == 0:
+        return f"{float(magnitude):g} {unit}".strip()
+    flat, where = magnitude.ravel(), np.ravel(bad) if bad is not None else None
+    first = flat[np.argmax(where)] if where is not None and where.any() else flat[0]
+    return f"{first:g} {unit}".strip() + f" (one of {flat.size} values)"
 
 
 def _expect(uc: UseCase, key: str, formula: Formula, env: dict, declared) -> None:

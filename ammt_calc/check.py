@@ -10,12 +10,12 @@ would imply for each parameter the KPI depends on, found by the inverse solver.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from . import units
-from .catalog import Catalog, Published, UseCase
+from .catalog import Catalog, Published, UseCase, violations
 from .inverse import solve
+from .numbers import clean_number, leading_number
 from .solver import Evaluation, evaluate
 
 RELATIVE_EXACT = 1e-9
@@ -70,8 +70,6 @@ def _range_row(uc: UseCase, published: Published, computed, infeasible: str) -> 
 
 
 def _row(uc, published: Published, pvalue, punit, computed, status, note) -> CheckRow:
-    from .render import clean_number
-
     return CheckRow(uc.id, published.kpi, clean_number(pvalue), punit, clean_number(float(computed.magnitude)),
                     units.format_unit(computed.units), status, "; ".join(filter(None, [note, published.note])),
                     published.as_written)
@@ -83,12 +81,12 @@ def compare(computed: float, published_text: str) -> str:
     `rounded`: within half a step of the published number's last significant digit,
     so a tie rounds either way (1.05 may be published as 1.0 or 1.1).
     """
-    published = float(_number_text(published_text))
+    published = float(leading_number(published_text))
     if math.isnan(computed):
         return "differs"
     if math.isclose(computed, published, rel_tol=RELATIVE_EXACT, abs_tol=0.0):
         return "exact"
-    half_step = precision(_number_text(published_text)) / 2
+    half_step = precision(leading_number(published_text)) / 2
     return "rounded" if abs(computed - published) <= half_step * (1 + RELATIVE_EXACT) else "differs"
 
 
@@ -111,11 +109,6 @@ def precision(number_text: str) -> float:
     return 10.0 ** min(last, leading - 1)
 
 
-def _number_text(quantity_text: str) -> str:
-    match = re.match(r"\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)", quantity_text)
-    return match.group(1)
-
-
 def _implications(uc: UseCase, kpi: str, target) -> str:
     """What the published value implies, one parameter at a time (others at defaults)."""
     implied = []
@@ -124,8 +117,9 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
         if name not in direct:
             continue
         solution = solve(uc, name, kpi, target)
+        # an implied compression ratio below 1 is no explanation of a published value
         if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):
-            default_unit = units.parse_quantity(uc.parameters[name].default).units
+            default_unit = uc.parameters[name].unit
             value = solution.quantity.to(default_unit).magnitude
             implied.append(f"{name} = {value:.4g} {units.format_unit(default_unit)}".rstrip())
     if not implied:
@@ -134,9 +128,26 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
 
 
 def _allowed(param, quantity) -> bool:
-    """Whether a solved value lies in the parameter's allowed range (an implied
-    compression ratio below 1 is no explanation of a published value)."""
-    unit = param.unit_text or None
-    low = units.parse_quantity(param.minimum, default_unit=unit) if param.minimum else 0 * quantity
-    high = units.parse_quantity(param.maximum, default_unit=unit) if param.maximum else None
-    return quantity >= low and (high is None or quantity <= high)
+    """Whether a solved value lies in the parameter's allowed range."""
+    default = param.quantity
+    return not any(mask.any() for mask, _ in violations(param, quantity, default))
+
+
+def published_status(uc: UseCase, evaluation: Evaluation) -> dict[str, str]:
+    """{kpi: status} of every published value against this evaluation, without the notes
+    (and the solving) of a check row: what `usecase` rows carry as `status`."""
+    statuses = {}
+    for published in uc.published.values():
+        result = evaluation.kpis[published.kpi]
+        if published.text is not None:
+            statuses[published.kpi] = "no-value"
+        elif not bool(result.feasible):
+            statuses[published.kpi] = "differs"
+        else:
+            computed = units.registry().Quantity(float(result.value), units.parse_unit(result.unit))
+            if published.value is not None:
+                target = units.parse_quantity(published.value)
+                statuses[published.kpi] = compare(float(computed.to(target.units).magnitude), published.value)
+            else:
+                statuses[published.kpi] = _range_row(uc, published, computed, "").status
+    return statuses

@@ -45,9 +45,9 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
     if parameter in values:
         raise UserError(f"{parameter} is what to solve for; do not also --set it")
     param = uc.parameters[parameter]
-    unit = units.parse_quantity(param.default).units
+    unit = param.unit
     target_base = units.to_base(target)
-    kpi_factor = units.base_factor(units.parse_unit(uc.kpis[kpi].unit))
+    kpi_factor = units.base_factor(uc.kpis[kpi].display_unit)
 
     def kpi_at(xs: np.ndarray) -> np.ndarray:  # base units, NaN where infeasible
         trial = dict(values, **{parameter: units.registry().Quantity(xs, unit)})
@@ -56,7 +56,7 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
             return np.where(result.feasible, result.value * kpi_factor, np.nan)
 
     low, high = _search_range(param, unit)
-    xs = _search_grid(low, high, abs(float(units.parse_quantity(param.default).magnitude)) or 1.0)
+    xs = _search_grid(low, high, abs(float(param.quantity.magnitude)) or 1.0)
     reached = kpi_at(xs)
     lo, hi = _first_bracket(xs, reached - target_base)
     if lo is None:
@@ -85,27 +85,26 @@ def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase) -> str
 
 
 def parse_target(uc: UseCase, text: str) -> tuple[str, Any, list[str]]:
-    """`KPI=VALUE` as (kpi, quantity, notes); a bare number takes the KPI's unit."""
+    """`KPI=VALUE` as (kpi, quantity, notes); units are written, as for parameters."""
     name, sep, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name or not value:
         raise UserError(f"--target expects KPI=VALUE (e.g. --target dl_data_rate=500Mbit/s), got '{text}'")
     if name not in uc.kpis:
         raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, uc.kpis)} (KPIs: {', '.join(uc.kpis)})")
-    unit = uc.kpis[name].unit
-    quantity = units.parse_quantity(value, default_unit=unit or None, what=f"--target {name}")
-    notes = [f"--target {name}={value} taken as {value} {unit}"] if unit and units.is_bare_number(value) else []
-    return name, quantity, notes
+    unit = uc.kpis[name].display_unit
+    if units.is_bare_number(value) and not (units.same_dimension(unit, "") and units.base_factor(unit) == 1):
+        raise UserError(f"--target {name}={value} has no unit: write it as {value} {units.format_unit(unit)}"
+                        f" or in another unit of {units.dimension_text(unit)}")
+    return name, units.parse_quantity(value, what=f"--target {name}"), []
 
 
 def _search_range(param, unit) -> tuple[float, float]:
     """The parameter's allowed range in `unit`; without a maximum, up to 10**SPAN_DECADES x its default."""
-    def bound(text):
-        return float(units.parse_quantity(text, default_unit=param.unit_text or None).to(unit).magnitude)
-
-    low = bound(param.minimum) if param.minimum else 0.0
-    scale = abs(float(units.parse_quantity(param.default).magnitude)) or 1.0
-    high = bound(param.maximum) if param.maximum else max(scale, low) * 10.0**SPAN_DECADES
+    minimum, maximum = param.bounds
+    low = float(minimum.to(unit).magnitude)
+    scale = abs(float(param.quantity.magnitude)) or 1.0
+    high = float(maximum.to(unit).magnitude) if maximum is not None else max(scale, low) * 10.0**SPAN_DECADES
     return low, min(high, np.finfo(float).max)  # a default of 1e300 MByte: 1e309 would be inf (NaN grid)
 
 
@@ -138,7 +137,7 @@ def _check_question(uc: UseCase, parameter: str, kpi: str, target) -> None:
     magnitude = np.asarray(target.magnitude, dtype=float)
     if magnitude.ndim or not np.isfinite(magnitude):
         raise UserError(f"target for {kpi} must be one finite number, got {target.magnitude!r}")
-    declared = units.parse_unit(uc.kpis[kpi].unit)
+    declared = uc.kpis[kpi].display_unit
     if not units.same_dimension(target, declared):
         raise UserError(
             f"target for {kpi} is {units.dimension_text(target)}, but {kpi} is in"

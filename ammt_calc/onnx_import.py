@@ -25,8 +25,8 @@ import re
 from pathlib import Path
 
 from .errors import UserError, short_path
+from .modeltypes import INPUT, OUTPUT, Model, SplitPoint, Tensor
 from .userfiles import read_bounded
-from .zoo import INPUT, OUTPUT, Model, SplitPoint, Tensor
 
 # MACs = output elements x prod(weight shape[1:]); the value is the weight's input index
 _CONV_LIKE = {"Conv": 1, "ConvInteger": 1, "QLinearConv": 3}

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import units
-from .render import clean_number, human_number
+from .numbers import clean_number
 
 SOURCE = "TS 23.501 Table 5.7.4-1"
 TOLERANCE = 1e-9  # relative; 1 - 99.9 % is 0.0010000000000000009 in floats
@@ -38,9 +38,6 @@ FLOW_KPIS = ("data_rate", "latency", "payload", "reliability")
 DIMENSIONS = {"rate": "bit/s", "latency": "s", "burst": "bit", "reliability": ""}
 LATE_PACKETS = ("GBR and Non-GBR 5QIs do not count packets later than the PDB in their PER;"
                 " only delay-critical GBR 5QIs count them as lost")
-TABLE_COLUMNS = ("use case", "dir", "latency", "PER", "burst", "TS 23.501 names",
-                 "standardized 5QIs that can carry it (loosest first)", "to signal beyond the defaults")
-CSV_COLUMNS = ("qos_5qi_named", "qos_5qi_candidates", "qos_signalling")
 
 
 @dataclass(frozen=True)
@@ -277,60 +274,3 @@ def at_defaults(uc) -> list[dict]:
 
     check_dimensions(uc)
     return usecase_flows([evaluate(uc)])
-
-
-# --- text ----------------------------------------------------------------------------------
-
-
-def table_cells(flow: dict) -> list:
-    def quantity(q):
-        return "" if q is None else f"{human_number(q['value'])} {q['unit']}"
-
-    named_text = "; ".join(f"{n['five_qi']}" + (f" ({n['part']})" if len(flow["named"]) > 1 else "")
-                           + ("" if n["carries"] else f": cannot carry it, {', '.join(n['shortfalls'])}")
-                           for n in flow["named"])
-    candidates_text = ", ".join(str(c["five_qi"]) for c in flow["candidates"]) or "none: " + flow["verdict"]
-    return [flow["usecase"], flow["direction"], quantity(flow["latency"]),
-            "" if flow["per"] is None else f"{flow['per']:g}", quantity(flow["burst"]), named_text,
-            candidates_text, signalling_text(flow)]
-
-
-def signalling_text(flow: dict) -> str:
-    """What to signal for the named 5QIs that carry the flow, else for the loosest candidate of
-    each resource type (whether the flow needs a guaranteed bit rate is the user's call)."""
-    chosen = [n for n in flow["named"] if n["carries"]]
-    if not chosen:
-        loosest = {}
-        for c in flow["candidates"]:
-            loosest.setdefault(c["resource_type"], c)
-        chosen = list(loosest.values())
-    return "; ".join(f"{c['five_qi']}{_type_tag(c)}: " + (", ".join(_signal_text(s) for s in c["signalling"]) or "nothing")
-                     for c in chosen)
-
-
-def _type_tag(entry: dict) -> str:
-    return f" ({entry['resource_type']})" if "resource_type" in entry else ""
-
-
-def _signal_text(item: dict) -> str:
-    value = item["value"]
-    if value is None:
-        return f"{item['parameter']} (the use case gives no rate)"
-    text = f"{item['parameter']} {human_number(value['value'])} {value['unit']}"
-    if item["ratio"] is not None:
-        default = item["default"]
-        text += f" ({human_number(item['ratio'])} x default {human_number(default['value'])} {default['unit']})"
-    return text
-
-
-def csv_cells(flow: dict | None) -> list:
-    if flow is None:
-        return [None] * len(CSV_COLUMNS)
-    named_numbers = "; ".join(str(n["five_qi"]) for n in flow["named"])
-    return [named_numbers, "; ".join(str(c["five_qi"]) for c in flow["candidates"]) or "none", signalling_text(flow)]
-
-
-def print_flows(flows: list[dict], title: str) -> None:
-    from . import render
-
-    render.print_table(TABLE_COLUMNS, [table_cells(f) for f in flows], title=title)

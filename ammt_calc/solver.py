@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import units
-from .catalog import UseCase, suggest
+from .catalog import UseCase, check_value, parse_setting, suggest, takes_bare_numbers, violations
 from .errors import UserError
 
 NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer, or the numbers overflow"
@@ -57,8 +57,8 @@ class Evaluation:
 def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Turn user settings (text, numbers or quantities) into checked quantities.
 
-    Returns the quantities by name and notes to show the user (bare numbers taken in
-    the parameter's default unit).
+    Returns the quantities by name and notes to show the user. Text is read by
+    `catalog.parse_setting` (units written, never guessed).
     """
     values, notes = {}, []
     for name, raw in settings.items():
@@ -68,11 +68,9 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
                 f"use case '{uc.id}' has no parameter '{name}'{suggest(name, uc.parameters)}"
                 f" (parameters: {', '.join(uc.parameters)})"
             )
-        default = units.parse_quantity(param.default)
+        default = param.quantity
         if isinstance(raw, str):
-            quantity = units.parse_quantity(raw, default_unit=param.unit_text or None, what=name)
-            if units.is_bare_number(raw) and param.unit_text:
-                notes.append(f"{name}={raw.strip()} taken as {raw.strip()} {param.unit_text}")
+            quantity = parse_setting(param, raw)
         elif hasattr(raw, "units"):
             if getattr(raw, "_REGISTRY", None) is not units.registry():
                 raise UserError(f"{name}: a quantity from another pint registry; use ammt_calc.quantity(...)"
@@ -81,13 +79,8 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
         elif isinstance(raw, (list, tuple)) and any(hasattr(v, "units") for v in raw):
             quantity = _from_list(name, raw, param)
         else:
-            try:
-                magnitude = np.asarray(raw, dtype=float)
-            except (TypeError, ValueError):  # API callers: [1, 'x'], None, an object
-                raise UserError(f"{name}: expected a number, an array of numbers or text with a unit"
-                                f" (e.g. {param.default}), got {type(raw).__name__}") from None
-            quantity = units.registry().Quantity(magnitude, default.units)
-        _check_value(uc, param, quantity, default)
+            quantity = _from_numbers(name, raw, param, default)
+        check_value(param, quantity, default)
         values[name] = _without_negative_zero(quantity)
     return values, notes
 
@@ -101,6 +94,19 @@ def _without_negative_zero(quantity):
     return units.registry().Quantity(fixed if fixed.ndim else float(fixed), quantity.units)
 
 
+def _from_numbers(name: str, raw, param, default):
+    """Plain numbers (API callers): only for counts and ratios; a unit is written, not guessed."""
+    try:
+        magnitude = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):  # API callers: [1, 'x'], None, an object
+        raise UserError(f"{name}: expected a number, an array of numbers or text with a unit"
+                        f" (e.g. {param.default}), got {type(raw).__name__}") from None
+    if not takes_bare_numbers(default):
+        raise UserError(f"{name}: plain numbers have no unit; give text such as '{param.default}' or"
+                        f" ammt_calc.quantity(values, '{param.unit_text}')")
+    return units.registry().Quantity(magnitude, default.units)
+
+
 def _from_list(name: str, items, param):
     """[quantity, quantity, ...] as one array quantity (API callers)."""
     try:
@@ -108,40 +114,6 @@ def _from_list(name: str, items, param):
     except Exception:  # pint raises several kinds here: mixed types, other registries, units that differ
         raise UserError(f"{name}: a list must hold quantities of one dimension made with ammt_calc.quantity"
                         f" (e.g. {param.default})") from None
-
-
-def _check_value(uc: UseCase, param, quantity, default) -> None:
-    if not units.same_dimension(quantity, default):
-        raise UserError(
-            f"{param.name}: '{_show(quantity)}' is {units.dimension_text(quantity)}, but {param.name}"
-            f" is {units.dimension_text(default)} (e.g. {param.default})"
-        )
-    for mask, what in _violations(param, quantity, default):
-        if mask.any():
-            raise UserError(f"{param.name}: '{_show(quantity, mask)}' is {what}")
-
-
-def _violations(param, quantity, default):
-    """(mask, what) for each way values break the parameter's allowed range."""
-    magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
-    finite = np.isfinite(magnitude)
-    yield ~finite, "not a finite number"
-    low = units.parse_quantity(param.minimum, default_unit=param.unit_text or None) if param.minimum else 0 * default
-    yield finite & (magnitude < low.to(default.units).magnitude), f"below its minimum {param.minimum or '0'}"
-    if param.maximum:
-        high = units.parse_quantity(param.maximum, default_unit=param.unit_text or None)
-        yield finite & (magnitude > high.to(default.units).magnitude), f"above its maximum {param.maximum}"
-
-
-def _show(quantity, bad=None) -> str:
-    """'5 ms', or for an array the first offending value: '5 ms (one of 20 values)'."""
-    magnitude = np.asarray(quantity.magnitude, dtype=float)
-    unit = units.format_unit(quantity.units)
-    if magnitude.ndim == 0:
-        return f"{float(magnitude):g} {unit}".strip()
-    flat, where = magnitude.ravel(), np.ravel(bad) if bad is not None else None
-    first = flat[np.argmax(where)] if where is not None and where.any() else flat[0]
-    return f"{first:g} {unit}".strip() + f" (one of {flat.size} values)"
 
 
 def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
@@ -173,7 +145,7 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
         quantity = values.get(p.name)
         origin = origins.get(p.name, "set") if quantity is not None else "default"
         if quantity is None:
-            quantity = units.parse_quantity(p.default)
+            quantity = p.quantity
         env[p.name] = units.to_base(quantity)
         parameters[p.name] = ParameterValue(p.name, quantity, origin)
     for p in uc.parameters.values():
@@ -192,15 +164,15 @@ def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str])
         unit = parameters[p.name].quantity.units
         with np.errstate(all="ignore"):
             quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
-        default = units.parse_quantity(p.default)
+        default = p.quantity
         if magnitude.ndim == 0:  # one value: a derived value obeys the range as a set one does
             try:
-                _check_value(uc, p, quantity, default)
+                check_value(p, quantity, default)
             except UserError as exc:
                 raise UserError(f"{exc} (derived as {p.derive.text})") from None
         else:  # a sweep: the points out of range are infeasible, the others stand
             invalid[p.name] = [(mask, f"{p.name} (derived as {p.derive.text}) is {what}")
-                               for mask, what in _violations(p, quantity, default) if mask.any()]
+                               for mask, what in violations(p, quantity, default) if mask.any()]
         parameters[p.name] = ParameterValue(p.name, quantity, f"derived: {p.derive.text}")
     return env, parameters, invalid
 
@@ -229,7 +201,7 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
             mark(condition.formula.evaluate(env), condition.reason)
     mark(~np.isfinite(magnitude), NOT_FINITE)
     with np.errstate(all="ignore"):
-        shown = magnitude / units.base_factor(units.parse_unit(kpi.unit))  # 1e306 s is inf ms
+        shown = magnitude / units.base_factor(kpi.display_unit)  # 1e306 s is inf ms
     mark(~np.isfinite(shown), OVERFLOW)
     # Below 2.2e-308 floats are subnormal (1e-320 keeps 3 digits, not 15): such a result is
     # shown as 0, not marked infeasible, so a sweep of a loss probability has no holes.

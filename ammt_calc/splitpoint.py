@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from .errors import UserError
-from .zoo import Model, SplitPoint
+from .modeltypes import Model, SplitPoint
 
 OPS_PER_MAC = 2.0  # units.txt: MAC = 2 * operation
 

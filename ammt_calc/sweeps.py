@@ -1,4 +1,4 @@
-"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation, fast CSV and JSON.
+"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation (writers: present/sweepio.py).
 
 (Not `sweep.py`: a submodule of that name would shadow the `ammt_calc.sweep` function of
 the Python API.)
@@ -10,25 +10,21 @@ broadcast, so a formula that reads one varied parameter is computed once per val
 it. Blocks hold about CHUNK_POINTS points, so memory stays flat however large the grid.
 
 Rows come in C order: the first `--vary` changes slowest, the last fastest (`--zip`: the
-i-th value of every spec together). Numbers are written by `numtext` (exactly Python's
-'%.12g', vectorised); a column that does not change along an axis of the block is
-formatted once per distinct value and repeated.
+i-th value of every spec together).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import numtext, render, units
-from .catalog import UseCase, suggest
+from . import units
+from .numbers import clean_number
+from .catalog import UseCase, parse_setting, suggest
 from .errors import UserError
 from .solver import Evaluation, evaluate, resolve_inputs
 
@@ -41,8 +37,6 @@ MEMORY_BUDGET = 64 << 20  # 64 MiB for one block: its evaluated arrays and its t
 CELL_BYTES = 72  # per number cell of a block (measured with tracemalloc: 69 bytes at 3,200 KPIs)
 TEXT_FACTOR = 5  # bytes per character of a row's text while it is formatted and joined (measured: 4.4)
 MAX_OUTPUT_BYTES = 2 << 30  # 2 GiB: a larger sweep output is refused unless forced
-WIDE_COLUMNS = 32  # a row of more columns is formatted in one call, not column by column
-_ROW_WIDTH = 25  # bytes a formatted number cell may take: '%.12g' (at most 18) and its separator
 INFEASIBLE_COLUMN = "infeasible"
 _COUNT = re.compile(r"\d+")
 
@@ -78,6 +72,7 @@ class Grid:
     usecase: UseCase
     axes: tuple[Axis, ...]
     fixed: dict[str, Any]  # --set quantities
+    origins: dict[str, str]  # where a fixed value came from when not simply set ("zoo: vgg16")
     zipped: bool = False
     notes: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
@@ -113,7 +108,7 @@ class Block:
 
 def parse_vary(items: Sequence[str]) -> dict[str, str]:
     """`--vary NAME=SPEC` options; a parameter varied twice is an error."""
-    from .options import parse_pairs
+    from .inputs import parse_pairs
 
     return parse_pairs(list(items), "--vary", "SPEC", "latency=100ms:10s:50:log")
 
@@ -162,7 +157,7 @@ def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
         magnitudes = np.array(_magnitudes(param, items, name)[0], dtype=float)
     else:  # a quantity array, a list of quantities, or numbers: checked as --set values are
         quantity = resolve_inputs(uc, {name: values})[0][name]
-        magnitudes = np.asarray(quantity.to(units.parse_quantity(param.default).units).magnitude, dtype=float).ravel()
+        magnitudes = np.asarray(quantity.to(param.unit).magnitude, dtype=float).ravel()
     if magnitudes.size == 0:
         raise UserError(f"{name}: no values to sweep")
     axis = Axis(name, magnitudes, param.unit_text)
@@ -185,18 +180,9 @@ def _count(text: str, what: str) -> int:
 
 
 def _magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
-    """Quantity texts in the parameter's unit; bare numbers take that unit (with a note)."""
-    default = units.parse_quantity(param.default)
-    magnitudes, bare = [], False
-    for text in texts:
-        quantity = units.parse_quantity(text, default_unit=param.unit_text or None, what=what)
-        if not units.same_dimension(quantity, default):
-            raise UserError(f"{what}: '{text}' is {units.dimension_text(quantity)}, but {param.name}"
-                            f" is {units.dimension_text(default)} (e.g. {param.default})")
-        bare |= units.is_bare_number(text)
-        magnitudes.append(float(quantity.to(default.units).magnitude))
-    notes = [f"{what}: bare numbers taken in {param.unit_text}"] if bare and param.unit_text else []
-    return magnitudes, notes
+    """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
+    default_unit = param.unit
+    return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
 
 
 def _check_range(uc: UseCase, axis: Axis) -> None:
@@ -211,7 +197,7 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-         zipped: bool = False) -> Grid:
+         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
     if not vary:
@@ -219,7 +205,8 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     for name in vary:
         if name in settings:
             raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
-    fixed, notes = resolve_inputs(uc, settings)
+    fixed, more_notes = resolve_inputs(uc, settings)
+    notes = [*notes, *more_notes]
     for name, quantity in fixed.items():
         if np.ndim(quantity.magnitude):
             raise UserError(f"{name} is set to several values; vary it (--vary) or set one value")
@@ -244,7 +231,7 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
     evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}})
-    return Grid(uc, tuple(axes), fixed, zipped, tuple(notes), _columns(uc, axes))
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), _columns(uc, axes))
 
 
 def _columns(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
@@ -343,146 +330,12 @@ def reason_text(reasons: Mapping[str, str]) -> str:
     return "; ".join(f"{', '.join(kpis)}: {reason}" for reason, kpis in grouped.items())
 
 
-# --- writing -----------------------------------------------------------------------------
-
-
-def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, *, force: bool = False) -> None:
-    """CSV to the binary stream `out`: a header row `name [unit]`, one row per point.
-
-    An infeasible KPI has an empty cell, and the last column says which KPIs are
-    infeasible at that point and why (empty when all are feasible). Refused before
-    writing if the output is estimated past MAX_OUTPUT_BYTES, and stopped if it passes
-    it, unless `force`.
-    """
-    header = _csv_line([c.header for c in grid.columns] + [INFEASIBLE_COLUMN]).encode()
-    sink = _Capped(out, grid, "csv", force, len(header))
-    sink.write(header)
-    for block in blocks(grid):
-        reasons = infeasible_reasons(block)
-        texts = None
-        if reasons is not None:
-            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in reasons[1]]
-
-        def row_pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], rows: slice) -> list:
-            pieces: list[numtext.Piece] = []
-            if len(grid.columns) > WIDE_COLUMNS:
-                pieces.append(_matrix_cells([values(c.name) for c in grid.columns], b"", [], b","))
-            else:
-                for column in grid.columns:
-                    pieces += [_cells(*values(column.name)), b","]
-            if texts is not None:
-                pieces.append(numtext.text_cells(texts)[reasons[0][rows]])
-            pieces.append(b"\n")
-            return pieces
-
-        _write_block(sink, block, row_pieces, texts)
-        if on_block:
-            on_block(block)
-
-
-def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None, *, force: bool = False) -> None:
-    """JSON to the binary stream `out`, one row object per line (see README); bounded as write_csv."""
-    head = (json.dumps(describe(grid), ensure_ascii=False)[:-1] + ', "rows": [').encode()  # reopen the object
-    sink = _Capped(out, grid, "json", force, len(head))
-    sink.write(head)
-    first = True
-    for block in blocks(grid):
-        reasons = infeasible_reasons(block)
-        texts = None if reasons is None else [json.dumps(t, ensure_ascii=False).encode() for t in reasons[1]]
-
-        def row_pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], rows: slice) -> list:
-            nonlocal first
-            n = len(range(*rows.indices(block.stop - block.start)))
-            separator = np.tile(np.frombuffer(b",\n", np.uint8), (n, 1))
-            if first:
-                separator[0, 0] = 0
-                first = False
-            pieces: list[numtext.Piece] = [separator, b"{"]
-            if len(grid.columns) > WIDE_COLUMNS:
-                pieces.append(_matrix_cells([values(c.name) for c in grid.columns], b"null",
-                                            [f'"{c.name}": '.encode() for c in grid.columns], b", "))
-            else:
-                for column in grid.columns:
-                    pieces += [f'"{column.name}": '.encode(), _cells(*values(column.name), b"null"), b", "]
-            pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
-            pieces.append(b"{}" if texts is None else numtext.text_cells(texts)[reasons[0][rows]])
-            pieces.append(b"}")
-            return pieces
-
-        _write_block(sink, block, row_pieces, texts)
-        if on_block:
-            on_block(block)
-    sink.write(b"\n]}\n")
-
-
-def _write_block(sink, block: Block, row_pieces, texts: list[bytes] | None) -> None:
-    """A block's rows, in one piece or, when its text would pass MEMORY_BUDGET, in slices of rows."""
-    rows = block.stop - block.start
-    width = _ROW_WIDTH * (len(block.values) + 2) + max(map(len, texts or [b""]))
-    step = max(1, MEMORY_BUDGET // (TEXT_FACTOR * width))
-    if step >= rows:  # the whole block: a column constant along an axis is formatted once per value
-        sink.write(numtext.join_rows(row_pieces(lambda name: (block.values[name], block.shape), slice(None)), rows))
-        return
-    for first in range(0, rows, step):
-        part = slice(first, min(first + step, rows))
-        count = part.stop - part.start
-        sink.write(numtext.join_rows(row_pieces(lambda name: (block.column(name)[part], (count,)), part), count))
-
-
-class _Capped:
-    """The output stream, refusing a sweep estimated past MAX_OUTPUT_BYTES before its first
-    byte and stopping one that passes it (unless forced)."""
-
-    def __init__(self, out, grid: Grid, fmt: str, force: bool, head: int):
-        self.out, self.force, self.written = out, force, 0
-        if not force:
-            estimate = estimate_output_bytes(grid, fmt, head)
-            if estimate > MAX_OUTPUT_BYTES:
-                raise UserError(f"the sweep's {fmt.upper()} would be about {_gb(estimate)} ({grid.size:,} rows),"
-                                f" more than the limit of {_gb(MAX_OUTPUT_BYTES)}; use fewer points (or fewer KPIs),"
-                                " or --force to write it anyway")
-
-    def write(self, data: bytes) -> None:
-        self.written += len(data)
-        if not self.force and self.written > MAX_OUTPUT_BYTES:
-            raise UserError(f"the sweep's output passed the limit of {_gb(MAX_OUTPUT_BYTES)} while it was written;"
-                            " use fewer points (or fewer KPIs), or --force to write it anyway")
-        self.out.write(data)
-
-
-def _gb(size: float) -> str:
-    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
-
-
-def estimate_output_bytes(grid: Grid, fmt: str = "csv", head: int = 0) -> int:
-    """The output's size before it is written: `head` bytes, then every row as long as the
-    longer of the grid's first and last rows, written for real (reasons included)."""
-    if grid.size <= 2:
-        return head + grid.size * 1024
-    ends = Grid(grid.usecase, tuple(Axis(a.name, _ends(grid, i), a.unit) for i, a in enumerate(grid.axes)),
-                grid.fixed, True, columns=grid.columns)
-    buffer = io.BytesIO()
-    (write_csv if fmt == "csv" else write_json)(ends, buffer, force=True)
-    text = buffer.getvalue()
-    if fmt == "csv":
-        rows = text.split(b"\n")[1:3]
-    else:
-        rows = text[text.index(b'"rows": [') + 9:].split(b",\n")[:2]
-    return head + grid.size * (max(map(len, rows)) + 1)
-
-
-def _ends(grid: Grid, i: int) -> np.ndarray:
-    """The values of axis i at the grid's first and last points."""
-    axis = grid.axes[i]
-    return axis.values[[0, -1]]
-
-
 def describe(grid: Grid) -> dict:
     """What a sweep's JSON says before its rows."""
     at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
-    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}).parameters
+    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}, origins=grid.origins).parameters
     shown = {c.name for c in grid.columns}
-    fixed = [{"name": p.name, "value": render.clean_number(float(p.quantity.magnitude)),
+    fixed = [{"name": p.name, "value": clean_number(float(p.quantity.magnitude)),
               "unit": units.format_unit(p.quantity.units), "origin": p.origin}
              for p in parameters.values() if p.name not in shown]
     return {
@@ -494,52 +347,3 @@ def describe(grid: Grid) -> dict:
         "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in grid.columns],
         "fixed": fixed,
     }
-
-
-def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> np.ndarray:
-    """Text cells of one column of a block, one row per point (see module docstring)."""
-    v = np.asarray(values, dtype=float)
-    v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
-    for axis in range(v.ndim):
-        if v.shape[axis] > 1 and _constant_along(v, axis):
-            v = v[(slice(None),) * axis + (slice(0, 1),)]
-    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
-    cells = numtext.format_numbers(v, nan)
-    width = cells.shape[1]
-    full = np.broadcast_to(cells.reshape(v.shape + (width,)), tuple(shape) + (width,))
-    return full.reshape(-1, width)
-
-
-def _matrix_cells(columns: list[tuple[Any, tuple[int, ...]]], nan: bytes, before: list[bytes],
-                  after: bytes) -> np.ndarray:
-    """The cells of many columns formatted in one call (a wide row: thousands of KPIs), each
-    cell with `before[j]` (a JSON key) and `after` (a separator), as one (rows, width) matrix."""
-    shape = columns[0][1]
-    rows = math.prod(shape)
-    v = np.empty((rows, len(columns)))
-    for j, (values, _) in enumerate(columns):
-        v[:, j] = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
-    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
-    cells = numtext.format_numbers(v, nan)
-    parts = [cells.reshape(rows, len(columns), -1)]
-    if before:
-        parts.insert(0, np.broadcast_to(numtext.text_cells(before), (rows, *numtext.text_cells(before).shape)))
-    tail = np.frombuffer(after, np.uint8)
-    parts.append(np.broadcast_to(tail, (rows, len(columns), len(tail))))
-    return np.concatenate(parts, axis=2).reshape(rows, -1)
-
-
-def _constant_along(v: np.ndarray, axis: int) -> bool:
-    def at(i):
-        return v[(slice(None),) * axis + (slice(i, i + 1),)]
-
-    def same(a, b) -> bool:
-        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-
-    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
-
-
-def _csv_line(cells: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([render.safe_cell(c) for c in cells])
-    return buffer.getvalue()

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
+from .numbers import NUMBER, is_bare_number  # noqa: F401  (is_bare_number: part of this module's interface)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint
@@ -51,9 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFINITIONS = Path(__file__).with_name("units.txt")
 MAX_TEXT = 100  # longer input is certainly a mistake; also bounds parser recursion
 
-_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_NUMBER_RE = re.compile(_NUMBER)
-_QUANTITY_RE = re.compile(rf"({_NUMBER})\s*(.*)", re.DOTALL)
+_QUANTITY_RE = re.compile(rf"({NUMBER})\s*(.*)", re.DOTALL)
 _NONFINITE_RE = re.compile(r"[+-]?(nan|inf(inity)?)\b", re.IGNORECASE)
 _TOKEN_RE = re.compile(
     r"\s*(?:"
@@ -102,11 +101,6 @@ def registry() -> pint.UnitRegistry:
 
 
 # ---- parsing -------------------------------------------------------------
-
-
-def is_bare_number(text: str) -> bool:
-    """True for text that is only a number (`12`, `-1.5e3`); no pint needed."""
-    return isinstance(text, str) and _NUMBER_RE.fullmatch(text.strip()) is not None
 
 
 def parse_quantity(text: Any, default_unit: Any = None, what: str = "value") -> pint.Quantity:

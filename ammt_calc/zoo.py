@@ -13,7 +13,6 @@ saying where each came from.
 from __future__ import annotations
 
 import functools
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any, Mapping, Sequence
 
 from .catalog import UseCase, builtin_dir, suggest
 from .errors import UserError, short_path
+from .modeltypes import INPUT, OUTPUT, Model, SplitPoint, Tensor, points_text
+from .precision import preset_bits
 from .userfiles import is_regular_file
 
 PSEUDO_PARAMETERS = ("model", "split")
@@ -31,75 +32,7 @@ TARGETS = {"model": ("num_params", "model_size"), "split": ("tensor_elements", "
 # Bits per value when neither the user, the model file nor the use case gives them:
 # fp32, the precision models are trained and exported in (the zoo's "fp32 size").
 FALLBACK_BITS = 32
-INPUT, OUTPUT = "input", "output"
 _NONFINITE = re.compile(r"[+-]?(nan|inf(inity)?)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Tensor:
-    name: str
-    shape: tuple[int, ...]
-    bits: int | None = None  # bits per element where the model fixes them (an ONNX dtype)
-
-    @property
-    def elements(self) -> int:
-        return math.prod(self.shape)
-
-
-@dataclass(frozen=True)
-class SplitPoint:
-    """A cut through the model: the device runs everything before it and sends `tensors`."""
-
-    name: str
-    tensors: tuple[Tensor, ...]  # one tensor in a chain; every live tensor in a DAG
-    device_macs: int | None  # multiply-accumulates before the cut; None if unknown
-    label: str = ""
-
-    @property
-    def elements(self) -> int:
-        return sum(t.elements for t in self.tensors)
-
-    @property
-    def shape_text(self) -> str:
-        return " + ".join("x".join(map(str, t.shape)) or "scalar" for t in self.tensors)
-
-    def payload_bits(self, bits_per_element: float | None) -> float:
-        """Bits sent at this cut; `None` takes each tensor's own width (ONNX dtype)."""
-        total = 0.0
-        for t in self.tensors:
-            bits = bits_per_element if bits_per_element is not None else t.bits
-            if bits is None:
-                raise UserError(f"split point '{self.name}': the bits per element of '{t.name}' are unknown; give them")
-            total += t.elements * bits
-        return total
-
-
-@dataclass(frozen=True)
-class Model:
-    id: str  # zoo id, or the file name of an .onnx file
-    name: str
-    kind: str  # "zoo" or "onnx"
-    num_params: int
-    param_bits: int | None  # bits the file stores its parameters in (ONNX); None for the zoo
-    macs: int | None  # per inference; None if some layer's MACs are unknown
-    points: tuple[SplitPoint, ...]  # input first, output last
-    sources: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
-    aliases: Mapping[str, str] = field(default_factory=dict)  # tensor name -> name of the point after it (ONNX)
-
-    def point(self, name: str) -> SplitPoint:
-        by_name = {p.name: p for p in self.points}
-        name = self.aliases.get(name, name)
-        if name in by_name:
-            return by_name[name]
-        lowered = {n.lower(): p for n, p in by_name.items()}
-        if name.lower() in lowered:
-            return lowered[name.lower()]
-        raise UserError(f"{self.id} has no split point '{name}'{suggest(name, by_name)}; split points: {_points_text(self)}")
-
-    def has_point(self, name: str) -> bool:
-        name = self.aliases.get(name, name)
-        return any(p.name.lower() == name.lower() for p in self.points)
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -201,7 +134,7 @@ def resolve_model_settings(usecases: Sequence[UseCase], settings: Mapping[str, s
     resolved = [_resolve_one(uc, settings, model, point) for uc in usecases]
     if model is not None and not any(r.used for r in resolved):
         raise UserError(f"model={model_ref}: no use case here takes a model size ({' or '.join(TARGETS['model'])})"
-                        f" or a split point of it; add --set split=POINT for a payload ({_points_text(model)})")
+                        f" or a split point of it; add --set split=POINT for a payload ({points_text(model)})")
     if point is not None and not any("split" in r.used for r in resolved):
         raise UserError(f"split={split_ref}: no use case here takes a payload ({' or '.join(TARGETS['split'])})")
     return resolved
@@ -252,7 +185,9 @@ def _kind(uc: UseCase, name: str) -> str:
     """'size' (information), 'params' or 'elements' (counts), or '' (takes no reference)."""
     from . import units
 
-    if units.same_dimension(units.parse_quantity(uc.parameters[name].default), "bit"):
+    if name in BIT_SETTINGS.values():  # bits per value: a quantity or a precision name (int4), never a model
+        return ""
+    if units.same_dimension(uc.parameters[name].quantity, "bit"):
         return "size"
     if name == "num_params" or name.endswith("_params"):
         return "params"
@@ -271,7 +206,7 @@ def _reference(uc: UseCase, name: str, text: str, model: Model | None) -> Model 
             return model.point(text)
         names = [p.name for p in model.points]
         raise UserError(f"{name}: '{shown}' is neither a quantity (e.g. {uc.parameters[name].default}), a zoo model"
-                        f" nor a split point of {model.id}{suggest(text, names + zoo_ids())}; split points: {_points_text(model)}")
+                        f" nor a split point of {model.id}{suggest(text, names + zoo_ids())}; split points: {points_text(model)}")
     raise UserError(f"{name}: '{shown}' is neither a quantity (e.g. {uc.parameters[name].default}) nor a zoo model"
                     f"{suggest(text.lower(), zoo_ids())}; zoo models: {', '.join(zoo_ids())}, or an .onnx file"
                     " (a split point needs --set model=...)")
@@ -306,11 +241,13 @@ def _bits(uc: UseCase, settings: Mapping[str, str], bits_name: str, has_own: boo
     from . import units
 
     if bits_name in settings:
-        bits = units.parse_quantity(settings[bits_name], default_unit="bit", what=bits_name)
+        preset = preset_bits(settings[bits_name])
+        text = f"{preset} bit" if preset is not None else settings[bits_name]
+        bits = units.parse_quantity(text, default_unit="bit", what=bits_name)
     elif has_own:
         return None, "at the dtypes stored in the file"
     elif bits_name in uc.parameters:
-        bits = units.parse_quantity(uc.parameters[bits_name].default, what=bits_name)
+        bits = uc.parameters[bits_name].quantity
     else:
         return float(FALLBACK_BITS), f"at {FALLBACK_BITS} {unit} (fp32; set {bits_name} to change)"
     if not units.same_dimension(bits, "bit") or not units.to_base(bits) > 0:
@@ -322,19 +259,14 @@ def _bits(uc: UseCase, settings: Mapping[str, str], bits_name: str, has_own: boo
 def _in_unit(uc: UseCase, name: str, bits: float):
     from . import units
 
-    default = units.parse_quantity(uc.parameters[name].default)
+    default = uc.parameters[name].quantity
     return units.registry().Quantity(bits, "bit").to(default.units)
 
 
 def _show(quantity) -> str:
     from . import units
-    from .render import human_number
+    from .numbers import human_number
 
     value = float(quantity.magnitude)
     number = str(int(value)) if value.is_integer() and quantity.dimensionless else human_number(value)
     return f"{number} {units.format_unit(quantity.units)}".strip()
-
-
-def _points_text(model: Model) -> str:
-    names = [p.name for p in model.points]
-    return ", ".join(names) if len(names) <= 40 else ", ".join(names[:40]) + f", ... ({len(names)} in all)"

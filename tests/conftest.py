@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ammt_calc.catalog import load_catalog
-from ammt_calc.requirements import evaluate_many
+from helpers import evaluate_many
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +37,28 @@ def entry_point() -> list[str]:
 
 
 @pytest.fixture
-def cli(tmp_path):
-    """Run the real command line; returns CompletedProcess (text)."""
+def cli(tmp_path, monkeypatch):
+    """Run the command line in-process (main(argv), as the entry point does), in tmp_path with
+    NO_COLOR and 200 columns; returns a CompletedProcess (text). Fast: no interpreter start."""
+    from hardening_helpers import run as run_main
+
+    def run(*args, input=None, env=None):
+        assert input is None, "in-process runs take no stdin; use cli_process"
+        with monkeypatch.context() as patch:
+            patch.chdir(tmp_path)
+            for name, value in {"NO_COLOR": "1", "COLUMNS": "200", **(env or {})}.items():
+                patch.setenv(name, value)
+            patch.delenv("FORCE_COLOR", raising=False)
+            code, out, err = run_main(*args)
+        return subprocess.CompletedProcess(list(map(str, args)), code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def cli_process(tmp_path):
+    """Run the installed entry point as a real process (for what only a process shows:
+    start-up, exit at interpreter shutdown, signals); returns CompletedProcess (text)."""
 
     def run(*args, input=None, env=None):
         full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}

@@ -24,3 +24,10 @@ def value(result):
     """The value of a feasible KPI from the `kpis` fixture's (value, feasible, reason)."""
     assert result[1], f"expected feasible, got: {result[2]}"
     return result[0]
+
+
+def evaluate_many(usecases, settings):
+    """The evaluations of `ammt-calc usecase` for these use cases and --set texts."""
+    import ammt_calc as ac
+
+    return list(ac.evaluate(list(usecases), settings).evaluations)

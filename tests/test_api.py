@@ -31,20 +31,21 @@ def uc(tmp_path):
 
 
 def test_readme_example_prints_what_the_readme_shows():
-    section = README.read_text(encoding="utf-8").split("### Python API", 1)[1]
+    section = (README.parent / "docs" / "api.md").read_text(encoding="utf-8")
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     shown = re.search(r"```text\n(.*?)```", section, re.S).group(1)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "docs/api.md", "exec"), {})
     assert printed.getvalue() == shown
 
 
-def test_evaluate_takes_text_quantities_and_plain_numbers(uc):
+def test_evaluate_takes_text_and_quantities_and_refuses_numbers_without_units(uc):
     """62.5 MByte (500 Mbit) in 500 ms is 1000 Mbit/s, however the values are given."""
+    with pytest.raises(UserError, match="latency: plain numbers have no unit; give text such as '1 s'"):
+        ac.evaluate(uc, model_size="62.5 MB", latency=0.5)
     for settings in ({"model_size": "62.5 MB", "latency": "500 ms"},
-                     {"model_size": ac.quantity(500, "Mbit"), "latency": ac.quantity(0.5, "s")},
-                     {"model_size": 62.5, "latency": 0.5}):
+                     {"model_size": ac.quantity(500, "Mbit"), "latency": ac.quantity(0.5, "s")}):
         result = ac.evaluate(uc, **settings)
         assert result["dl_data_rate"].to("Mbit/s").magnitude == pytest.approx(1000, rel=1e-12)
         assert result.feasible("dl_data_rate") is True and result.reason("dl_data_rate") == ""
@@ -53,7 +54,7 @@ def test_evaluate_takes_text_quantities_and_plain_numbers(uc):
 
 
 def test_evaluate_broadcasts_arrays_and_reports_infeasible_points(uc):
-    result = ac.evaluate(uc, latency=np.array([0.5, 1.0, 2.0]), setup_time="1 s")
+    result = ac.evaluate(uc, latency=ac.quantity(np.array([0.5, 1.0, 2.0]), "s"), setup_time="1 s")
     rate = result["dl_data_rate"].to("Mbit/s").magnitude
     assert np.isnan(rate[:2]).all() and rate[2] == pytest.approx(1104, rel=1e-12)  # 1104 Mbit in 2 s - 1 s
     assert result.feasible("dl_data_rate").tolist() == [False, False, True]
@@ -61,7 +62,7 @@ def test_evaluate_broadcasts_arrays_and_reports_infeasible_points(uc):
 
 
 def test_sweep_to_arrays(uc):
-    result = ac.sweep(uc, {"model_size": [10, 20], "latency": "1s:2s:3"})
+    result = ac.sweep(uc, {"model_size": ["10 MB", "20 MB"], "latency": "1s:2s:3"})
     assert len(result) == 6 and result.shape == (2, 3)
     assert result.units == {"model_size": "MByte", "latency": "s", "transfer_window": "ms", "dl_data_rate": "Mbit/s",
                             "dl_payload": "MByte", "cell_share_rate": "Mbit/s"}
@@ -87,12 +88,12 @@ def test_sweep_to_pandas(uc):
 
 def test_sweep_plot_writes_a_png(uc, tmp_path):
     pytest.importorskip("matplotlib")
-    assert ac.sweep(uc, {"latency": "1s:10s:5:log", "model_size": [10, 100]}).plot(tmp_path / "x.png") == "dl_data_rate"
+    assert ac.sweep(uc, {"latency": "1s:10s:5:log", "model_size": ["10 MB", "100 MB"]}).plot(tmp_path / "x.png") == "dl_data_rate"
     assert (tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_solve_forms_of_target(uc):
-    for target in ("dl_data_rate=500 Mbit/s", ("dl_data_rate", "0.5 Gbit/s"), ("dl_data_rate", 500),
+    for target in ("dl_data_rate=500 Mbit/s", ("dl_data_rate", "0.5 Gbit/s"),
                    ("dl_data_rate", ac.quantity(500, "Mbit/s"))):
         solution = ac.solve(uc, "model_size", target, latency="1 s")
         assert solution.quantity.to("MByte").magnitude == pytest.approx(62.5, rel=1e-12)
@@ -162,4 +163,4 @@ def test_lists_of_quantities_and_foreign_quantities():
     with pytest.raises(UserError, match="another pint registry"):
         ac.evaluate(usecase, {"latency": pint.UnitRegistry().Quantity(1, "s")})
     with pytest.raises(UserError, match=r"latency: '-2 s \(one of 3 values\)' is below its minimum"):
-        ac.sweep(usecase, {"latency": [1, -2, 3]})
+        ac.sweep(usecase, {"latency": ac.quantity([1, -2, 3], "s")})

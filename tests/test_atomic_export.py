@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from ammt_calc import render
+from ammt_calc.present import files, formats
 from hardening_helpers import assert_refused, run, usecase_text, write_usecase
 
 DL = "model-distribution-image-recognition"
@@ -122,7 +122,7 @@ class FullDisk(io.RawIOBase):
 
 @pytest.fixture
 def full_disk(monkeypatch):
-    """os.fdopen (used by render.atomic_file) hands out files that fill up after 100 bytes."""
+    """os.fdopen (used by files.atomic_file) hands out files that fill up after 100 bytes."""
     real_fdopen = os.fdopen
 
     def fdopen(fd, mode="r", **kwargs):
@@ -132,7 +132,7 @@ def full_disk(monkeypatch):
         return io.TextIOWrapper(io.BufferedWriter(raw, buffer_size=16), encoding=kwargs.get("encoding"),
                                 newline=kwargs.get("newline"))
 
-    monkeypatch.setattr(render.os, "fdopen", fdopen)
+    monkeypatch.setattr(files.os, "fdopen", fdopen)
 
 
 @pytest.mark.parametrize("argv", [
@@ -322,14 +322,14 @@ def test_negative_numbers_stay_numbers_in_every_csv(tmp_path):
 
 
 def test_safe_cell_leaves_numbers_alone():
-    assert render.safe_cell(-5.0) == -5.0 and render.safe_cell(-1) == -1
-    assert render.safe_cell("-5") == "'-5"  # text is text, even when it looks like a number
-    assert render.to_csv(("a", "b"), [(-2.5, "=cmd")]) == "a,b\n-2.5,'=cmd\n"
+    assert formats.safe_cell(-5.0) == -5.0 and formats.safe_cell(-1) == -1
+    assert formats.safe_cell("-5") == "'-5"  # text is text, even when it looks like a number
+    assert formats.to_csv(("a", "b"), [(-2.5, "=cmd")]) == "a,b\n-2.5,'=cmd\n"
 
 
 def test_a_carriage_return_cannot_start_a_new_csv_row():
     # csv quotes fields with \n, not a lone \r; spreadsheets end the row at \r, so the text
     # after it would be a cell of its own, a formula here.
-    text = render.to_csv(("a", "b"), [("x\r=HYPERLINK(1)", 1)])
+    text = formats.to_csv(("a", "b"), [("x\r=HYPERLINK(1)", 1)])
     assert text == 'a,b\n"x\n=HYPERLINK(1)",1\n'
     assert list(csv.reader(io.StringIO(text, newline=""))) == [["a", "b"], ["x\n=HYPERLINK(1)", "1"]]

@@ -85,5 +85,5 @@ def test_check_covers_every_published_value_as_the_readme_says(catalog):
 
     counts = Counter(r.status for r in check_catalog(catalog))
     assert counts == {"exact": 75, "rounded": 3, "in-range": 4, "no-value": 3, "differs": 8}
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "usecases.md").read_text(encoding="utf-8")
     assert "compares all 93 published values" in readme and "75 exact, 3 rounded, 4 in a published range" in readme

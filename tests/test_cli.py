@@ -44,7 +44,7 @@ def test_usecase_json_shape_and_values(cli):
     row = next(r for r in data["rows"] if r["kpi"] == "ul_data_rate")
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "label": "UL experienced data rate",
                    "direction": "UL", "value": 144.0, "unit": "Mbit/s", "feasible": True,
-                   "published": {"value": 144.0, "unit": "Mbit/s", "text": "144 Mbit/s"}}
+                   "published": {"value": 144.0, "unit": "Mbit/s", "text": "144 Mbit/s"}, "status": "exact"}
     params = {p["name"]: p for p in data["parameters"]}
     assert params["payload"] == {"usecase": "split-image-recognition", "name": "payload", "value": 0.27,
                                  "unit": "MByte", "origin": "default"}
@@ -57,17 +57,18 @@ def test_usecase_set_with_units(cli):
     assert row["value"] == 16.0  # 8 Mbit / 0.5 s
 
 
-def test_bare_number_takes_the_default_unit_and_says_so(cli):
-    result = cli("usecase", "split-image-recognition", "--set", "latency=30", "--format", "json")
-    row = next(r for r in json.loads(ok(result))["rows"] if r["kpi"] == "ul_data_rate")
-    assert row["value"] == 72.0
-    assert "latency=30 taken as 30 ms" in result.stderr
+def test_a_bare_number_for_a_quantity_is_refused_with_how_to_write_it(cli):
+    # 30 is nearest the default 15 ms as 30 ms: the advice names that, and the default
+    refused(cli("usecase", "split-image-recognition", "--set", "latency=30"),
+            "latency=30 has no unit: write 30 ms (e.g. 15 ms)")
+    rows = json.loads(ok(cli("usecase", "split-image-recognition", "--set", "latency=30ms", "--format", "json")))
+    assert next(r for r in rows["rows"] if r["kpi"] == "ul_data_rate")["value"] == 72.0  # 2.16 Mbit / 30 ms
 
 
 def test_usecase_csv_columns(cli):
     rows = list(csv.DictReader(io.StringIO(ok(cli("usecase", "split-control-robotics", "--format", "csv")))))
     assert list(rows[0]) == ["usecase", "kpi", "label", "direction", "value", "unit", "feasible",
-                             "published_value", "published_unit", "reason", "published_text"]
+                             "published_value", "published_unit", "reason", "published_text", "status"]
     dl = next(r for r in rows if r["kpi"] == "dl_data_rate")
     assert (dl["value"], dl["unit"], dl["feasible"], dl["published_value"], dl["published_unit"]) == (
         "320.0", "Mbit/s", "true", "320.0", "Mbit/s")
@@ -84,7 +85,8 @@ def test_infeasible_rows_in_json_and_csv(cli):
 
 def test_markdown_and_plain_table(cli):
     md = ok(cli("usecase", "split-image-recognition", "--format", "markdown"))
-    assert md.startswith("| use case | KPI |") and "| 144 | Mbit/s | 144 Mbit/s |" in md
+    assert md.startswith("### Split AI/ML image recognition (split-image-recognition)\n\n| KPI | dir |")
+    assert "| UL experienced data rate | UL | 144 | Mbit/s | 144 Mbit/s | exact |" in md
     plain = ok(cli("usecase", "split-image-recognition"))
     assert "UL experienced data rate" in plain and "144" in plain
 
@@ -128,7 +130,7 @@ def test_check_shows_infeasible_and_range_cells_honestly(cli, tmp_path):
     (("usecase", "split-image-recognition", "--set", "payload=3 Mb"), ("Mbit", "MByte")),
     (("usecase", "split-image-recognition", "--set", "latency=1 ms", "--set", "latency=2 ms"), ("twice",)),
     (("usecase", "--format", "xml"), ("xml",)),
-    (("list", "--format", "markdown"), ("markdown",)),
+    (("show", "split-image-recognition", "--format", "csv"), ("--format csv is not available here", "table, json, markdown")),
     (("usecase", "split-image-recognition", "-o", "/nonexistent-dir/x.csv", "--format", "csv"), ("cannot write",)),
     (("frobnicate",), ("frobnicate",)),
     (("usecase", "split-image-recognition", "--format", "csv", "-o", "x.csv/"), ("give a file name",)),
@@ -164,10 +166,11 @@ def test_user_catalog_with_wrong_dimension_is_refused(cli, tmp_path):
 
 
 def test_text_table_says_which_parameters_were_set_or_derived(cli):
-    out = ok(cli("usecase", "split-image-recognition", "--set", "latency=30", "--set", "tensor_elements=1000"))
-    assert out.splitlines()[0] == ("split-image-recognition: payload = 0.001 MByte (derived: tensor_elements *"
-                                   " bits_per_element), tensor_elements = 1000 (set), latency = 30 ms (set)")
-    assert ok(cli("usecase", "split-image-recognition")).startswith("use case")  # defaults only: no caption
+    out = ok(cli("usecase", "split-image-recognition", "--set", "latency=30ms", "--set", "tensor_elements=1000"))
+    assert out.splitlines()[:2] == ["Split AI/ML image recognition (split-image-recognition)",
+                                    "  payload = 0.001 MByte (derived: tensor_elements * bits_per_element),"
+                                    " tensor_elements = 1000 (set), latency = 30 ms (set)"]
+    assert ok(cli("usecase", "split-image-recognition")).splitlines()[1].startswith("KPI")  # defaults: no caption
 
 
 def test_output_through_a_symlink_loop_is_refused_and_the_links_stay(cli, tmp_path):
@@ -191,4 +194,4 @@ def test_a_catalog_folder_named_twice_is_read_once(cli, tmp_path):
 
 def test_a_setting_refused_by_one_of_several_use_cases_names_it(cli):
     refused(cli("usecase", "split-image-recognition", "split-control-robotics", "--set", "payload=5s"),
-            "split-image-recognition: payload: '5 s' is [time]")
+            "split-image-recognition: payload: '5s' is [time]")

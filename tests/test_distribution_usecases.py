@@ -12,7 +12,7 @@ import yaml
 from ammt_calc.catalog import builtin_dir
 from ammt_calc.check import check_catalog, compare
 from ammt_calc.errors import UserError
-from ammt_calc.requirements import evaluate_many
+from helpers import evaluate_many
 from helpers import value
 
 MBIT_PER_MBYTE = 8.0

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from ammt_calc import units
 from ammt_calc.catalog import load_catalog, load_file
 from ammt_calc.errors import UserError
-from ammt_calc.render import to_json
-from ammt_calc.report import parameter_rows, usecase_rows
-from ammt_calc.requirements import evaluate_many
+from ammt_calc.present.formats import to_json
+from ammt_calc.documents import parameter_rows, usecase_rows
+from helpers import evaluate_many
 from ammt_calc.solver import NEGATIVE, OVERFLOW, evaluate, resolve_inputs
 from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
 
@@ -301,16 +301,18 @@ def test_onnx_with_astronomical_dimensions_gives_numbers_or_a_clean_error(tmp_pa
 
 
 @pytest.mark.parametrize("values, fragment", [
-    ({"latency": float("nan")}, "finite"),
-    ({"latency": [1.0, float("inf")]}, "finite"),
+    ({"latency": ("s", float("nan"))}, "finite"),
+    ({"latency": ("s", [1.0, float("inf")])}, "finite"),
+    ({"latency": 1.0}, "plain numbers have no unit"),
     ({"latency": [1, "x"]}, "expected a number, an array of numbers or text with a unit"),
     ({"latency": object()}, "got object"),
     ({"latency": "5 MB"}, "[information], but latency is [time]"),
-    ({"latency": [1.0, 2.0, 3.0], "model_size": [1.0, 2.0]}, "do not broadcast"),
+    ({"latency": ("s", [1.0, 2.0, 3.0]), "model_size": ("MB", [1.0, 2.0])}, "do not broadcast"),
 ])
 def test_api_refuses_bad_values_with_a_user_error(values, fragment):
     import ammt_calc
 
+    values = {k: ammt_calc.quantity(v[1], v[0]) if isinstance(v, tuple) else v for k, v in values.items()}
     with pytest.raises(UserError, match=re.escape(fragment)):
         ammt_calc.evaluate("model-distribution-image-recognition", **values)
 

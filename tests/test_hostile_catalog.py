@@ -406,9 +406,9 @@ def test_generated_documents_load_or_are_refused_cleanly(tmp_path_factory, data)
 
     from ammt_calc.catalog import Catalog
     from ammt_calc.check import check_catalog
-    from ammt_calc.render import to_json
-    from ammt_calc.report import usecase_rows
-    from ammt_calc.requirements import evaluate_many
+    from ammt_calc.present.formats import to_json
+    from ammt_calc.documents import usecase_rows
+    from helpers import evaluate_many
 
     path = tmp_path_factory.mktemp("gen") / "uc.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ammt_calc import qos
+from ammt_calc.present import views
 from ammt_calc.catalog import check_dimensions, load_catalog, load_file
-from ammt_calc.requirements import evaluate_many
+from helpers import evaluate_many
 from ammt_calc.solver import evaluate, resolve_inputs
 from helpers import ok
 
@@ -168,7 +169,7 @@ def test_federated_conventions(tmp_path):
     assert ul["verdict"] == "20 standardized 5QIs can"
     # nothing named: the loosest candidate of each resource type; GBR and delay-critical GBR need the
     # 80 Mbit/s as GFBR, and 84's default MDBV of 1354 byte is 1e7 / 1354 = 7385.52 times too small
-    assert qos.signalling_text(ul) == ("76 (GBR): GFBR 80 Mbit/s; 6 (Non-GBR): nothing; 84 (Delay-critical GBR):"
+    assert views.signalling_text(ul) == ("76 (GBR): GFBR 80 Mbit/s; 6 (Non-GBR): nothing; 84 (Delay-critical GBR):"
                                        " GFBR 80 Mbit/s, MDBV 1e+07 byte (7385.52 x default 1354 byte)")
     # no DL reliability: PER not checked, every 5QI with PDB <= 1 s can
     assert dl["per"] is None and "no reliability: PER not checked" in dl["notes"]
@@ -217,7 +218,7 @@ def test_model_download_is_named_7_for_weights_and_6_for_topology(tmp_path):
         (7, "model weight factors", True), (6, "model topology", True)]
     assert dl["verdict"] == "5QIs 7 (model weight factors), 6 (model topology), named by TS 23.501"
     assert dl["burst"] == {"value": 138.0, "unit": "MByte", "source": "kpi model_size"}
-    assert qos.signalling_text(dl) == "7: nothing; 6: nothing"  # Non-GBR: no GFBR, no MDBV
+    assert views.signalling_text(dl) == "7: nothing; 6: nothing"  # Non-GBR: no GFBR, no MDBV
     # 99.99 % asks for PER 1e-4, which 5QI 7 (1e-3) does not give; 6 (1e-6) does
     dl = flows_of_file(path, reliability_target="99.99%")["DL"]
     assert [(n["five_qi"], n["carries"], n["shortfalls"]) for n in dl["named"]] == [
@@ -237,7 +238,7 @@ def test_usecase_qos_json_keeps_the_rows_and_adds_flows(cli):
 def test_usecase_qos_csv_has_trailing_columns_on_the_flow_rows(cli):
     text = ok(cli("usecase", "split-image-recognition", "--qos", "--format", "csv"))
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0])[-3:] == list(qos.CSV_COLUMNS)
+    assert list(rows[0])[-3:] == list(views.QOS_CSV)
     ul = next(r for r in rows if r["kpi"] == "ul_data_rate")
     assert ul["qos_5qi_named"] == "88" and ul["qos_5qi_candidates"] == "89; 88; 82; 83; 80; 87; 86; 85"
     assert ul["qos_signalling"] == "88: GFBR 144 Mbit/s, MDBV 270000 byte (240 x default 1125 byte)"

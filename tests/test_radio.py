@@ -274,7 +274,7 @@ def test_cli_refusals(cli):
                 "--direction", "up"), "direction 'up' is not DL or UL")
     refused(cli("radio", "--carrier", "bandwidth=100MHz,scs=30kHz"), "--carrier: layers is missing")
     refused(cli("radio", "--bandwidth", "100MHz", "--scs", "30kHz", "--layers", "2", "--modulation", "64QAM",
-                "--format", "markdown"), "--format 'markdown' is not available here")
+                "--format", "xml"), "--format xml is not available here")
 
 
 def test_cli_notes_a_1024qam_uplink(cli):

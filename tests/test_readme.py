@@ -1,52 +1,31 @@
-"""Every `$ ammt-calc ...` example in the README runs and prints what the README shows.
+"""Every `$ ammt-calc ...` example in README.md and docs/ runs and prints what the page shows.
 
-Expected lines are matched in order as a subsequence of the real output; a line that is
-"..." or contains "..." marks a cut made by hand and is not compared. An example whose
-shown output has an `error:` line must exit 2, any other must exit 0.
+Expected lines are matched in order as a subsequence of the real output; a line containing
+"..." marks a cut made by hand. An example whose shown output has an `error:` line must
+exit 2, any other must exit 0. Plain commands run in-process; those with pipes or
+redirections run in bash with the installed script.
 """
 
-import os
-import re
-import subprocess
-import sys
+import shlex
 from pathlib import Path
 
 import pytest
 
-from conftest import entry_point
+from doc_examples import PAGES, examples, needs_shell, prepare, run_in_shell
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-EXAMPLES = README.parent / "examples"
-PROMPT = re.compile(r"^(\s+)\$ (ammt-calc .*)$")
-
-
-def readme_examples():
-    lines = README.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        match = PROMPT.match(line)
-        if not match:
-            continue
-        indent, expected = match[1], []
-        for following in lines[i + 1:]:
-            if not following.startswith(indent) or following.strip().startswith("$ "):
-                break
-            expected.append(following[len(indent):])
-        yield pytest.param(match[2], expected, id=match[2][:80])
+CASES = [pytest.param(command, shown, id=f"{page.name}:{i + 1}")
+         for page in PAGES for i, _, command, shown in examples(page)]
 
 
-@pytest.mark.parametrize("command, expected", list(readme_examples()))
-def test_readme_example(command, expected, tmp_path):
-    script = entry_point()
-    if Path(script[0]).name != "ammt-calc":
-        pytest.skip("needs the installed ammt-calc script")
-    if "tiny.onnx" in command:  # the README says how this file is made
-        pytest.importorskip("onnx")
-        subprocess.run([sys.executable, str(EXAMPLES / "make_tiny_onnx.py"), str(tmp_path / "tiny.onnx")], check=True)
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200",
-           "PATH": f"{Path(script[0]).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env.pop("FORCE_COLOR", None)
-    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
-                            env=env, cwd=tmp_path, timeout=300)
+@pytest.mark.parametrize("command, expected", CASES)
+def test_doc_example(command, expected, tmp_path, cli):
+    prepare(command, tmp_path)
+    if needs_shell(command):
+        if not (Path(__import__("sys").executable).parent / "ammt-calc").exists():
+            pytest.skip("needs the installed ammt-calc script")
+        result = run_in_shell(command, tmp_path)
+    else:
+        result = cli(*shlex.split(command)[1:])
     messages = [line for line in expected if line.startswith(("error: ", "note: "))]
     assert result.returncode == (2 if any(m.startswith("error: ") for m in messages) else 0), (command, result.stderr)
     assert_in_order(messages, result.stderr.splitlines(), command)
@@ -55,7 +34,15 @@ def test_readme_example(command, expected, tmp_path):
 
 
 def assert_in_order(expected, output, command):
+    output = [line.rstrip() for line in output]
     position = 0
-    for line in (l for l in expected if "..." not in l):
+    for line in (l.rstrip() for l in expected if "..." not in l and l.strip()):
         assert line in output[position:], (command, line)
         position = output.index(line, position) + 1
+
+
+def test_every_page_has_examples_and_the_readme_is_short():
+    readme = PAGES[0]
+    assert readme.stat().st_size <= 16_000
+    assert "shared/" not in readme.read_text() and all("shared/" not in p.read_text() for p in PAGES)
+    assert sum(1 for _ in examples(readme)) >= 3

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ammt_calc.render import clean_number, human_number, safe_cell, to_csv
+from ammt_calc.numbers import clean_number, human_number
+from ammt_calc.present.formats import safe_cell, to_csv
 
 
 @pytest.mark.parametrize("value, text", [

@@ -108,10 +108,12 @@ def test_cli_json(cli, user_dir):
                     "target": {"kpi": "dl_data_rate", "value": 500.0, "unit": "Mbit/s"}, "message": ""}
 
 
-def test_cli_bare_target_takes_the_kpi_unit(cli, user_dir):
-    result = cli("--catalog", user_dir, "solve", "test-download", "--for", "latency", "--target", "dl_data_rate=1104",
-                 "--format", "json")
-    assert json.loads(ok(result))["value"] == 1 and "taken as 1104 Mbit/s" in result.stderr
+def test_cli_bare_target_is_refused_with_its_unit(cli, user_dir):
+    refused(cli("--catalog", user_dir, "solve", "test-download", "--for", "latency", "--target", "dl_data_rate=1104"),
+            "--target dl_data_rate=1104 has no unit: write it as 1104 Mbit/s")
+    result = cli("--catalog", user_dir, "solve", "test-download", "--for", "latency", "--target",
+                 "dl_data_rate=1104Mbit/s", "--format", "json")
+    assert json.loads(ok(result))["value"] == 1  # 138 MByte = 1104 Mbit in 1 s
 
 
 def test_cli_no_solution_exits_0_with_null(cli, user_dir):
@@ -128,7 +130,7 @@ def test_cli_table_and_refusal(cli, user_dir):
                  "dl_data_rate=500Mbit/s"))
     assert "62.5" in out and "MByte" in out and "dl_data_rate = 500 Mbit/s" in out
     refused(cli("--catalog", user_dir, "solve", "test-download", "--for", "model_size", "--target",
-                "dl_data_rate=500Mbit/s", "--format", "csv"), "--format 'csv'")
+                "dl_data_rate=500Mbit/s", "--format", "csv"), "--format csv is not available here")
 
 
 def test_solution_is_finite_and_in_the_parameter_unit(uc):

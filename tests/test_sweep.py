@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc import numtext, sweeps
+from ammt_calc import sweeps
+from ammt_calc.present import numtext
 from ammt_calc.catalog import load_catalog
 from ammt_calc.errors import UserError
 from helpers import ok, refused
@@ -73,9 +74,11 @@ def test_linear_range_list_and_log_range(uc):
     assert np.allclose(axis.values, [2**30 / 1e6, 2**29 / 1e6], rtol=1e-12)
 
 
-def test_bare_numbers_take_the_parameter_unit_with_a_note(uc):
-    axis, notes = sweeps.parse_spec(uc, "latency", "2:4:3")
-    assert axis.values.tolist() == [2.0, 3.0, 4.0] and notes == ["--vary latency: bare numbers taken in s"]
+def test_bare_numbers_are_refused_with_how_to_write_them(uc):
+    with pytest.raises(UserError, match="--vary latency=2 has no unit: write 2 s"):
+        sweeps.parse_spec(uc, "latency", "2:4:3")
+    axis, notes = sweeps.parse_spec(uc, "latency", "2s:4s:3")
+    assert axis.values.tolist() == [2.0, 3.0, 4.0] and notes == []
 
 
 @pytest.mark.parametrize("name, spec, fragment", [
@@ -222,7 +225,7 @@ def test_output_file_is_replaced_only_by_a_complete_sweep(tmp_path, cli, user_di
 def test_cli_refusals(cli, user_dir):
     base = ("--catalog", user_dir, "sweep", "test-download")
     refused(cli(*base), "nothing to sweep")
-    refused(cli(*base, "--vary", "latency=1s,2s", "--format", "table"), "--format 'table'")
+    refused(cli(*base, "--vary", "latency=1s,2s", "--format", "table"), "--format table is not available here; use one of csv, json")
     refused(cli(*base, "--vary", "latency=1s:2s:20000000"), "COUNT")
     refused(cli(*base, "--vary", "latency=1s,2s", "--kpi", "dl_data_rate"), "--plot")
     refused(cli(*base, "--vary", "bogus=1,2"), "no parameter 'bogus'")
@@ -279,7 +282,7 @@ def test_plot_refusals(cli, tmp_path, user_dir):
 
 
 def test_plot_without_matplotlib_says_how_to_install(monkeypatch, uc):
-    from ammt_calc import plot
+    from ammt_calc.present import plot
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(UserError, match=r"pip install 'ammt-calc\[plot\]'"):
@@ -334,7 +337,8 @@ def test_fixed_values_must_be_single_numbers():
     import ammt_calc as ac
 
     with pytest.raises(UserError, match="model_size is set to several values"):
-        ac.sweep("model-distribution-image-recognition", {"latency": [1, 2, 4]}, {"model_size": [100, 200, 300]})
+        ac.sweep("model-distribution-image-recognition", {"latency": ["1 s", "2 s"]},
+                 {"model_size": ac.quantity([100, 200, 300], "MB")})
 
 
 def test_points_where_a_derived_value_leaves_its_range_are_infeasible_not_an_error():

@@ -7,18 +7,37 @@ choices, which need no validation library, so `install()` has typer coerce those
 directly and leaves every other annotation (numbers, paths, ...) to typer itself.
 
 This leans on typer internals (`typer.core.build_runtime_param`, `RuntimeParam`); when
-they are not there, `install()` changes nothing and commands are only slower.
-tests/test_api.py checks that `list` still does not import pydantic.
+they are not there or anything in them differs, `install()` changes nothing and commands
+are only slower. AMMT_CALC_NO_FASTPARAMS=1 turns it off: the tests run every command so too.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Union, get_args, get_origin
 
 
 def install() -> None:
+    if os.environ.get("AMMT_CALC_NO_FASTPARAMS"):
+        return
+    try:
+        _install()
+        _quiet_argument_types()
+    except Exception:  # typer's internals changed: keep typer's own (slower) coercion and help
+        return
+
+
+def _quiet_argument_types() -> None:
+    """Help lists an argument as its metavar (`ID`), not `ID <list[str]>`: the type is an internal."""
+    from typer.core import TyperArgument
+
+    plain = TyperArgument.display_type_rich
+    TyperArgument.display_type_rich = lambda self, ctx: None if self.metavar else plain(self, ctx)
+
+
+def _install() -> None:
     try:
         from typer import core
         from typer._click.exceptions import BadParameter

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import render, units
-from .catalog import suggest
-from .errors import UserError
-from .sweeps import Grid
+from .. import units
+from ..catalog import suggest
+from ..errors import UserError
+from ..numbers import human_number
+from ..sweeps import Grid
+from .files import atomic_file
 
 MAX_LINES = 10  # more values of the second parameter: 10 of them, spread evenly, first and last kept
 
@@ -70,7 +72,7 @@ class Plot:
     def save(self, path: str | Path) -> None:
         path = png_path(path)
         figure = self._figure()
-        with render.atomic_file(path, binary=True) as handle:
+        with atomic_file(path, binary=True) as handle:
             figure.savefig(handle, format="png")
 
     def _figure(self):
@@ -87,7 +89,7 @@ class Plot:
             label = None
             if self.line_axis is not None:
                 value = self.line_axis.values[index]
-                label = f"{self.line_axis.name} = {render.human_number(float(value))} {self.line_axis.unit}".strip()
+                label = f"{self.line_axis.name} = {human_number(float(value))} {self.line_axis.unit}".strip()
             ax.plot(x[order], self.y[order, j], marker=marker, label=label)
         self._published(ax, uc, kpi)
         y = self.y[np.isfinite(self.y)]
@@ -111,10 +113,10 @@ class Plot:
         if entry is None or (entry.value is None and entry.minimum is None and entry.maximum is None):
             return
         param = uc.parameters[self.x.name]
-        at = units.parse_quantity(param.default).to(units.parse_unit(self.x.unit)).magnitude
+        at = param.quantity.to(units.parse_unit(self.x.unit)).magnitude
         defaults = ", ".join(f"{a.name} = {uc.parameters[a.name].default}" for a in self.grid.axes)
         where = f"at the defaults {defaults}"
-        unit = units.parse_unit(kpi.unit)
+        unit = kpi.display_unit
         source = f"{entry.source}, " if entry.source else ""
         if entry.value is not None:
             value = units.parse_quantity(entry.value).to(unit).magnitude

@@ -1,0 +1,63 @@
+"""`list`, `show`, `usecase` and `check`."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from ..present import views
+from .app import app
+from .common import catalog, emit, format_option, output_option, set_option, settings
+
+
+@app.command("list")
+def list_command(
+    family: Optional[str] = typer.Option(None, "--family", help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
+    fmt: Optional[str] = format_option(views.LIST),
+    output: Optional[str] = output_option(),
+) -> None:
+    """The catalog: id, title, family and sources of every use case."""
+    from .. import api
+
+    emit(api.list_usecases(family, catalog()), views.LIST, fmt, output)
+
+
+@app.command("show")
+def show_command(
+    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
+    qos: bool = typer.Option(False, "--qos", help="Add the 5QIs that can carry each flow at the defaults (computes, so slower)."),
+    fmt: Optional[str] = format_option(views.SHOW),
+    output: Optional[str] = output_option(),
+) -> None:
+    """Parameters, KPIs with their formulas, sources and published values of one use case."""
+    from .. import api
+
+    emit(api.show(usecase_id, qos, catalog()), views.SHOW, fmt, output)
+
+
+@app.command("usecase")
+def usecase_command(
+    ids: List[str] = typer.Argument(None, metavar="ID", help="Use-case ids; all use cases when none is given.", show_default=False),
+    values: List[str] = set_option(),
+    cell: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Beside every UL/DL rate, its share of an NR cell's peak rate and the users that fit: bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,tdd=DDDSU,ul_layers=2,...]."),
+    qos: bool = typer.Option(False, "--qos", help="Add the standardized 5QIs (TS 23.501 Table 5.7.4-1) that can carry each UL/DL flow."),
+    fmt: Optional[str] = format_option(views.USECASE),
+    output: Optional[str] = output_option(),
+) -> None:
+    """The requirement table: every KPI of the named use cases, beside the published 3GPP value."""
+    from .. import api
+
+    given = settings(values)  # before the ids: `--set latency 5ms` is about --set, not a use case '5ms'
+    emit(api.evaluate(ids or None, given, cell=cell, qos=qos, catalog=catalog()), views.USECASE, fmt, output)
+
+
+@app.command("check")
+def check_command(
+    fmt: Optional[str] = format_option(views.CHECK),
+    output: Optional[str] = output_option(),
+) -> None:
+    """Every published TS 22.261 value against the catalog's computation: exact, rounded, in range or differs."""
+    from .. import api
+
+    emit(api.check(catalog()), views.CHECK, fmt, output)

@@ -1,0 +1,52 @@
+"""What every command does the same way: the catalog, --set, --format/-o, notes, output."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .app import State
+
+
+def catalog():
+    from ..api import load_catalog
+
+    return load_catalog(*State.catalog_dirs)
+
+
+def settings(items: list[str]) -> dict[str, str]:
+    from ..inputs import parse_pairs
+
+    return parse_pairs(items)
+
+
+def notes(lines) -> None:
+    for line in dict.fromkeys(lines):
+        typer.echo(f"note: {line}", err=True)
+
+
+def emit(result, view, fmt: Optional[str], output: Optional[str], default: str = "table") -> None:
+    """Notes to stderr, then the result's document in the format asked for (or -o's extension)."""
+    from ..present.output import choose_format, emit as emit_document
+
+    chosen = choose_format(fmt, output, view.formats, default)
+    notes(getattr(result, "notes", ()))
+    emit_document(result.to_dict(), view, chosen, output)
+
+
+def format_option(view, default: str = "table"):
+    offered = "|".join(view.formats)
+    return typer.Option(None, "--format", metavar=offered,
+                        help=f"{', '.join(view.formats)} [default: {default}, or from -o's extension].")
+
+
+OUTPUT_HELP = "Write to FILE (atomically) instead of stdout; the format follows its extension (.csv, .json, .md)."
+
+
+def output_option():
+    return typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_HELP)
+
+
+def set_option(help_text: str = "Set a parameter with its unit: --set latency=500ms (one --set per parameter)."):
+    return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text)

@@ -1,0 +1,55 @@
+"""Numbers as text, both ways: the one grammar of a number in user and catalog text, and
+numbers written for machines (`clean_number`) and for people (`human_number`).
+
+Plain Python (no numpy, no pint): the catalog, the engine and the presentation all use it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+NUMBER_RE = re.compile(NUMBER)
+LEADING_NUMBER_RE = re.compile(rf"^\s*({NUMBER})")
+SIGNIFICANT_DIGITS = 12  # machine output: enough for any input, without float noise (144.00000000000003)
+TABLE_DIGITS = 6  # human output
+
+
+def is_bare_number(text) -> bool:
+    """True for text that is only a number (`12`, `-1.5e3`)."""
+    return isinstance(text, str) and NUMBER_RE.fullmatch(text.strip()) is not None
+
+
+def leading_number(text: str) -> str | None:
+    """The number a quantity text starts with ('1.1' of '1.1 Gbit/s'), or None."""
+    match = LEADING_NUMBER_RE.match(text)
+    return match.group(1) if match else None
+
+
+def unit_part(text: str) -> str:
+    """The unit of a quantity text ('Gbit/s' of '1.1 Gbit/s'; '' for a bare number)."""
+    return LEADING_NUMBER_RE.sub("", text, count=1).strip()
+
+
+def clean_number(value: float | None) -> float | None:
+    """A float rounded to SIGNIFICANT_DIGITS, or None for NaN/None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def human_number(value: float | None) -> str:
+    """TABLE_DIGITS significant digits, with more where rounding would carry into the
+    next power of ten: a per-packet success of 99.99999891 % must not read "100"."""
+    if value is None or math.isnan(value):
+        return ""
+    for digits in range(TABLE_DIGITS, SIGNIFICANT_DIGITS + 1):
+        text = f"{value:.{digits}g}"
+        if _decade(float(text)) == _decade(value):
+            break
+    return text
+
+
+def _decade(value: float) -> int | None:
+    return math.floor(math.log10(abs(value))) if value and math.isfinite(value) else None

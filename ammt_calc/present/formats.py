@@ -1,0 +1,80 @@
+"""Rows to text: JSON, CSV, Markdown and aligned plain text. Every format carries the same rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Iterable, Sequence
+
+from ..numbers import NUMBER_RE
+
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_json(payload: dict) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(csv_value(v)) for v in row])
+    return out.getvalue()
+
+
+def csv_value(value):
+    """true/false as JSON writes them; everything else as it is."""
+    return str(value).lower() if isinstance(value, bool) else value
+
+
+def safe_cell(value):
+    """Neutralise text a spreadsheet would run as a formula (numbers pass unchanged)."""
+    if not isinstance(value, str):
+        return value
+    # the csv module quotes a field holding \n but not one holding a lone \r, which readers
+    # take as the end of the row: "x\r=cmd" would start a new row with a formula
+    value = "'" + value if value.startswith(SPREADSHEET_TRIGGERS) else value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def to_markdown(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    rows = [list(r) for r in rows]
+    right = numeric_columns(len(columns), rows)
+
+    def cell(v) -> str:
+        return "" if v is None else " ".join(str(v).replace("|", "\\|").splitlines())  # \n, \r, \u2028 ...
+
+    rule = "|" + "".join("---:|" if i in right else "---|" for i in range(len(columns)))
+    lines = ["| " + " | ".join(columns) + " |", rule]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_plain(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """Aligned plain text for pipes and files; numbers right-aligned."""
+    table = [list(columns)] + [["" if v is None else str(v) for v in row] for row in rows]
+    right = numeric_columns(len(columns), table[1:])
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
+
+    def line(cells) -> str:
+        return "  ".join(v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(cells, widths))).rstrip()
+
+    lines = [line(r) for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def numeric_columns(count: int, rows: Sequence[Sequence]) -> set[int]:
+    """Columns whose every non-empty cell is a number: these are right-aligned."""
+    def numeric(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) or NUMBER_RE.fullmatch(str(v).strip()) is not None
+
+    found = set()
+    for i in range(count):
+        cells = [r[i] for r in rows if i < len(r) and r[i] not in (None, "")]
+        if cells and all(numeric(v) for v in cells):
+            found.add(i)
+    return found

@@ -1,0 +1,205 @@
+"""Sweep rows streamed to a binary file: CSV and JSON, written block by block.
+
+Numbers are written by `numtext` (exactly Python's '%.12g', vectorised); a column that does
+not change along an axis of the block is formatted once per distinct value and repeated.
+
+Bounded by bytes (docs/limits.md): a block whose rows carry long reason texts is written in
+slices of rows that fit sweeps.MEMORY_BUDGET; a row of thousands of columns is formatted in
+one call; the output is estimated before its first byte and refused past
+sweeps.MAX_OUTPUT_BYTES (and stopped if it passes it) unless `force`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from typing import Any, Callable, Sequence
+
+import math
+
+import numpy as np
+
+from .. import sweeps
+from ..errors import UserError
+from ..sweeps import INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
+from . import numtext
+from .formats import safe_cell
+
+WIDE_COLUMNS = 32  # a row of more columns is formatted in one call, not column by column
+_ROW_WIDTH = 25  # bytes a formatted number cell may take: '%.12g' (at most 18) and its separator
+
+
+def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, *, force: bool = False) -> None:
+    """CSV to the binary stream `out`: a header row `name [unit]`, one row per point.
+
+    An infeasible KPI has an empty cell, and the last column says which KPIs are
+    infeasible at that point and why (empty when all are feasible). Refused before
+    writing if the output is estimated past sweeps.MAX_OUTPUT_BYTES, and stopped if it passes
+    it, unless `force`.
+    """
+    header = _csv_line([c.header for c in grid.columns] + [INFEASIBLE_COLUMN]).encode()
+    sink = _Capped(out, grid, "csv", force, len(header))
+    sink.write(header)
+    for block in blocks(grid):
+        reasons = infeasible_reasons(block)
+        texts = None
+        if reasons is not None:
+            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in reasons[1]]
+
+        def row_pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], rows: slice) -> list:
+            pieces: list[numtext.Piece] = []
+            if len(grid.columns) > WIDE_COLUMNS:
+                pieces.append(_matrix_cells([values(c.name) for c in grid.columns], b"", [], b","))
+            else:
+                for column in grid.columns:
+                    pieces += [_cells(*values(column.name)), b","]
+            if texts is not None:
+                pieces.append(numtext.text_cells(texts)[reasons[0][rows]])
+            pieces.append(b"\n")
+            return pieces
+
+        _write_block(sink, block, row_pieces, texts)
+        if on_block:
+            on_block(block)
+
+
+def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None, *, force: bool = False) -> None:
+    """JSON to the binary stream `out`, one row object per line (see README); bounded as write_csv."""
+    head = (json.dumps(describe(grid), ensure_ascii=False)[:-1] + ', "rows": [').encode()  # reopen the object
+    sink = _Capped(out, grid, "json", force, len(head))
+    sink.write(head)
+    first = True
+    for block in blocks(grid):
+        reasons = infeasible_reasons(block)
+        texts = None if reasons is None else [json.dumps(t, ensure_ascii=False).encode() for t in reasons[1]]
+
+        def row_pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], rows: slice) -> list:
+            nonlocal first
+            n = len(range(*rows.indices(block.stop - block.start)))
+            separator = np.tile(np.frombuffer(b",\n", np.uint8), (n, 1))
+            if first:
+                separator[0, 0] = 0
+                first = False
+            pieces: list[numtext.Piece] = [separator, b"{"]
+            if len(grid.columns) > WIDE_COLUMNS:
+                pieces.append(_matrix_cells([values(c.name) for c in grid.columns], b"null",
+                                            [f'"{c.name}": '.encode() for c in grid.columns], b", "))
+            else:
+                for column in grid.columns:
+                    pieces += [f'"{column.name}": '.encode(), _cells(*values(column.name), b"null"), b", "]
+            pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
+            pieces.append(b"{}" if texts is None else numtext.text_cells(texts)[reasons[0][rows]])
+            pieces.append(b"}")
+            return pieces
+
+        _write_block(sink, block, row_pieces, texts)
+        if on_block:
+            on_block(block)
+    sink.write(b"\n]}\n")
+
+
+def _write_block(sink, block: Block, row_pieces, texts: list[bytes] | None) -> None:
+    """A block's rows, in one piece or, when its text would pass sweeps.MEMORY_BUDGET, in slices of rows."""
+    rows = block.stop - block.start
+    width = _ROW_WIDTH * (len(block.values) + 2) + max(map(len, texts or [b""]))
+    step = max(1, sweeps.MEMORY_BUDGET // (sweeps.TEXT_FACTOR * width))
+    if step >= rows:  # the whole block: a column constant along an axis is formatted once per value
+        sink.write(numtext.join_rows(row_pieces(lambda name: (block.values[name], block.shape), slice(None)), rows))
+        return
+    for first in range(0, rows, step):
+        part = slice(first, min(first + step, rows))
+        count = part.stop - part.start
+        sink.write(numtext.join_rows(row_pieces(lambda name: (block.column(name)[part], (count,)), part), count))
+
+
+class _Capped:
+    """The output stream, refusing a sweep estimated past sweeps.MAX_OUTPUT_BYTES before its first
+    byte and stopping one that passes it (unless forced)."""
+
+    def __init__(self, out, grid: Grid, fmt: str, force: bool, head: int):
+        self.out, self.force, self.written = out, force, 0
+        if not force:
+            estimate = estimate_output_bytes(grid, fmt, head)
+            if estimate > sweeps.MAX_OUTPUT_BYTES:
+                raise UserError(f"the sweep's {fmt.upper()} would be about {_gb(estimate)} ({grid.size:,} rows),"
+                                f" more than the limit of {_gb(sweeps.MAX_OUTPUT_BYTES)}; use fewer points (or fewer KPIs),"
+                                " or --force to write it anyway")
+
+    def write(self, data: bytes) -> None:
+        self.written += len(data)
+        if not self.force and self.written > sweeps.MAX_OUTPUT_BYTES:
+            raise UserError(f"the sweep's output passed the limit of {_gb(sweeps.MAX_OUTPUT_BYTES)} while it was written;"
+                            " use fewer points (or fewer KPIs), or --force to write it anyway")
+        self.out.write(data)
+
+
+def _gb(size: float) -> str:
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
+
+
+def estimate_output_bytes(grid: Grid, fmt: str = "csv", head: int = 0) -> int:
+    """The output's size before it is written: `head` bytes, then every row as long as the
+    longer of the grid's first and last rows, written for real (reasons included)."""
+    if grid.size <= 2:
+        return head + grid.size * 1024
+    ends = dataclasses.replace(grid, axes=tuple(Axis(a.name, a.values[[0, -1]], a.unit) for a in grid.axes),
+                               zipped=True)
+    buffer = io.BytesIO()
+    (write_csv if fmt == "csv" else write_json)(ends, buffer, force=True)
+    text = buffer.getvalue()
+    if fmt == "csv":
+        rows = text.split(b"\n")[1:3]
+    else:
+        rows = text[text.index(b'"rows": [') + 9:].split(b",\n")[:2]
+    return head + grid.size * (max(map(len, rows)) + 1)
+
+
+def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> np.ndarray:
+    """Text cells of one column of a block, one row per point (see module docstring)."""
+    v = np.asarray(values, dtype=float)
+    v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
+    for axis in range(v.ndim):
+        if v.shape[axis] > 1 and _constant_along(v, axis):
+            v = v[(slice(None),) * axis + (slice(0, 1),)]
+    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
+    cells = numtext.format_numbers(v, nan)
+    width = cells.shape[1]
+    full = np.broadcast_to(cells.reshape(v.shape + (width,)), tuple(shape) + (width,))
+    return full.reshape(-1, width)
+
+
+def _matrix_cells(columns: list[tuple[Any, tuple[int, ...]]], nan: bytes, before: list[bytes],
+                  after: bytes) -> np.ndarray:
+    """The cells of many columns formatted in one call (a wide row: thousands of KPIs), each
+    cell with `before[j]` (a JSON key) and `after` (a separator), as one (rows, width) matrix."""
+    shape = columns[0][1]
+    rows = math.prod(shape)
+    v = np.empty((rows, len(columns)))
+    for j, (values, _) in enumerate(columns):
+        v[:, j] = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
+    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
+    cells = numtext.format_numbers(v, nan)
+    parts = [cells.reshape(rows, len(columns), -1)]
+    if before:
+        parts.insert(0, np.broadcast_to(numtext.text_cells(before), (rows, *numtext.text_cells(before).shape)))
+    tail = np.frombuffer(after, np.uint8)
+    parts.append(np.broadcast_to(tail, (rows, len(columns), len(tail))))
+    return np.concatenate(parts, axis=2).reshape(rows, -1)
+
+
+def _constant_along(v: np.ndarray, axis: int) -> bool:
+    def at(i):
+        return v[(slice(None),) * axis + (slice(i, i + 1),)]
+
+    def same(a, b) -> bool:
+        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+
+    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
+
+
+def _csv_line(cells: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([safe_cell(c) for c in cells])
+    return buffer.getvalue()

@@ -1,0 +1,388 @@
+"""What each command's document looks like to a person (a page of tables) and in CSV.
+
+A view is `page(doc) -> [Section]` (tables and text, for `table` and `markdown`) and
+optionally `csv(doc) -> (columns, rows)`. The formats a command offers follow from its view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from ..numbers import human_number
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: Sequence[str]
+    rows: Sequence[Sequence]
+    title: str = ""
+    fold: str | None = None  # the one column that may wrap on a narrow terminal
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str  # printed as it is, a newline added
+
+
+@dataclass(frozen=True)
+class View:
+    page: Callable[[dict], list]
+    csv: Callable[[dict], tuple[Sequence[str], list]] | None = None
+    formats: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        object.__setattr__(self, "formats", ("table", *(("csv",) if self.csv else ()), "json", "markdown"))
+
+
+def count_or_number(value: float, unit: str) -> str:
+    """A whole count as all its digits (138357544 parameters, not 1.38358e+08); else 6 digits."""
+    return str(int(value)) if not unit and float(value).is_integer() and abs(value) < 1e15 else human_number(value)
+
+
+def quantity_text(q: dict | None) -> str:
+    return "" if q is None or q.get("value") is None else f"{human_number(q['value'])} {q['unit']}".strip()
+
+
+# --- list / show -------------------------------------------------------------------------
+
+
+def _list_page(doc: dict) -> list:
+    return [Table(("id", "family", "title"), [(r["id"], r["family"], r["title"]) for r in doc["rows"]], fold="title")]
+
+
+def _list_csv(doc: dict):
+    return ("id", "title", "family", "sources"), [[r["id"], r["title"], r["family"], "; ".join(r["sources"])]
+                                                 for r in doc["rows"]]
+
+
+LIST = View(_list_page, _list_csv)
+
+
+def _show_page(doc: dict) -> list:
+    head = [f"{doc['title']} ({doc['id']}, family {doc['family']})"]
+    if doc["description"]:
+        head.append(doc["description"])
+    head += [f"source: {s}" for s in doc["sources"]] + [f"note: {n}" for n in doc["notes"]]
+    sections = [Text("\n".join(head) + "\n"),
+                Table(("parameter", "default", "allowed", "meaning", "source"),
+                      [(p["name"], p["default"], _allowed(p), _meaning(p), p["source"]) for p in doc["parameters"]],
+                      "Parameters", fold="meaning"),
+                Table(("KPI", "dir", "formula", "unit", "label"),
+                      [(k["name"], k["direction"], _formula(k), k["unit"], k["label"]) for k in doc["kpis"]],
+                      "KPIs", fold="formula")]
+    if doc["published"]:
+        sections.append(Table(("KPI", "published", "source", "note"),
+                              [(p["kpi"], _published(p), p["source"], p["note"]) for p in doc["published"]],
+                              "Published values", fold="note"))
+    if doc.get("qos"):
+        sections.append(_qos_table(doc["qos"], "5QI per flow at the defaults (TS 23.501 Table 5.7.4-1)"))
+    return sections
+
+
+def _allowed(p: dict) -> str:
+    return f">= {p['min']}" + (f", <= {p['max']}" if p["max"] else "")
+
+
+def _meaning(p: dict) -> str:
+    derive = f" (derived as {p['derive']} when one of those is set)" if p["derive"] else ""
+    return p["description"] + derive
+
+
+def _formula(k: dict) -> str:
+    conditions = "".join(f"; infeasible if {c['condition']}: {c['reason']}" for c in k["infeasible_if"])
+    return k["formula"] + conditions
+
+
+def _published(p: dict) -> str:
+    if p["value"] is not None:
+        return p["value"]
+    if p["text"] is not None:
+        return p["text"]
+    return f"{p['min'] or ''} to {p['max'] or ''}"
+
+
+SHOW = View(_show_page)
+
+
+# --- usecase -----------------------------------------------------------------------------
+
+USECASE_CSV = ("usecase", "kpi", "label", "direction", "value", "unit", "feasible", "published_value",
+               "published_unit", "reason", "published_text", "status")
+CELL_CSV = ("cell_share", "cell_share_unit", "cell_users", "cell_fits")
+QOS_CSV = ("qos_5qi_named", "qos_5qi_candidates", "qos_signalling")
+QOS_TITLE = "5QI per flow (TS 23.501 Table 5.7.4-1)"
+STATUS_MARK = {"differs": "DIFFERS", "in-range": "in range", "no-value": ""}
+
+
+def _usecase_page(doc: dict) -> list:
+    sections: list = []
+    if "cell" in doc:
+        sections.append(Text(_cell_caption(doc["cell"])))
+    changed = _changed_parameters(doc["parameters"])
+    titles = {u["id"]: u["title"] for u in doc["usecases"]}
+    for usecase, rows in _by_usecase(doc["rows"]).items():
+        notes: list[str] = []
+        head = ["KPI", "dir", "value", "unit", "published", "check"]
+        if "cell" in doc:
+            head += ["cell share", "users per cell"]
+        cells = [_usecase_cells(r, notes, "cell" in doc) for r in rows]
+        title = f"{titles[usecase]} ({usecase})"
+        if changed.get(usecase):
+            title += "\n  " + ", ".join(changed[usecase])
+        sections.append(Table(head, cells, title, fold="KPI"))
+        if notes:
+            sections.append(Text("\n".join(f"  ({i}) {n}" for i, n in enumerate(notes, 1))))
+    if "qos" in doc:
+        sections.append(_qos_table(doc["qos"], QOS_TITLE))
+    return sections
+
+
+def _by_usecase(rows: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["usecase"], []).append(row)
+    return grouped
+
+
+def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
+    if row["feasible"]:
+        value = human_number(row["value"])
+    else:
+        notes.append(f"{row['kpi']}: {row['reason']}")
+        value = f"infeasible ({len(notes)})"
+    status = row.get("status")
+    cells = [row["label"], row["direction"], value, row["unit"], (row["published"] or {}).get("text", ""),
+             STATUS_MARK.get(status, status or "")]
+    if cell:
+        entry = row.get("cell")
+        if entry is None:
+            cells += ["", ""]
+        else:
+            users = "does not fit" if not entry["fits"] else "no limit (zero rate)" if entry["users"] is None \
+                else str(entry["users"])
+            cells += [f"{human_number(entry['share']['value'])} %", users]
+    return cells
+
+
+def _changed_parameters(parameters: list[dict]) -> dict[str, list[str]]:
+    """Per use case, the parameters that are not defaults: what was set or derived."""
+    changed: dict[str, list[str]] = {}
+    for p in parameters:
+        if p["origin"] != "default":
+            text = f"{p['name']} = {count_or_number(p['value'], p['unit'])} {p['unit']}".rstrip() + f" ({p['origin']})"
+            changed.setdefault(p["usecase"], []).append(text)
+    return changed
+
+
+def _cell_caption(cell: dict) -> str:
+    peaks = ", ".join(f"{d} peak {quantity_text(q)}" for d, q in cell["peak_rate"].items())
+    return f"cell {cell['spec']}: {peaks} ({cell['source']})"
+
+
+def _usecase_csv(doc: dict):
+    cell, flows = "cell" in doc, {(f["usecase"], f["kpi"]): f for f in doc.get("qos", [])}
+    columns = USECASE_CSV + (CELL_CSV if cell else ()) + (QOS_CSV if "qos" in doc else ())
+    rows = []
+    for row in doc["rows"]:
+        published = row["published"] or {}
+        cells = [row["usecase"], row["kpi"], row["label"], row["direction"], row["value"], row["unit"],
+                 row["feasible"], published.get("value"), published.get("unit"), row.get("reason", ""),
+                 published.get("text"), row.get("status")]
+        if cell:
+            entry = row["cell"]
+            cells += [None] * 4 if entry is None else [entry["share"]["value"], "%", entry["users"], entry["fits"]]
+        if "qos" in doc:
+            cells += _qos_csv(flows.get((row["usecase"], row["kpi"])))
+        rows.append(cells)
+    return columns, rows
+
+
+USECASE = View(_usecase_page, _usecase_csv)
+
+
+# --- 5QI ---------------------------------------------------------------------------------
+
+
+def _qos_table(flows: list[dict], title: str) -> Table:
+    columns = ("use case", "dir", "latency", "PER", "burst", "TS 23.501 names",
+               "standardized 5QIs that can carry it (loosest first)", "to signal beyond the defaults")
+    return Table(columns, [_qos_cells(f) for f in flows], title, fold=columns[-1])
+
+
+def _qos_cells(flow: dict) -> list:
+    named_text = "; ".join(f"{n['five_qi']}" + (f" ({n['part']})" if len(flow["named"]) > 1 else "")
+                           + ("" if n["carries"] else f": cannot carry it, {', '.join(n['shortfalls'])}")
+                           for n in flow["named"])
+    candidates_text = ", ".join(str(c["five_qi"]) for c in flow["candidates"]) or "none: " + flow["verdict"]
+    return [flow["usecase"], flow["direction"], quantity_text(flow["latency"]),
+            "" if flow["per"] is None else f"{flow['per']:g}", quantity_text(flow["burst"]), named_text,
+            candidates_text, signalling_text(flow)]
+
+
+def signalling_text(flow: dict) -> str:
+    """What to signal for the named 5QIs that carry the flow, else for the loosest candidate of
+    each resource type (whether the flow needs a guaranteed bit rate is the user's call)."""
+    chosen = [n for n in flow["named"] if n["carries"]]
+    if not chosen:
+        loosest = {}
+        for c in flow["candidates"]:
+            loosest.setdefault(c["resource_type"], c)
+        chosen = list(loosest.values())
+    return "; ".join(f"{c['five_qi']}{_type_tag(c)}: " + (", ".join(_signal_text(s) for s in c["signalling"]) or "nothing")
+                     for c in chosen)
+
+
+def _type_tag(entry: dict) -> str:
+    return f" ({entry['resource_type']})" if "resource_type" in entry else ""
+
+
+def _signal_text(item: dict) -> str:
+    value = item["value"]
+    if value is None:
+        return f"{item['parameter']} (the use case gives no rate)"
+    text = f"{item['parameter']} {human_number(value['value'])} {value['unit']}"
+    if item["ratio"] is not None:
+        default = item["default"]
+        text += f" ({human_number(item['ratio'])} x default {human_number(default['value'])} {default['unit']})"
+    return text
+
+
+def _qos_csv(flow: dict | None) -> list:
+    if flow is None:
+        return [None] * len(QOS_CSV)
+    named_numbers = "; ".join(str(n["five_qi"]) for n in flow["named"])
+    return [named_numbers, "; ".join(str(c["five_qi"]) for c in flow["candidates"]) or "none", signalling_text(flow)]
+
+
+# --- check -------------------------------------------------------------------------------
+
+CHECK_CSV = ("usecase", "kpi", "published_value", "published_unit", "computed_value", "computed_unit", "status",
+             "note", "published_text")
+
+
+def _check_page(doc: dict) -> list:
+    sections = []
+    for usecase, rows in _by_usecase(doc["rows"]).items():
+        cells = [(r["kpi"], r["published_text"], _computed(r), STATUS_MARK.get(r["status"], r["status"]) or r["status"],
+                  r["note"]) for r in rows]
+        sections.append(Table(("KPI", "published", "computed", "status", "note"), cells, usecase, fold="note"))
+    return sections
+
+
+def _computed(row: dict) -> str:
+    if row["computed_value"] is None:
+        return "infeasible"
+    return f"{human_number(row['computed_value'])} {row['computed_unit']}".strip()
+
+
+CHECK = View(_check_page, lambda doc: (CHECK_CSV, [[r[c] for c in CHECK_CSV] for r in doc["rows"]]))
+
+
+# --- solve -------------------------------------------------------------------------------
+
+
+def _solve_page(doc: dict) -> list:
+    value = human_number(doc["value"]) if doc["value"] is not None else "none"
+    target = doc["target"]
+    target_text = f"{target['kpi']} = {human_number(target['value'])} {target['unit']}".strip()
+    sections: list = [Table(("use case", "parameter", "value", "unit", "target"),
+                            [(doc["usecase"], doc["parameter"], value, doc["unit"], target_text)])]
+    if doc["message"]:
+        sections.append(Text(f"{'note' if doc['value'] is not None else 'no solution'}: {doc['message']}"))
+    return sections
+
+
+SOLVE = View(_solve_page)
+
+
+# --- split -------------------------------------------------------------------------------
+
+SPLIT_KEYS = ("elements", "payload", "device_work", "server_work", "device_time", "ul_time", "server_time",
+              "latency", "ul_rate_needed", "max_frame_rate", "best_from_ul_rate", "best_to_ul_rate")
+
+
+def _split_page(doc: dict) -> list:
+    s, m = doc["settings"], doc["model"]
+    budget = f"UL rate for {quantity_text(s['latency'])}"
+    head = ["split", "shape", "payload [kByte]", "device [GMAC]", "device [ms]", "UL [ms]", "server [ms]",
+            "latency [ms]", f"{budget} [Mbit/s]", "max fps", "best for UL [Mbit/s]", "best"]
+    if s["frame_rate"] is not None:
+        head.insert(-2, f"keeps up {quantity_text(s['frame_rate'])}")
+    cells = []
+    for r in doc["rows"]:
+        needed = r["ul_rate_needed"]["value"]
+        line = [r["split"], r["shape"], *(human_number(r[k]["value"]) for k in (
+            "payload", "device_work", "device_time", "ul_time", "server_time", "latency")),
+            human_number(needed) if needed is not None else "compute > budget",
+            human_number(r["max_frame_rate"]["value"]), _range_text(r), "*" if r["best"] else ""]
+        if s["frame_rate"] is not None:
+            line.insert(-2, "yes" if r["keeps_up"] else "no")
+        cells.append(line)
+    bits = "own dtypes" if s["bits_per_element"] is None else f"{quantity_text(s['bits_per_element'])}/element"
+    title = (f"{m['name']}: {m['parameters']['value']} parameters, {quantity_text(m['macs'])}; UL"
+             f" {quantity_text(s['ul_rate'])}, device {quantity_text(s['device_speed'])}, server"
+             f" {quantity_text(s['server_speed'])}, {bits}; best: {doc['best']}")
+    return [Table(head, cells, title, fold="shape"), Text(_changes_text(doc))]
+
+
+def _range_text(r: dict) -> str:
+    low, high = r["best_from_ul_rate"]["value"], r["best_to_ul_rate"]["value"]
+    if low is None:
+        return ""
+    if high is None:
+        return f">= {human_number(low)}"
+    return f"< {human_number(high)}" if low == 0 else f"{human_number(low)} - {human_number(high)}"
+
+
+def _changes_text(doc: dict) -> str:
+    if not doc["best_split_changes"]:
+        return f"best split at every UL rate: {doc['best']}"
+    steps = "; ".join(f"{c['from']} -> {c['to']} at {quantity_text(c['ul_rate'])}" for c in doc["best_split_changes"])
+    return f"best split changes with the UL rate: {steps}"
+
+
+def _split_csv(doc: dict):
+    head = ["split", "shape", *(f"{k} [{doc['rows'][0][k]['unit']}]" if doc["rows"] and doc["rows"][0][k]["unit"]
+                                else k for k in SPLIT_KEYS), "meets_latency", "keeps_up", "best"]
+    rows = [[r["split"], r["shape"], *(r[k]["value"] for k in SPLIT_KEYS), r["meets_latency"], r["keeps_up"], r["best"]]
+            for r in doc["rows"]]
+    return head, rows
+
+
+SPLIT = View(_split_page, _split_csv)
+
+
+# --- radio -------------------------------------------------------------------------------
+
+RADIO_CSV = ("direction", "carrier", "fr", "bandwidth [MHz]", "scs [kHz]", "mu", "n_prb", "layers", "modulation",
+             "q_m", "scaling_factor", "overhead", "tdd", "tdd_share", "peak_rate [Mbit/s]")
+
+
+def _radio_page(doc: dict) -> list:
+    head = ("carrier", "FR", "bandwidth", "SCS", "mu", "N_PRB", "layers", "modulation", "f", "OH", "TDD share",
+            "peak rate [Mbit/s]")
+    rows = [_carrier_cells(i, c) for i, c in enumerate(doc["carriers"], 1)]
+    if len(rows) > 1:
+        rows.append(["total"] + [""] * (len(head) - 2) + [human_number(doc["peak_rate"]["value"])])
+    return [Table(head, rows, f"NR peak data rate, {doc['direction']} ({doc['source']})", fold="modulation")]
+
+
+def _carrier_cells(index: int, c: dict) -> list:
+    tdd = c["tdd"] or ""
+    pattern = f" ({tdd})" if tdd[:1].isalpha() else ""
+    share = "100 % (FDD)" if not tdd else f"{human_number(100 * c['tdd_share'])} %{pattern}"
+    return [index, c["fr"], quantity_text(c["bandwidth"]), quantity_text(c["scs"]), c["mu"], c["n_prb"], c["layers"],
+            c["modulation"], f"{c['scaling_factor']:g}", f"{c['overhead']:g}", share,
+            human_number(c["peak_rate"]["value"])]
+
+
+def _radio_csv(doc: dict):
+    rows = [[doc["direction"], i, c["fr"], c["bandwidth"]["value"], c["scs"]["value"], c["mu"], c["n_prb"], c["layers"],
+             c["modulation"], c["q_m"], c["scaling_factor"], c["overhead"], c["tdd"] or "", c["tdd_share"],
+             c["peak_rate"]["value"]] for i, c in enumerate(doc["carriers"], 1)]
+    rows.append([doc["direction"], "total"] + [None] * (len(RADIO_CSV) - 3) + [doc["peak_rate"]["value"]])
+    return RADIO_CSV, rows
+
+
+RADIO = View(_radio_page, _radio_csv)

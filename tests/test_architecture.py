@@ -1,0 +1,82 @@
+"""The layout of docs/architecture.md holds: imports go one way, with no cycles (function-level
+imports included); only cli/ imports typer; the engine imports neither presentation nor rich."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ammt_calc"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports() -> dict[str, set[str]]:
+    """Every module's imports (anywhere in it), resolved to full names."""
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = module_name(path)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                found.add(base)
+                found |= {f"{base}.{a.name}" for a in node.names}
+        graph[name] = found
+    modules = set(graph)
+    return {name: {m for m in found if m in modules and m != name} for name, found in graph.items()}
+
+
+def external(name: str) -> set[str]:
+    path = PACKAGE.parent / (name.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE.parent / name.replace(".", "/") / "__init__.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names} | \
+           {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+
+
+def is_engine(name: str) -> bool:
+    return not name.startswith(("ammt_calc.cli", "ammt_calc.present")) and name not in ("ammt_calc", "ammt_calc.api",
+                                                                                          "ammt_calc.__main__")
+
+
+def test_no_import_cycles():
+    graph = imports()
+    state: dict[str, int] = {}
+
+    def visit(name, path):
+        state[name] = 1
+        for other in graph[name]:
+            if other.startswith(name + "."):  # a package importing its own submodules
+                continue
+            assert state.get(other) != 1, "import cycle: " + " -> ".join(path + [other])
+            if other not in state:
+                visit(other, path + [other])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+
+
+def test_engine_imports_no_presentation_cli_typer_or_rich():
+    for name, found in imports().items():
+        if is_engine(name):
+            assert not {m for m in found if m.startswith(("ammt_calc.present", "ammt_calc.cli", "ammt_calc.api"))}, name
+            assert not external(name) & {"typer", "rich", "click"}, name
+
+
+def test_only_cli_imports_typer_and_present_does_not_import_cli():
+    for name, found in imports().items():
+        if not name.startswith("ammt_calc.cli"):
+            assert "typer" not in external(name), name
+        if name.startswith("ammt_calc.present"):
+            assert not {m for m in found if m.startswith(("ammt_calc.cli", "ammt_calc.api"))}, name
