@@ -19,16 +19,28 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP during an export: the temporary file is gone, `target` untouched.
+
+    A BaseException (as KeyboardInterrupt is), so that no `except Exception` swallows it;
+    the CLI prints `interrupted: TARGET left unchanged` and exits 128 + the signal number.
+    """
+
+    def __init__(self, signum: int, target: str = ""):
+        super().__init__(signum, target)
+        self.signum, self.target = signum, target
+
+
 _OS_REASONS = {  # errno -> the words a user reads (strerror varies with the C library and locale)
     errno.ENAMETOOLONG: "the name is too long",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
-    errno.ENOENT: "it does not exist (or vanished while being read)",
-    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.ENOENT: "no such file or directory",
+    errno.ENOTDIR: "not a directory",
     errno.EISDIR: "it is a directory",
     errno.ELOOP: "too many levels of symbolic links",
     errno.EROFS: "the file system is read-only",
-    errno.ENOSPC: "no space left on the device",
+    errno.ENOSPC: "no space left on device",
     errno.EIO: "input/output error",
 }
 
