@@ -276,3 +276,44 @@ def test_a_fifo_named_like_a_catalog_file_is_not_waited_on(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(CatalogError, match="is not a file \\(it is a FIFO\\)"):
         load_file(fifo)
+
+
+# --- through the command line --------------------------------------------------------------------
+
+DL = "model-distribution-image-recognition"
+
+
+def test_cli_minus_zero_gives_the_numbers_of_zero():
+    from hardening_helpers import run
+
+    zero = run("usecase", DL, "--set", "model_size=0MB", "--format", "json")
+    minus = run("usecase", DL, "--set", "model_size=-0MB", "--format", "json")
+    assert zero[0] == minus[0] == 0, minus[2]
+    assert minus[1].replace("-0MB", "0MB").replace("-0 MB", "0 MB") == zero[1]
+
+
+@pytest.mark.parametrize("argv", [
+    ("usecase", DL, "--set", "model_size=" + "x" * 300 + ".onnx"),
+    ("split", "y" * 300 + ".onnx"),
+    ("--catalog", "/tmp/" + "d" * 300, "list"),
+])
+def test_cli_names_too_long_are_one_line(argv):
+    from hardening_helpers import assert_refused, run
+
+    code, _, err = run(*argv)
+    assert_refused(code, err, "the name is too long")
+    assert len(err) < 300
+
+
+def test_cli_sweep_output_cap_and_force(monkeypatch, tmp_path):
+    from ammt_calc import sweeps
+    from hardening_helpers import assert_refused, run
+
+    monkeypatch.setattr(sweeps, "MAX_OUTPUT_BYTES", 10_000)  # 1,000 rows of ~60 bytes pass it
+    target = tmp_path / "out.csv"
+    code, _, err = run("sweep", DL, "--vary", "latency=1s:2s:1000", "-o", target)
+    assert_refused(code, err, "more than the limit of", "--force")
+    assert not target.exists()
+    code, _, err = run("sweep", DL, "--vary", "latency=1s:2s:1000", "-o", target, "--force")
+    assert code == 0, err
+    assert target.read_text().count("\n") == 1001

@@ -136,7 +136,9 @@ class _Capped:
 
 
 def _gb(size: float) -> str:
-    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
+    if size >= 2**30:
+        return f"{size / 2**30:.1f} GiB"
+    return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
 
 
 def estimate_output_bytes(grid: Grid, fmt: str = "csv", head: int = 0) -> int:
