@@ -151,7 +151,7 @@ def test_generated_onnx_graphs_load_or_refuse_in_one_line(data):
 
 @st.composite
 def wide_catalogs(draw):
-    count = draw(st.integers(1, 400))
+    count = draw(st.integers(1, 200))
     reason_length = draw(st.integers(0, 300))
     lines = ["id: wide", "title: Wide", "family: distribution", "parameters:",
              "  model_size: {default: 300 MByte}", "  latency: {default: 2 s}", "kpis:"]
@@ -163,11 +163,11 @@ def wide_catalogs(draw):
             extra = (", infeasible_if: {condition: latency > " + draw(st.sampled_from(["0 * latency", "latency"]))
                      + f", reason: {'r' * reason_length}" + "}")
         lines.append(f"  k{i}: {{formula: {formula}, unit: Mbit/s{extra}}}")
-    points = draw(st.sampled_from(["1s:10s:2", "1s:10s:500", "0s:1s:300", "1ms:1e6s:1000:log"]))
+    points = draw(st.sampled_from(["1s:10s:2", "1s:10s:200", "0s:1s:100", "1ms:1e6s:300:log"]))
     return "\n".join(lines) + "\n", points, draw(st.sampled_from(["csv", "json"]))
 
 
-@fuzz(6)
+@fuzz(5)
 @given(wide_catalogs())
 def test_generated_wide_catalogs_sweep_or_refuse_in_one_line(case):
     from ammt_calc import sweeps
