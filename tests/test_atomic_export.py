@@ -17,8 +17,6 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 

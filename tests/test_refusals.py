@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ammt_calc import catalog, solver, userfiles, zoo
+from ammt_calc import solver, userfiles, zoo
 from ammt_calc.catalog import CatalogError, load_catalog, load_file
 from ammt_calc.errors import UserError, os_error, short_path
 from ammt_calc.formula import FormulaError, compile_formula
@@ -72,10 +72,6 @@ def test_bidirectional_controls_are_refused_in_catalog_text(tmp_path, char):
 def test_plain_unicode_text_is_still_fine(tmp_path):
     uc = load_file(write_usecase(tmp_path, text=usecase_text(title="Modèle — 模型 download")), check_units=True)
     assert uc.title == "Modèle — 模型 download"
-
-
-def _with_parameters(block: str) -> str:
-    return usecase_text().replace("    kpis:\n", "").replace("kpis:\n", block + "kpis:\n", 1)
 
 
 def test_a_derive_cycle_of_two_is_refused_and_named(tmp_path):
