@@ -86,8 +86,6 @@ def analyse(model: Model, settings: SplitSettings) -> SplitAnalysis:
         device = p.device_macs * OPS_PER_MAC
         payload = p.payload_bits(settings.bits_per_element)
         plain.append((p, payload, device, total - device))
-        if not math.isfinite(payload):
-            raise UserError(f"{model.id}: the payload at split '{p.name}' is too large for a float; give fewer --bits")
     costs = [(payload, device / settings.device_speed + server / settings.server_speed)
              for _, payload, device, server in plain]
     latencies = [compute + payload / settings.ul_rate for payload, compute in costs]
@@ -143,8 +141,8 @@ def best_split_changes(costs: Sequence[tuple[float, float]]) -> list[tuple[float
     The envelope is built once over the lines sorted by payload (a convex-hull pass), so
     the work grows as n log n in the number of splits, not n times the number of changes.
     """
-    if not costs:
-        return []
+    if not costs or not all(math.isfinite(p) and math.isfinite(c) for p, c in costs):
+        return []  # a payload or time past floating point: no rate is meaningful (the result is refused)
     order = sorted(range(len(costs)), key=lambda i: (costs[i][0], costs[i][1], i))
     hull: list[int] = []
     exact = [(Fraction(p), Fraction(c)) for p, c in costs]  # the comparisons decide ties exactly
