@@ -261,7 +261,7 @@ def test_a_wide_sweep_stays_within_its_memory_budget(tmp_path):
     assert code == 0 and report is not None, err
     assert report["block"] == (64 << 20) // (72 * 322) == 2894
     assert out.read_bytes().count(b"\n") == 30_001
-    assert report["maxrss_mb"] < 250, report
+    assert report["maxrss_mb"] < 350, report
 
 
 def test_a_200_kb_reason_is_refused_at_load(tmp_path):
@@ -285,7 +285,7 @@ def test_long_reasons_on_every_row_are_written_in_slices(tmp_path):
         handle.readline()
         row = handle.readline().decode()
     assert row.count(": 0") == 100 and row.startswith("1," + "," * 100)  # latency 1 s, every KPI cell empty
-    assert report["maxrss_mb"] < 250, report
+    assert report["maxrss_mb"] < 350, report
 
 
 def test_the_output_cap_stops_a_sweep_whose_rows_grow(tmp_path, monkeypatch):
