@@ -6,8 +6,8 @@ __version__ = "0.1.0"
 # as the CLI's `list` and `--help`, which import neither numpy nor pint.
 # api.check, api.split and api.radio are reached as `ammt_calc.api.check`: the package's
 # modules of those names come first
-_API = ("load_catalog", "usecase", "evaluate", "sweep", "solve", "quantity", "list_usecases", "Result", "SweepResult",
-        "Solution", "Document")
+_API = ("load_catalog", "usecase", "evaluate", "sweep", "solve", "quantity", "list_usecases", "model", "Result",
+        "SweepResult", "Solution", "Document")
 __all__ = [*_API, "UserError", "__version__"]
 
 

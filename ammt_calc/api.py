@@ -42,6 +42,10 @@ def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
     if not getattr(uc, "units_checked", False):
         check_dimensions(uc)
         object.__setattr__(uc, "units_checked", True)  # a frozen dataclass: marked once, checked once
+        from . import cache
+
+        cache.mark_checked(Path(uc.path))  # the next run trusts the check (cache.py)
+        cache.save()
     return uc
 
 
@@ -112,6 +116,7 @@ class Result:
     cell: Any = None
     qos: bool = False
     notes: tuple[str, ...] = ()
+    transport: Any = None  # a transport.TransportSpec
 
     @property
     def evaluation(self):
@@ -123,7 +128,7 @@ class Result:
         """The result of one of the use cases evaluated together."""
         for ev in self.evaluations:
             if ev.usecase.id == usecase_id:
-                return Result((ev,), self.cell, self.qos)
+                return Result((ev,), self.cell, self.qos, transport=self.transport)
         raise UserError(f"no use case '{usecase_id}' in this result")
 
     @property
@@ -175,9 +180,12 @@ class Result:
                             for ev in self.evaluations],
                "rows": documents.usecase_rows(self.evaluations),
                "parameters": documents.parameter_rows(self.evaluations)}
+        if self.transport is not None:
+            doc["transport"] = self.transport.document()
         if self.cell is not None:
             documents.add_cell(doc["rows"], self.cell)
             doc["cell"] = documents.cell_json(self.cell)
+            doc["cell_flows"] = documents.cell_flows(self.evaluations, self.cell, self.transport)
         if self.qos:
             doc["qos"] = qos_module.usecase_flows(self.evaluations)
         return doc
@@ -207,25 +215,39 @@ class Result:
 
 
 def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings: Mapping[str, Any] | None = None,
-             /, *, cell: str | None = None, qos: bool = False, catalog: Catalog | None = None, **values) -> Result:
+             /, *, cell: str | None = None, qos: bool = False, transport: str | None = None,
+             catalog: Catalog | None = None, **values) -> Result:
     """Every KPI of one use case, several, or (None) all; parameters not given keep their
-    defaults. `cell` adds each rate's share of an NR cell, `qos` the 5QIs per flow."""
+    defaults. `cell` adds each rate's share of an NR cell (its peak, or with profile=... its
+    ITU-R M.2410 average) and each flow's burst and sustained load on it, `qos` the 5QIs per
+    flow, `transport` ("tcp,rtt=20ms", docs/network.md) each flow's IP rate, delivery time
+    and the rate meeting its deadline."""
     from .solver import evaluate as _evaluate
 
     chosen = _usecases(usecases, catalog)
-    notes: list[str] = []
+    spec, notes = _transport(transport)
     parsed_cell = None
     if cell is not None:
         from .radio import parse_cell
 
         cell_notes: list[str] = []
-        parsed_cell = parse_cell(cell, cell_notes)
+        parsed_cell = parse_cell(cell, cell_notes, profiles=True)
         notes += [f"--cell: {n}" for n in dict.fromkeys(cell_notes)]
     evaluations = []
     for inputs in resolve(chosen, {**(settings or {}), **values}):
-        evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins))
+        evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins, transport=spec))
         notes[:0] = [f"{inputs.usecase.id}: {n}" for n in inputs.notes]
-    return Result(tuple(evaluations), parsed_cell, qos, tuple(notes))
+    return Result(tuple(evaluations), parsed_cell, qos, tuple(notes), spec)
+
+
+def _transport(text: str | None) -> tuple[Any, list[str]]:
+    """The parsed transport spec and a note on the defaults it took (None, [] without one)."""
+    if text is None:
+        return None, []
+    from .transport import parse_transport
+
+    spec = parse_transport(text)
+    return spec, ([f"--transport: {', '.join(spec.defaults)}"] if spec.defaults else [])
 
 
 def _usecases(usecases, catalog: Catalog | None) -> list[UseCase]:
@@ -310,22 +332,24 @@ class SweepResult:
 
 
 def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-               *, zip: bool = False, catalog: Catalog | None = None):
+               *, zip: bool = False, transport: str | None = None, catalog: Catalog | None = None):
     """The checked, sized grid of a sweep (nothing evaluated yet but one point): what the CLI
-    streams block by block. Zoo references in `settings` are resolved as in `evaluate`."""
+    streams block by block. Zoo references in `settings` are resolved as in `evaluate`; a
+    `transport` adds its KPIs as columns."""
     from . import sweeps
 
     uc = usecase(usecase_or_id, catalog)
     for name in vary:
         if name in (settings or {}):
             raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
+    spec, transport_notes = _transport(transport)
     inputs = resolve([uc], settings or {})[0]
     return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins,
-                       notes=[f"{uc.id}: {n}" for n in inputs.notes])
+                       notes=[f"{uc.id}: {n}" for n in inputs.notes] + transport_notes, transport=spec)
 
 
 def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-          *, zip: bool = False, catalog: Catalog | None = None) -> SweepResult:
+          *, zip: bool = False, transport: str | None = None, catalog: Catalog | None = None) -> SweepResult:
     """Every KPI over a grid: `vary` maps parameter names to a spec text ("10MB:1GB:50:log",
     "100ms,1s"), a list of values (texts with units, or numbers for counts and ratios) or a
     quantity array. A full grid of all of them, or with zip=True the i-th values together."""
@@ -333,9 +357,9 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
 
     from . import sweeps
 
-    grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, catalog=catalog)
+    grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, transport=transport, catalog=catalog)
     columns: dict[str, list] = {c.name: [] for c in grid.columns}
-    feasible: dict[str, list] = {k: [] for k in grid.usecase.kpis}
+    feasible: dict[str, list] = {c.name: [] for c in grid.columns if c.kind == "kpi"}
     texts = []
     for block in sweeps.blocks(grid):
         for name in columns:
@@ -350,6 +374,93 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
             texts.append(np.array([sweeps.reason_text(t) for t in tables], dtype=object)[index])
     return SweepResult(grid, {k: np.concatenate(v) for k, v in columns.items()},
                        {k: np.concatenate(v) for k, v in feasible.items()}, np.concatenate(texts))
+
+
+def write_sweep(grid, output: str | Path, fmt: str = "parquet", *, engine: str = "local",
+                scheduler: str | None = None, on_block=None) -> int:
+    """A planned grid (`plan_sweep`) to a file: CSV, JSON or Parquet on the local engine, or a
+    Parquet dataset (a folder of parts written by the workers) with engine="dask". Returns the rows."""
+    from . import distributed
+
+    distributed.check_engine(engine)
+    if engine == "dask":
+        if fmt != "parquet":
+            raise UserError("--engine dask writes a Parquet dataset: give --format parquet (or -o FOLDER)")
+        from .present import parquet
+
+        parquet.require("--engine dask")
+        return distributed.sweep(grid, output, parquet.write, scheduler=scheduler)
+    from .present.files import atomic_file
+
+    if fmt == "parquet":
+        from .present import parquet
+
+        parquet.require()
+        with atomic_file(output, binary=True) as handle:
+            parquet.write_sweep(grid, handle, on_block)
+        return grid.size
+    from .present.sweepio import write_csv, write_json
+
+    with atomic_file(output, binary=True) as handle:
+        (write_json if fmt == "json" else write_csv)(grid, handle, on_block)
+    return grid.size
+
+
+# --- sample ------------------------------------------------------------------------------
+
+
+def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
+                *, count: int | None = None, seed: int = 0, catalog: Catalog | None = None):
+    """The checked plan of a Monte Carlo sample (nothing evaluated yet but one draw).
+    `draws` maps parameter names to distributions ("loguniform:10MB:1GB"); zoo references in
+    `settings` are resolved as in `evaluate`."""
+    from . import sample as sampling
+
+    uc = usecase(usecase_or_id, catalog)
+    for name in draws:
+        if name in (settings or {}):
+            raise UserError(f"{name} is both drawn and set; give it with --draw or --set, not both")
+    inputs = resolve([uc], settings or {})[0]
+    plan = sampling.plan(uc, draws, inputs.values, count=sampling.DEFAULT_DRAWS if count is None else count,
+                         seed=seed)
+    return plan.__class__(**{**plan.__dict__, "notes": (*(f"{uc.id}: {n}" for n in inputs.notes), *plan.notes)})
+
+
+def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
+           *, count: int | None = None, seed: int = 0, engine: str = "local", scheduler: str | None = None,
+           draws_output: str | Path | None = None, catalog: Catalog | None = None):
+    """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
+    infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
+    writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
+    from . import distributed
+    from . import sample as sampling
+
+    distributed.check_engine(engine)
+    plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, catalog=catalog)
+    if engine == "dask":
+        writer = None
+        if draws_output is not None:
+            from .present import parquet
+
+            parquet.require("-o FOLDER with --engine dask")
+            writer = parquet.write
+        return distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer)
+    if draws_output is None:
+        return sampling.run(plan)
+    from .present import parquet
+    from .present.files import atomic_file
+
+    parquet.require("sample -o FILE.parquet")
+    summary = sampling.Summary(0, plan.count, {k.name: sampling.KpiSummary(k.name, k.unit, plan.exact)
+                                               for k in plan.usecase.kpis.values()})
+
+    def add(block) -> None:  # the summary of the draws as they are written, as sample.summarize makes it
+        for name, kpi in summary.kpis.items():
+            kpi.add(block.column(name))
+
+    with atomic_file(draws_output, binary=True) as handle:
+        parquet.write_sample(plan, handle, add)
+    return sampling.SampleResult(plan, summary)
 
 
 # --- solve -------------------------------------------------------------------------------
@@ -372,24 +483,28 @@ class Solution:
 
 
 def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str, Any],
-          settings: Mapping[str, Any] | None = None, /, *, catalog: Catalog | None = None, **values) -> Solution:
+          settings: Mapping[str, Any] | None = None, /, *, transport: str | None = None,
+          catalog: Catalog | None = None, **values) -> Solution:
     """The smallest value of `parameter` at which a KPI reaches a target:
     target "dl_data_rate=500 Mbit/s" or ("dl_data_rate", "500 Mbit/s" | quantity); a plain number
-    only for a KPI that is a count or ratio."""
+    only for a KPI that is a count or ratio. With a `transport`, its KPIs are targets too
+    ("ul_transport_rate=300 Mbit/s")."""
     from .inverse import parse_target
     from .inverse import solve as _solve
 
     uc = usecase(usecase_or_id, catalog)
+    spec, transport_notes = _transport(transport)
     if isinstance(target, str):
-        kpi, goal, target_notes = parse_target(uc, target)
+        kpi, goal, target_notes = parse_target(uc, target, spec)
     else:
         kpi, goal = target
         target_notes = []
         if not hasattr(goal, "units"):  # text, or a number for a count
-            kpi, goal, target_notes = parse_target(uc, f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}")
+            text = f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}"
+            kpi, goal, target_notes = parse_target(uc, text, spec)
     inputs = resolve([uc], {**(settings or {}), **values})[0]
-    solved = _solve(uc, parameter, kpi, goal, inputs.values)
-    return Solution(uc, solved, tuple([*inputs.notes, *target_notes]))
+    solved = _solve(uc, parameter, kpi, goal, inputs.values, transport=spec)
+    return Solution(uc, solved, tuple([*inputs.notes, *target_notes, *transport_notes]))
 
 
 # --- check -------------------------------------------------------------------------------
@@ -401,10 +516,14 @@ def check(catalog: Catalog | None = None) -> Document:
 
     from .check import check_catalog
 
+    from .check import unpublished
+
     catalog = catalog or load_catalog()
     for uc in catalog:
         usecase(uc)
-    return Document({"rows": [asdict(r) for r in check_catalog(catalog)]})
+    none = unpublished(catalog)
+    notes = (f"no published value to compare for {len(none)} use case(s): {', '.join(none)}",) if none else ()
+    return Document({"rows": [asdict(r) for r in check_catalog(catalog)]}, notes)
 
 
 # --- split and radio ---------------------------------------------------------------------
@@ -422,7 +541,9 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
     from .precision import preset_bits
 
     loaded = load_model(model)
-    if bits is None and loaded.kind == "zoo":
+    if bits is None and loaded.transformer is not None:  # hidden states at the model's own precision
+        bits = f"{loaded.transformer.dtype_bits or 16} bit"
+    elif bits is None and loaded.kind == "zoo":
         bits = ZOO_BITS
     if bits is not None and preset_bits(bits) is not None:
         bits = f"{preset_bits(bits)} bit"
@@ -430,6 +551,18 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
                                          server_speed=server_speed, frame_rate=frame_rate)
     notes += list(loaded.notes) if loaded.kind == "onnx" else []
     return Document(documents.split(analyse(loaded, settings)), tuple(notes))
+
+
+def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: str | Sequence[str] | None = None):
+    """What a model means for the network (`ammt-calc model SOURCE`): a zoo name, a Hugging Face
+    config.json, a model folder, a .safetensors file or index, or an .onnx file. `num_params`, the
+    size at the native precision and at each preset (`bits` adds one: "int4", "6 bit", 6), and for
+    a transformer its architecture, the hidden state and KV cache per token, and the LoRA adapter of
+    `lora_rank` on `lora_targets` ("all", "attention", "q_proj,v_proj"). A `ModelFacts`: `to_dict()`
+    is the JSON document, `rows()` the table, `notes` the caveats."""
+    from .modelfacts import model_facts
+
+    return model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets)
 
 
 RADIO_OPTIONS = ("bandwidth", "scs", "layers", "modulation", "fr", "scaling", "tdd")

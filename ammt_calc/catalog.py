@@ -213,6 +213,9 @@ def load_catalog(extra_dirs=(), *, check_units: bool = False) -> Catalog:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
             usecases.append(uc)
+    from . import cache
+
+    cache.save()
     return Catalog(sorted(usecases, key=_family_rank))
 
 
@@ -243,11 +246,40 @@ def _yaml_files(directory: Path) -> list[Path]:
 
 
 def load_file(path: Path, *, check_units: bool = False) -> UseCase:
-    data = read_yaml(path)
+    """One use case; its parsed YAML and dimension check come from the cache (cache.py)
+    when the file is unchanged. The structure is validated and formulas compiled anyway."""
+    from . import cache
+
+    raw = _raw(path) if cache.enabled() else None
+    entry = cache.lookup(path, *raw) if raw else None
+    data = entry["data"] if entry else read_yaml(path)
     uc = _build_usecase(data, path)
-    if check_units:
+    if raw and not entry:
+        cache.store(path, *raw, data, checked=False)
+    if entry and entry["checked"]:
+        object.__setattr__(uc, "units_checked", True)  # as api.usecase marks it: no pint needed to trust it
+    elif check_units:
         check_dimensions(uc)
+        object.__setattr__(uc, "units_checked", True)
+        if raw:
+            cache.mark_checked(path)
     return uc
+
+
+def _raw(path: Path):
+    """(bytes, stat) of a file for the cache, or None (read_yaml then reports the problem).
+    Only a regular file is read: opening a FIFO named like a use case would wait forever."""
+    import stat as kinds
+
+    from .userfiles import read_bounded
+
+    try:
+        stat = path.stat()
+        if not kinds.S_ISREG(stat.st_mode) or stat.st_size > MAX_FILE_BYTES:
+            return None
+        return read_bounded(path, MAX_FILE_BYTES, "catalog file"), stat
+    except (OSError, UserError):
+        return None
 
 
 def read_yaml(path: Path) -> dict:
@@ -634,15 +666,16 @@ def parse_setting(param: Parameter, text: str, what: str | None = None):
     """A value a user wrote for a parameter, as a quantity of the parameter's dimension.
 
     Units are written, not guessed: a bare number is taken only where the parameter is a
-    plain count or ratio; a bits parameter also takes a precision name (fp16, int4, ...).
+    plain count or ratio; a bits parameter also takes a precision name (fp16, int4, ...), a
+    compression ratio a compression preset (signsgd, dgc, topk-1%, ...; precision.COMPRESSION).
     """
     from . import units
-    from .precision import preset_bits
+    from .precision import resolve_preset
 
     what = what or param.name
-    bits = preset_bits(text) if param.unit_text == "bit" else None
-    if bits is not None:
-        return units.parse_quantity(f"{bits} bit", what=what)
+    preset = resolve_preset(param.name, param.unit_text, text)
+    if preset is not None:
+        return units.parse_quantity(preset, what=what)
     default = param.quantity
     if is_bare_number(text) and not takes_bare_numbers(default):
         raise UserError(f"{what}={text.strip()} has no unit: {bare_number_advice(param, float(text), default)}")
@@ -766,3 +799,20 @@ def _parse_unit(text: str, where: str):
         return units.parse_unit(text)
     except UserError as exc:
         raise CatalogError(f"{where}: {exc}") from None
+
+
+def load_text(text: str, path: str, *, check_units: bool = False) -> UseCase:
+    """A use case from its YAML text (as read from `path`), parsed and checked as load_file
+    does: how Dask workers rebuild the use case they were sent, wherever its file lives."""
+    import yaml
+
+    try:
+        data = _compose_checked(text, Path(path))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a catalog file must be a mapping of keys (id, title, ...)")
+    uc = _build_usecase(data, Path(path))
+    if check_units:
+        check_dimensions(uc)
+    return uc

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from . import units
 from .catalog import Catalog, Published, UseCase, violations
-from .inverse import solve
+from .inverse import solve_many
 from .numbers import clean_number, leading_number
 from .solver import Evaluation, evaluate
 
@@ -41,6 +41,12 @@ def check_catalog(catalog: Catalog) -> list[CheckRow]:
             evaluation = evaluate(uc)
             rows.extend(check_row(uc, evaluation, p) for p in uc.published.values())
     return rows
+
+
+def unpublished(catalog: Catalog) -> list[str]:
+    """Ids of the use cases without any published value (beyond the standard, such as the
+    llm- family): `check` has nothing to compare for them and should say so."""
+    return [uc.id for uc in catalog if not uc.published]
 
 
 def check_row(uc: UseCase, evaluation: Evaluation, published: Published) -> CheckRow:
@@ -113,10 +119,8 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
     """What the published value implies, one parameter at a time (others at defaults)."""
     implied = []
     direct = uc.kpi_inputs(kpi, through_derivations=False)  # not the inputs of a derivation: alternatives
-    for name in uc.parameters:
-        if name not in direct:
-            continue
-        solution = solve(uc, name, kpi, target)
+    names = [name for name in uc.parameters if name in direct]
+    for name, solution in zip(names, solve_many(uc, [(name, kpi, target) for name in names])):  # in lockstep
         # an implied compression ratio below 1 is no explanation of a published value
         if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):
             default_unit = uc.parameters[name].unit

@@ -145,24 +145,49 @@ def published_json(published: Published | None) -> dict | None:
 
 def add_cell(rows: list[dict], cell) -> None:
     """Give every row a "cell" key: for a feasible UL or DL rate, its share of the cell's peak
-    rate in that direction and how many such users fit (`radio.cell_share`); else None."""
-    from .radio import cell_share
+    rate (else its average capacity) in that direction and how many such users fit
+    (`radio.cell_share`); else None. IP-layer rates (a transport's `<dir>_ip_rate` and
+    `<dir>_transport_rate`) take the layer-2 headers on top against the peak (`radio.l2_factor`)."""
+    from .radio import cell_share, l2_factor
 
     for row in rows:
         entry = None
         if row["feasible"] and row["direction"] in ("UL", "DL") and units.same_dimension(row["unit"], "bit/s"):
-            share = cell_share(row["value"] * units.base_factor(row["unit"]) / 1e6, row["direction"], cell)
+            ip_layer = cell.has_peak and row["kpi"].endswith(("_ip_rate", "_transport_rate"))
+            mbps = row["value"] * units.base_factor(row["unit"]) / 1e6 * (l2_factor() if ip_layer else 1.0)
+            share = cell_share(mbps, row["direction"], cell)
             entry = {"share": {"value": clean_number(share["share"]), "unit": "%"}, "users": share["users"],
                      "fits": share["fits"]}
         row["cell"] = entry
 
 
 def cell_json(cell) -> dict:
-    from .radio import SOURCE
+    """The cell: "basis" of the shares in the rows (peak, else average), "peak_rate" and
+    "source" of the TS 38.306 peak when the cell has one, and `Cell.document()`'s readings
+    ("peak", "average": each with its source)."""
+    from .radio import PROFILE_SOURCE, SOURCE
 
-    return {"spec": cell.spec, "source": SOURCE,
-            "peak_rate": {d: {"value": clean_number(cell.carrier(d).peak_rate_mbps), "unit": "Mbit/s"}
-                          for d in ("DL", "UL")}}
+    doc = {"spec": cell.spec, "basis": "peak" if cell.has_peak else "average",
+           "source": SOURCE if cell.has_peak else PROFILE_SOURCE}
+    if cell.has_peak:
+        doc["peak_rate"] = {d: {"value": clean_number(cell.peak_mbps(d)), "unit": "Mbit/s"} for d in ("DL", "UL")}
+    return {**doc, **cleaned(cell.document()), "spec": cell.spec}
+
+
+def cell_flows(evaluations: Sequence[Evaluation], cell, transport) -> list[dict]:
+    """Every flow's burst and sustained load on the cell (`radio.cell_flows`)."""
+    from .radio import cell_flows as flows
+
+    return [cleaned(flow) for ev in evaluations for flow in flows(ev, cell, transport)]
+
+
+def cleaned(value):
+    """A document with every float rounded by `clean_number` (lists and dicts walked)."""
+    if isinstance(value, dict):
+        return {k: cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [cleaned(v) for v in value]
+    return clean_number(value) if isinstance(value, float) else value
 
 
 # --- solve -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from .catalog import suggest
 from .errors import UserError
@@ -55,7 +55,7 @@ class SplitPoint:
 class Model:
     id: str  # zoo id, or the file name of an .onnx file
     name: str
-    kind: str  # "zoo" or "onnx"
+    kind: str  # "zoo", "onnx", "config" (a config.json) or "safetensors"
     num_params: int
     param_bits: int | None  # bits the file stores its parameters in (ONNX); None for the zoo
     macs: int | None  # per inference; None if some layer's MACs are unknown
@@ -63,6 +63,8 @@ class Model:
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
     aliases: Mapping[str, str] = field(default_factory=dict)  # tensor name -> name of the point after it (ONNX)
+    transformer: Any = None  # hfconfig.TransformerConfig of a transformer (zoo, config.json, model folder)
+    checkpoint: Any = None  # safetensors.SafetensorsInfo when read from .safetensors headers
 
     def point(self, name: str) -> SplitPoint:
         by_name = {p.name: p for p in self.points}

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import units
+from .flows import FLOW_KPIS, flow_sources  # noqa: F401 (FLOW_KPIS: part of qos's interface)
 from .numbers import clean_number
 
 SOURCE = "TS 23.501 Table 5.7.4-1"
 TOLERANCE = 1e-9  # relative; 1 - 99.9 % is 0.0010000000000000009 in floats
-FLOW_KPIS = ("data_rate", "latency", "payload", "reliability")
 DIMENSIONS = {"rate": "bit/s", "latency": "s", "burst": "bit", "reliability": ""}
 LATE_PACKETS = ("GBR and Non-GBR 5QIs do not count packets later than the PDB in their PER;"
                 " only delay-critical GBR 5QIs count them as lost")
@@ -133,25 +133,24 @@ def flows_of(evaluation) -> list[Flow]:
     """The UL and DL flows of one evaluated use case (see the module docstring)."""
     flows = []
     for direction in ("UL", "DL"):
-        prefix = direction.lower()
-        present = [f"{prefix}_{k}" for k in FLOW_KPIS if f"{prefix}_{k}" in evaluation.kpis]
-        if not present:
+        sources = flow_sources(evaluation.kpis, evaluation.parameters, direction)
+        if sources is None:
             continue
         notes: list[str] = []
 
-        def kpi_or(name: str, kind: str, fallback: str | None = None) -> Requirement | None:
-            if name in evaluation.kpis:
+        def read(kind: str) -> Requirement | None:
+            source = sources[kind]
+            if source is None:
+                return None
+            origin, name = source
+            if origin == "kpi":
                 return _from_kpi(evaluation, name, kind, notes)
-            return _from_parameter(evaluation, fallback, kind, notes) if fallback else None
+            return _from_parameter(evaluation, name, kind, notes)
 
-        latency = kpi_or(f"{prefix}_latency", "latency", "latency")
-        reliability = kpi_or(f"{prefix}_reliability", "reliability")
-        burst = kpi_or(f"{prefix}_payload", "burst")
-        if direction == "DL" and f"{prefix}_payload" not in evaluation.kpis:
-            burst = kpi_or("model_size", "burst", "model_size")  # a download's burst is the model
+        latency, reliability, burst = read("latency"), read("reliability"), read("burst")
         notes += [f"no {what}: {check} not checked" for what, value, check in (
             ("latency", latency, "PDB"), ("reliability", reliability, "PER")) if value is None]
-        flows.append(Flow(evaluation.usecase.id, direction, present[0], kpi_or(f"{prefix}_data_rate", "rate"),
+        flows.append(Flow(evaluation.usecase.id, direction, sources["anchor"][1], read("rate"),
                           latency, burst, reliability, tuple(notes)))
     return flows
 

@@ -12,7 +12,24 @@ normal cyclic prefix; N_PRB is the maximum transmission bandwidth configuration 
 
 A carrier is described by `key=value` fields (the `--carrier` and `--cell` specs):
 bandwidth, scs, layers, modulation, fr, scaling, tdd. A field prefixed `dl_` or `ul_`
-(`ul_layers=2`) applies to that direction only and wins over the plain one.
+(`ul_layers=2`) applies to that direction only and wins over the plain one. In a `--cell`
+the UL has at most HANDSET_UL_LAYERS layers unless `ul_layers` says otherwise: a handset
+transmits fewer layers than the base station (2 transmit chains, the 2T4R of FR1 TDD
+handsets; ul_layers=1 for a single-transmitter device).
+
+Two readings of a cell, never mixed:
+
+- peak (TS 38.306): the most one UE can get, after the control/reference-signal overhead
+  OH, counted in MAC PDUs. An IP rate needs the layer-2 headers on top (`l2_factor`):
+  SDAP 1 (TS 37.324), PDCP 3 (18-bit SN, TS 38.323), RLC AM 3 (18-bit SN, TS 38.322), MAC
+  subheader 3 (16-bit L field, TS 38.321) byte per IP packet: 1510/1500 = 1.0067 for
+  1500-byte packets; at the physical layer, before OH, it is l2_factor / (1 - OH)
+  (`phy_factor`).
+- average (`profile=`, ITU-R M.2410-0): the IMT-2020 minimum average spectral efficiency
+  per TRP x bandwidth is the average capacity of a cell; the 5th-percentile user spectral
+  efficiency x bandwidth is the rate of a cell-edge user (measured with 10 users per TRP,
+  full buffer). M.2410 counts the bits of SDUs delivered to layer 3, i.e. IP packets: an
+  IP rate compares with them directly (factor 1).
 """
 
 from __future__ import annotations
@@ -44,6 +61,42 @@ REQUIRED_KEYS = ("bandwidth", "scs", "layers", "modulation")
 SOURCE = "TS 38.306 clause 4.1.2; N_PRB: TS 38.101-1/-2 Table 5.3.2-1"
 
 _PATTERN = re.compile(r"([DSU]+)(?::(\d+):(\d+):(\d+))?")
+
+HANDSET_UL_LAYERS = 2  # a 2T4R FR1 handset; ul_layers= overrides
+# (what, bytes per IP packet, source): the layer-2 headers between an IP packet and a MAC PDU
+L2_HEADERS = (("SDAP header", 1, "TS 37.324"), ("PDCP header, 18-bit SN", 3, "TS 38.323"),
+              ("RLC AM header, 18-bit SN", 3, "TS 38.322"), ("MAC subheader, 16-bit L", 3, "TS 38.321"))
+PROFILE_SOURCE = ("ITU-R M.2410-0 (11/2017), IMT-2020 minimum requirements: average spectral efficiency"
+                  " and 5th percentile user spectral efficiency (eMBB test environments)")
+DEFAULT_PROFILE_BANDWIDTH_MHZ = 100.0  # the widest FR1 channel at 30 kHz (TS 38.101-1), as the peak example
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An ITU-R M.2410 test environment: spectral efficiencies in bit/s/Hz (per TRP for the
+    average, per user for the 5th percentile)."""
+
+    name: str
+    environment: str
+    average: dict  # {"DL": ..., "UL": ...}
+    edge: dict  # 5th percentile user spectral efficiency
+
+
+PROFILES = {
+    "indoor-hotspot": Profile("indoor-hotspot", "Indoor Hotspot - eMBB", {"DL": 9.0, "UL": 6.75}, {"DL": 0.3, "UL": 0.21}),
+    "dense-urban": Profile("dense-urban", "Dense Urban - eMBB", {"DL": 7.8, "UL": 5.4}, {"DL": 0.225, "UL": 0.15}),
+    "rural": Profile("rural", "Rural - eMBB", {"DL": 3.3, "UL": 1.6}, {"DL": 0.12, "UL": 0.045}),
+}
+
+
+def l2_factor(packet_bytes: float = 1500) -> float:
+    """MAC-PDU rate over IP rate: (packet + SDAP + PDCP + RLC + MAC headers) / packet."""
+    return (packet_bytes + sum(size for _, size, _ in L2_HEADERS)) / packet_bytes
+
+
+def phy_factor(carrier: "Carrier", packet_bytes: float = 1500) -> float:
+    """Physical-layer rate over IP rate on `carrier`: the layer-2 headers and TS 38.306's OH."""
+    return l2_factor(packet_bytes) / (1 - carrier.overhead)
 
 
 @dataclass(frozen=True)
@@ -126,9 +179,9 @@ def lookup_prb(bandwidth_mhz: float, scs_khz: int, fr: str | None) -> tuple[str,
 # --- fields to carriers -------------------------------------------------------------------
 
 
-def parse_spec(text: str, option: str) -> dict[str, str]:
+def parse_spec(text: str, option: str, extra: tuple[str, ...] = ()) -> dict[str, str]:
     """`key=value,key=value` as a dict; unknown or repeated keys are refused."""
-    known = SPEC_KEYS + tuple(f"{d.lower()}_{k}" for d in DIRECTIONS for k in SPEC_KEYS)
+    known = SPEC_KEYS + tuple(f"{d.lower()}_{k}" for d in DIRECTIONS for k in SPEC_KEYS) + extra
     fields: dict[str, str] = {}
     for item in text.split(","):
         key, sep, value = (part.strip() for part in item.partition("="))
@@ -250,31 +303,196 @@ def parse_tdd(text: str, direction: str) -> tuple[str, float]:
 
 @dataclass(frozen=True)
 class Cell:
-    """One NR carrier, in both directions, that use cases are sized against."""
+    """An NR cell, in both directions, that use cases are sized against: its peak (one
+    carrier, TS 38.306), its average (an ITU-R M.2410 profile), or both."""
 
     spec: str
-    dl: Carrier
-    ul: Carrier
+    dl: Carrier | None
+    ul: Carrier | None
+    profile: Profile | None = None
+    bandwidth_mhz: float | None = None  # of the profile
 
-    def carrier(self, direction: str) -> Carrier:
+    def carrier(self, direction: str) -> Carrier | None:
         return self.dl if direction == "DL" else self.ul
 
+    @property
+    def has_peak(self) -> bool:
+        return self.dl is not None
 
-def parse_cell(text: str, notes: list[str]) -> Cell:
+    def peak_mbps(self, direction: str) -> float | None:
+        carrier = self.carrier(direction)
+        return None if carrier is None else carrier.peak_rate_mbps
+
+    def average_mbps(self, direction: str) -> float | None:
+        """Average capacity: average spectral efficiency per TRP x bandwidth."""
+        return None if self.profile is None else self.profile.average[direction] * self.bandwidth_mhz
+
+    def edge_mbps(self, direction: str) -> float | None:
+        """Rate of a cell-edge user: 5th percentile user spectral efficiency x bandwidth."""
+        return None if self.profile is None else self.profile.edge[direction] * self.bandwidth_mhz
+
+    def document(self) -> dict:
+        """The cell as a plain dict: each reading with its source."""
+        def rate(value):
+            return None if value is None else {"value": value, "unit": "Mbit/s"}
+
+        out: dict = {"spec": self.spec}
+        if self.has_peak:
+            out["peak"] = {"basis": "peak", "source": SOURCE, "rate_layer": "MAC PDUs after the overhead OH",
+                           "rate": {d: rate(self.peak_mbps(d)) for d in DIRECTIONS},
+                           "layers": {d: self.carrier(d).layers for d in DIRECTIONS},
+                           "l2_factor": l2_factor(),
+                           "l2_headers": [{"what": w, "bytes": b, "source": src} for w, b, src in L2_HEADERS]}
+        if self.profile is not None:
+            p = self.profile
+            out["average"] = {
+                "basis": "average", "source": PROFILE_SOURCE, "profile": p.name, "environment": p.environment,
+                "rate_layer": "IP packets (SDUs delivered to layer 3)",
+                "bandwidth": {"value": self.bandwidth_mhz, "unit": "MHz"},
+                "average_spectral_efficiency": {d: {"value": p.average[d], "unit": "bit/s/Hz"} for d in DIRECTIONS},
+                "edge_spectral_efficiency": {d: {"value": p.edge[d], "unit": "bit/s/Hz"} for d in DIRECTIONS},
+                "capacity": {d: rate(self.average_mbps(d)) for d in DIRECTIONS},
+                "edge_rate": {d: rate(self.edge_mbps(d)) for d in DIRECTIONS},
+                "edge_note": "5th percentile of the user throughput with 10 users per TRP, full buffer",
+            }
+        return out
+
+
+def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
+    """`--cell` spec: a carrier (peak), `profile=NAME[,bandwidth=B]` (average), or both.
+    `profiles`: the caller shows the average reading (`Cell.document`, `cell_flows`); else
+    a profile is refused, as a caller that reads only the peak cannot show it."""
     if re.search(r"(^|,)\s*direction\s*=", text, re.IGNORECASE):
         raise UserError("--cell: the cell is sized in both directions (UL KPIs against its UL peak, DL KPIs"
                         " against its DL peak); give one direction's values with a prefix, e.g. ul_layers=2")
-    fields = parse_spec(text, "--cell")
+    fields = parse_spec(text, "--cell", extra=("profile",))
+    profile = None
+    if "profile" in fields and not profiles:
+        raise UserError("--cell: profile= (ITU-R M.2410 average and cell-edge rates) is not available here;"
+                        " give a carrier: bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM")
+    if "profile" in fields:
+        name = fields.pop("profile").strip().lower()
+        if name not in PROFILES:
+            raise UserError(f"--cell: unknown profile {name!r}{suggest(name, PROFILES)}; profiles:"
+                            f" {', '.join(PROFILES)} (ITU-R M.2410), e.g. profile=dense-urban,bandwidth=100MHz")
+        profile = PROFILES[name]
     if "tdd" in fields and _PATTERN.fullmatch(fields["tdd"].strip().upper()) is None:
         raise UserError(f"--cell: tdd {fields['tdd']!r} would give DL and UL the same share; write a slot pattern"
                         " (tdd=DDDSU) or dl_tdd=... and ul_tdd=...")
-    return Cell(text, make_carrier(fields, "DL", notes, "--cell"), make_carrier(fields, "UL", notes, "--cell"))
+    bandwidth = None
+    if profile is not None:
+        if "bandwidth" in fields:
+            bandwidth = _frequency(fields["bandwidth"], "MHz", "bandwidth", notes)
+        else:
+            bandwidth = DEFAULT_PROFILE_BANDWIDTH_MHZ
+            notes.append(f"profile {profile.name}: bandwidth {bandwidth:g} MHz (default; give bandwidth=...)")
+        if not set(fields) - {"bandwidth"}:  # no carrier asked for: the average reading only
+            return Cell(text, None, None, profile, bandwidth)
+        fields.setdefault("bandwidth", f"{bandwidth:g}MHz")  # the peak of the same channel
+    if "ul_layers" not in fields and "layers" in fields and re.fullmatch(r"\s*[0-9]+\s*", fields["layers"]):
+        layers = int(fields["layers"])
+        if layers > HANDSET_UL_LAYERS:
+            fields["ul_layers"] = str(HANDSET_UL_LAYERS)
+            notes.append(f"UL {HANDSET_UL_LAYERS} layers, as a handset transmits (2T4R); give ul_layers=... to change")
+    return Cell(text, make_carrier(fields, "DL", notes, "--cell"), make_carrier(fields, "UL", notes, "--cell"),
+                profile, bandwidth)
 
 
-def cell_share(value_mbps: float, direction: str, cell: Cell) -> dict:
-    """The share of the cell's peak rate in `direction` one user at `value_mbps` takes, and how many fit."""
-    peak = cell.carrier(direction).peak_rate_mbps
-    fits = value_mbps <= peak
+def cell_share(value_mbps: float, direction: str, cell: Cell, basis: str | None = None) -> dict:
+    """The share of the cell's rate in `direction` one user at `value_mbps` takes, and how
+    many fit: against the peak (default when the cell has one) or the average capacity."""
+    basis = basis or ("peak" if cell.has_peak else "average")
+    capacity = cell.peak_mbps(direction) if basis == "peak" else cell.average_mbps(direction)
+    fits = value_mbps <= capacity
     # the small epsilon keeps float noise (9.999999999) from costing a whole user
-    users = math.floor(peak / value_mbps + 1e-9) if value_mbps > 0 else None
-    return {"share": 100 * value_mbps / peak, "users": users, "fits": fits}
+    users = math.floor(capacity / value_mbps + 1e-9) if value_mbps > 0 else None
+    return {"share": 100 * value_mbps / capacity, "users": users, "fits": fits}
+
+
+def flow_load(direction: str, burst_mbps: float, sustained_mbps: float, cell: Cell, ip_layer: bool,
+              reachable: bool = True) -> dict:
+    """One flow against a cell, as a plain dict: the burst rate (what one transfer needs) must
+    fit; users per cell count the sustained rate (the long-run average, burst x duty cycle).
+    `ip_layer`: the rates are IP rates (with transport headers); else application rates,
+    compared as they are (a note says so). `reachable` False: no link rate meets the flow's
+    deadline (handshake, slow start), so its burst fits nowhere."""
+    out: dict = {"direction": direction, "burst": {"value": burst_mbps, "unit": "Mbit/s"},
+                 "sustained": {"value": sustained_mbps, "unit": "Mbit/s"},
+                 "duty_cycle": None if burst_mbps <= 0 else min(sustained_mbps / burst_mbps, 1.0),
+                 "rate_layer": "IP" if ip_layer else "application", "notes": []}
+    if not ip_layer:
+        out["notes"].append("application rates, without packet headers: give a transport (--transport tcp)"
+                            " for IP rates")
+    if cell.has_peak:
+        factor = l2_factor() if ip_layer else 1.0
+        peak = cell.peak_mbps(direction)
+        share = cell_share(sustained_mbps * factor, direction, cell, "peak")
+        out["peak"] = {"capacity": {"value": peak, "unit": "Mbit/s"}, "source": SOURCE, "l2_factor": factor,
+                       "burst_needed": {"value": burst_mbps * factor, "unit": "Mbit/s"},
+                       "burst_fits": reachable and burst_mbps * factor <= peak, "share": share["share"],
+                       "users": share["users"]}
+    if cell.profile is not None:
+        capacity, edge = cell.average_mbps(direction), cell.edge_mbps(direction)
+        share = cell_share(sustained_mbps, direction, cell, "average")
+        out["average"] = {"capacity": {"value": capacity, "unit": "Mbit/s"}, "source": PROFILE_SOURCE,
+                          "profile": cell.profile.name, "burst_fits": reachable and burst_mbps <= capacity,
+                          "share": share["share"], "users": share["users"],
+                          "edge_rate": {"value": edge, "unit": "Mbit/s"}, "edge_meets": reachable and burst_mbps <= edge}
+    return out
+
+
+def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
+    """`flow_load` of every flow of one scalar evaluation (`solver.evaluate`, with the same
+    `transport` it was evaluated with, or None). The rate of a flow is `<dir>_data_rate`, or
+    with a transport `<dir>_ip_rate`; the burst rate is that rate, or `<dir>_transport_rate`
+    where the handshake and slow start ask more within the deadline; the sustained rate is
+    `<dir>_sustained_rate` when the use case declares it (a payload once per period; x the
+    transport's overhead factor), else the flow's rate (a flow that sends all the time)."""
+    from .flows import flow_sources
+    from .transport import parse_transport
+
+    spec = None if transport is None else parse_transport(transport)
+    out = []
+    for direction in DIRECTIONS:
+        sources = flow_sources(evaluation.kpis, evaluation.parameters, direction)
+        if sources is None or sources["rate"] is None:
+            continue
+        prefix = direction.lower()
+        ip_layer = spec is not None and f"{prefix}_ip_rate" in evaluation.kpis
+        name = f"{prefix}_ip_rate" if ip_layer else sources["rate"][1]
+        rate = _mbps(evaluation, name)
+        if rate is None:
+            out.append({"direction": direction, "usecase": evaluation.usecase.id,
+                        "infeasible": f"{name}: {evaluation.kpis[name].reason_at()}"})
+            continue
+        notes, burst, burst_kpi, reachable = [], rate, name, True
+        transport_rate = evaluation.kpis.get(f"{prefix}_transport_rate")
+        if ip_layer and transport_rate is not None:
+            needed = _mbps(evaluation, transport_rate.name)
+            if needed is None:
+                reachable = False
+                notes.append(f"no link rate meets the deadline, {transport_rate.name}: {transport_rate.reason_at()}")
+            elif needed > rate:
+                burst, burst_kpi = needed, transport_rate.name
+        sustained = _mbps(evaluation, f"{prefix}_sustained_rate")
+        declared = sustained is not None
+        if declared:
+            sustained *= spec.overhead_factor if ip_layer else 1.0
+        else:
+            sustained = rate
+            notes.append(f"no {prefix}_sustained_rate: the flow is taken to send all the time")
+        entry = flow_load(direction, burst, sustained, cell, ip_layer, reachable)
+        entry["duty_cycle"] = None if rate <= 0 else min(sustained / rate, 1.0)  # of the flow's own rate
+        entry["usecase"] = evaluation.usecase.id
+        entry["burst"]["kpi"] = burst_kpi
+        entry["sustained"]["kpi"] = f"{prefix}_sustained_rate" if declared else name
+        entry["notes"] += notes
+        out.append(entry)
+    return out
+
+
+def _mbps(evaluation, name: str) -> float | None:
+    result = evaluation.kpis.get(name)
+    if result is None or not bool(result.feasible) or not units.same_dimension(result.unit, "bit/s"):
+        return None
+    return float(result.value) * units.base_factor(result.unit) / 1e6

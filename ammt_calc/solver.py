@@ -117,10 +117,12 @@ def _from_list(name: str, items, param):
 
 
 def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
-             origins: Mapping[str, str] | None = None) -> Evaluation:
+             origins: Mapping[str, str] | None = None, transport=None) -> Evaluation:
     """Every KPI of `uc` for the given parameter quantities (the rest take defaults).
 
     `origins` overrides the origin "set" of a value, e.g. with the zoo model it came from.
+    `transport` (a `transport.TransportSpec` or its text) appends each flow's IP rate,
+    delivery time and the rate meeting its deadline (`transport.transport_kpis`).
     """
     values = dict(values or {})
     env, parameters, invalid = _parameter_magnitudes(uc, values, origins or {})
@@ -134,6 +136,11 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
         magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)
         env[kpi.name] = magnitude
         kpis[kpi.name] = _judge(kpi, magnitude, env, kpis, shape, invalid)
+    if transport is not None:
+        from .transport import parse_transport, transport_kpis
+
+        for result in transport_kpis(parse_transport(transport), uc, env, kpis, shape, _judge):
+            kpis[result.name] = result
     return Evaluation(uc, parameters, kpis, tuple(notes))
 
 

@@ -76,6 +76,7 @@ class Grid:
     zipped: bool = False
     notes: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
+    transport: Any = None  # a transport.TransportSpec: its KPIs are columns too
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -115,7 +116,7 @@ def parse_vary(items: Sequence[str]) -> dict[str, str]:
 
 def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
     """START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,...; returns the axis and notes."""
-    param = _parameter(uc, name)
+    param = parameter(uc, name)
     what = f"--vary {name}"
     if ":" in spec:
         parts = [p.strip() for p in spec.split(":")]
@@ -124,7 +125,7 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
                             " (e.g. 10MB:1GB:50:log)")
         log = len(parts) == 4
         count = _count(parts[2], what)
-        (start, stop), notes = _magnitudes(param, parts[:2], what)
+        (start, stop), notes = unit_magnitudes(param, parts[:2], what)
         if not start < stop:
             raise UserError(f"{what}: START {parts[0]} must be below STOP {parts[1]} (got an empty or reversed range)")
         if log and start <= 0:
@@ -136,7 +137,7 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
         items = [p.strip() for p in spec.split(",")]
         if not all(items):
             raise UserError(f"{what}: '{spec}' has an empty item; write values as v1,v2,v3 (e.g. 100ms,1s,10s)")
-        magnitudes, notes = _magnitudes(param, items, what)
+        magnitudes, notes = unit_magnitudes(param, items, what)
         values, log = np.array(magnitudes, dtype=float), False
         if len(values) > MAX_POINTS:
             raise UserError(f"{what}: {len(values)} values is more than {MAX_POINTS:,}")
@@ -148,13 +149,13 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
 def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
     """An axis from the Python API: a spec string, a pint quantity array, or numbers
     (in the parameter's unit) or quantity texts."""
-    param = _parameter(uc, name)
+    param = parameter(uc, name)
     if isinstance(values, str):
         return parse_spec(uc, name, values)[0]
     texts = [] if hasattr(values, "units") else [v for v in np.asarray(values, dtype=object).ravel() if isinstance(v, str)]
     if texts:
         items = [str(v) for v in np.asarray(values, dtype=object).ravel()]
-        magnitudes = np.array(_magnitudes(param, items, name)[0], dtype=float)
+        magnitudes = np.array(unit_magnitudes(param, items, name)[0], dtype=float)
     else:  # a quantity array, a list of quantities, or numbers: checked as --set values are
         quantity = resolve_inputs(uc, {name: values})[0][name]
         magnitudes = np.asarray(quantity.to(param.unit).magnitude, dtype=float).ravel()
@@ -165,7 +166,7 @@ def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
     return axis
 
 
-def _parameter(uc: UseCase, name: str):
+def parameter(uc: UseCase, name: str):
     param = uc.parameters.get(name)
     if param is None:
         raise UserError(f"use case '{uc.id}' has no parameter '{name}'{suggest(name, uc.parameters)}"
@@ -179,7 +180,7 @@ def _count(text: str, what: str) -> int:
     return int(text)
 
 
-def _magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
+def unit_magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
     """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
     default_unit = param.unit
     return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
@@ -197,9 +198,14 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = ()) -> Grid:
+         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = (),
+         transport=None) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
+    if transport is not None:
+        from .transport import parse_transport
+
+        transport = parse_transport(transport)
     if not vary:
         raise UserError("nothing to sweep: give at least one --vary NAME=SPEC")
     for name in vary:
@@ -230,17 +236,21 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
                         " use fewer values per --vary (or --zip)")
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
-    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}})
-    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), _columns(uc, axes))
+    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport)
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), columns_for(uc, axes, transport),
+                transport)
 
 
-def _columns(uc: UseCase, axes: Sequence[Axis]) -> tuple[Column, ...]:
+def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column, ...]:
+    from .transport import kpi_columns
+
     varied = {a.name for a in axes}
     columns = [Column(a.name, a.unit, "parameter") for a in axes]
     for p in uc.parameters.values():
         if p.derive is not None and p.derive.names & varied and p.name not in varied:
             columns.append(Column(p.name, p.unit_text, "derived"))
     columns += [Column(k.name, k.unit, "kpi") for k in uc.kpis.values()]
+    columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport)]
     return tuple(columns)
 
 
@@ -251,18 +261,28 @@ def block_points(grid: Grid) -> int:
 
 def blocks(grid: Grid, chunk: int | None = None) -> Iterator[Block]:
     """The grid, evaluated block by block in row order."""
-    for start, stop, shape, quantities in _block_values(grid, chunk or block_points(grid)):
-        evaluation = evaluate(grid.usecase, {**grid.fixed, **quantities})
-        values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
-        for column in grid.columns:
-            if column.kind == "derived":
-                values[column.name] = np.asarray(evaluation.parameters[column.name].quantity.magnitude)
-            elif column.kind == "kpi":
-                values[column.name] = evaluation.kpis[column.name].value
-        yield Block(start, stop, shape, evaluation, values)
+    for start, stop, shape, quantities in block_values(grid, chunk):
+        yield evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities, grid.transport)
 
 
-def _block_values(grid: Grid, chunk: int):
+def evaluate_block(uc: UseCase, fixed: Mapping[str, Any], columns: Sequence[Column], start: int, stop: int,
+                   shape: tuple[int, ...], quantities: Mapping[str, Any], transport=None) -> Block:
+    """Rows start..stop: the varied (or drawn) `quantities`, shaped to broadcast to `shape`,
+    evaluated in one call with the `fixed` ones; the block's values by column name."""
+    evaluation = evaluate(uc, {**fixed, **quantities}, transport=transport)
+    values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
+    for column in columns:
+        if column.kind == "derived":
+            values[column.name] = np.asarray(evaluation.parameters[column.name].quantity.magnitude)
+        elif column.kind == "kpi":
+            values[column.name] = evaluation.kpis[column.name].value
+    return Block(start, stop, shape, evaluation, values)
+
+
+def block_values(grid: Grid, chunk: int | None = None):
+    """(start, stop, shape, quantities) of each block, in row order, not yet evaluated; blocks
+    of `chunk` points, by default as many as fit the memory budget (block_points)."""
+    chunk = chunk or block_points(grid)
     axes = grid.axes
     if grid.zipped:
         for start in range(0, grid.size, chunk):
@@ -346,4 +366,5 @@ def describe(grid: Grid) -> dict:
                    for a in grid.axes],
         "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in grid.columns],
         "fixed": fixed,
+        **({"transport": grid.transport.document()} if grid.transport is not None else {}),
     }

@@ -184,6 +184,7 @@ def _to_float(number: str) -> float:
     return value
 
 
+@functools.lru_cache(maxsize=1024)  # pint Units are immutable; an evaluation parses each default's unit again
 def _parse_unit_text(text: str) -> pint.Unit:
     return _UnitParser(text).parse()
 

@@ -67,3 +67,10 @@ def cli_process(tmp_path):
                               input=input, env=full_env, cwd=tmp_path, timeout=120)
 
     return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_catalog_cache(tmp_path_factory):
+    """The compiled catalog cache of the test run in a folder of its own, never the user's."""
+    os.environ["AMMT_CALC_CACHE"] = str(tmp_path_factory.mktemp("ammt-calc-cache"))
+    yield

@@ -23,7 +23,7 @@ def peak_100mhz_30khz(layers, q_m, overhead, share=1.0):
 
 
 DL_PEAK = peak_100mhz_30khz(4, 8, 0.14)  # 2337.0
-UL_PEAK = peak_100mhz_30khz(4, 8, 0.08)  # 2500.0
+UL_PEAK = peak_100mhz_30khz(2, 8, 0.08)  # 1250.0: in a --cell the UL has a handset's 2 layers unless ul_layers says
 
 
 def rows_by_kpi(cli, *args):
@@ -48,9 +48,17 @@ def test_direction_prefixes_override_and_tdd_patterns_split_the_frame():
     assert cell.ul.peak_rate_mbps == pytest.approx(UL_PEAK * 0.2)
 
 
+def test_uplink_layers_default_to_a_handsets_two():
+    notes = []
+    assert radio.parse_cell(CELL, notes).ul.layers == 2 and "UL 2 layers" in notes[0]
+    assert radio.parse_cell(CELL + ",ul_layers=4", []).ul.peak_rate_mbps == pytest.approx(peak_100mhz_30khz(4, 8, 0.08))
+    assert radio.parse_cell(CELL.replace("layers=4", "layers=1"), []).ul.layers == 1  # never more than the DL's
+
+
 def test_share_and_users():
-    cell = radio.parse_cell(CELL, [])
-    assert radio.cell_share(144, "UL", cell) == {"share": pytest.approx(100 * 144 / UL_PEAK), "users": 17, "fits": True}
+    cell = radio.parse_cell(CELL + ",ul_layers=4", [])
+    ul_peak = peak_100mhz_30khz(4, 8, 0.08)  # 2500.0
+    assert radio.cell_share(144, "UL", cell) == {"share": pytest.approx(100 * 144 / ul_peak), "users": 17, "fits": True}
     # exactly a tenth of the peak: ten users, not nine from float noise
     assert radio.cell_share(DL_PEAK / 10, "DL", cell)["users"] == 10
     assert radio.cell_share(DL_PEAK * 1.01, "DL", cell) == {"share": pytest.approx(101), "users": 0, "fits": False}
@@ -77,11 +85,11 @@ def test_json_rows_carry_the_cell_share(cli):
     assert data["cell"]["peak_rate"]["DL"]["value"] == pytest.approx(DL_PEAK)
     assert data["cell"]["peak_rate"]["UL"] == {"value": pytest.approx(UL_PEAK), "unit": "Mbit/s"}
     ul = rows[("split-image-recognition", "ul_data_rate")]["cell"]
-    assert ul == {"share": {"value": pytest.approx(100 * 144 / UL_PEAK), "unit": "%"}, "users": 17, "fits": True}
+    assert ul == {"share": {"value": pytest.approx(100 * 144 / UL_PEAK), "unit": "%"}, "users": 8, "fits": True}  # 1250.0 / 144 = 8.7
     # a DL KPI is compared with the DL peak: 320 Mbit/s of 2337 Mbit/s
     dl = rows[("split-control-robotics", "dl_data_rate")]["cell"]
     assert dl["share"]["value"] == pytest.approx(100 * 320 / DL_PEAK) and dl["users"] == math.floor(DL_PEAK / 320) == 7
-    assert rows[("split-control-robotics", "ul_data_rate")]["cell"]["users"] == math.floor(UL_PEAK / 4.7) == 531
+    assert rows[("split-control-robotics", "ul_data_rate")]["cell"]["users"] == math.floor(UL_PEAK / 4.7) == 265
     # a frame-rate stream of zero asks nothing of the cell
     assert rows[("split-image-recognition", "ul_sustained_rate")]["cell"] == {
         "share": {"value": 0.0, "unit": "%"}, "users": None, "fits": True}
@@ -110,7 +118,7 @@ def test_csv_has_trailing_cell_columns(cli):
     row = next(r for r in rows if r["kpi"] == "ul_data_rate")
     ul_peak = UL_PEAK * 16 / 70  # DDDSU with S = 10:2:2 gives UL 16 of 70 symbols
     assert float(row["cell_share"]) == pytest.approx(100 * 144 / ul_peak)
-    assert (row["cell_share_unit"], row["cell_users"], row["cell_fits"]) == ("%", "3", "true")
+    assert (row["cell_share_unit"], row["cell_users"], row["cell_fits"]) == ("%", "1", "true")  # 285.7 / 144 = 1.98
     latency = next(r for r in rows if r["kpi"] == "ul_latency")
     assert (latency["cell_share"], latency["cell_users"], latency["cell_fits"]) == ("", "", "")
 

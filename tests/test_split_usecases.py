@@ -82,7 +82,7 @@ def test_enhanced_media_recognition_published_row(kpis):
 def test_enhanced_media_recognition_compressed_slow_stream(kpis):
     k = kpis("enhanced-media-recognition", frame_rate="4 fps", compression_factor=10)
     assert value(k["dl_payload"]) == pytest.approx(0.15)
-    assert value(k["dl_stream_rate"]) == pytest.approx(4.8)
+    assert value(k["dl_sustained_rate"]) == pytest.approx(4.8)
     assert value(k["dl_data_rate"]) == pytest.approx(12.0)  # the 100 ms deadline dominates
 
 
@@ -116,7 +116,7 @@ def test_split_control_robotics_published_row(kpis):
     k = kpis("split-control-robotics")
     assert value(k["dl_data_rate"]) == pytest.approx(320.0, rel=1e-12)  # 40 kByte in 1 ms
     assert value(k["ul_data_rate"]) == pytest.approx(4.7, rel=1e-12)  # 587.5 byte at 1 kHz
-    assert value(k["dl_rate_whole_loop"]) == pytest.approx(40e3 * 8 / 0.012 / 1e6)  # 26.67
+    assert value(k["dl_sustained_rate"]) == pytest.approx(40e3 * 8 / 0.012 / 1e6)  # 26.67
     assert value(k["dl_payload"]) == pytest.approx(40.0)
 
 

@@ -34,5 +34,10 @@ def main_options(
                                       help="Add the use-case YAML files in DIR (repeatable; before or after the command)."),
     version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Read the catalog afresh and keep no compiled copy (see docs/scaling.md)."),
 ) -> None:
     State.catalog_dirs = list(catalog)
+    from .. import cache
+
+    cache.disable() if no_cache else cache.enable()  # per invocation: in-process runs do not inherit it

@@ -8,7 +8,7 @@ import typer
 
 from ..present import views
 from .app import app
-from .common import catalog, emit, format_option, output_option, set_option, settings
+from .common import catalog, emit, format_option, output_option, set_option, settings, transport_option
 
 
 @app.command("list")
@@ -40,7 +40,8 @@ def show_command(
 def usecase_command(
     ids: List[str] = typer.Argument(None, metavar="ID", help="Use-case ids; all use cases when none is given.", show_default=False),
     values: List[str] = set_option(),
-    cell: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Beside every UL/DL rate, its share of an NR cell's peak rate and the users that fit: bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,tdd=DDDSU,ul_layers=2,...]."),
+    cell: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Beside every UL/DL rate, its share of an NR cell and the users that fit, and each flow's burst and sustained load: the peak, bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,tdd=DDDSU,ul_layers=2,...] (UL: 2 layers unless ul_layers says), or the ITU-R M.2410 average, profile=indoor-hotspot|dense-urban|rural[,bandwidth=100MHz], or both."),
+    transport: Optional[str] = transport_option(),
     qos: bool = typer.Option(False, "--qos", help="Add the standardized 5QIs (TS 23.501 Table 5.7.4-1) that can carry each UL/DL flow."),
     fmt: Optional[str] = format_option(views.USECASE),
     output: Optional[str] = output_option(),
@@ -49,7 +50,8 @@ def usecase_command(
     from .. import api
 
     given = settings(values)  # before the ids: `--set latency 5ms` is about --set, not a use case '5ms'
-    emit(api.evaluate(ids or None, given, cell=cell, qos=qos, catalog=catalog()), views.USECASE, fmt, output)
+    emit(api.evaluate(ids or None, given, cell=cell, qos=qos, transport=transport, catalog=catalog()), views.USECASE,
+         fmt, output)
 
 
 @app.command("check")

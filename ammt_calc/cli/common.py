@@ -48,5 +48,12 @@ def output_option():
     return typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
 
+def transport_option():
+    return typer.Option(None, "--transport", metavar="SPEC",
+                        help="Add each flow's IP rate, delivery time and the rate meeting its deadline over a protocol:"
+                             " tcp|quic|udp[,ip=4|6][,mtu=SIZE][,rtt=TIME][,warm|cold] (default ip=4, mtu=1500,"
+                             " rtt=10ms, cold: handshake and slow start; see docs/network.md).")
+
+
 def set_option(help_text: str = "Set a parameter with its unit: --set latency=500ms (one --set per parameter)."):
     return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text)

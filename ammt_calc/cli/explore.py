@@ -12,9 +12,12 @@ import typer
 from ..errors import UserError
 from ..present import views
 from .app import app
-from .common import catalog, emit, format_option, notes, output_option, set_option, settings
+from .common import catalog, emit, format_option, notes, output_option, set_option, settings, transport_option
 
-SWEEP_FORMATS = ("csv", "json")
+SWEEP_FORMATS = ("csv", "json", "parquet")
+ENGINE_HELP = "local (this process) or dask (a Dask cluster; needs the 'dask' extra)."
+SCHEDULER_HELP = ("With --engine dask: the scheduler of an existing cluster (tcp://HOST:8786); without it, a local"
+                  " cluster of one worker per core.")
 
 
 @app.command("sweep")
@@ -23,21 +26,41 @@ def sweep_command(
     vary: List[str] = typer.Option([], "--vary", metavar="NAME=SPEC", help="Vary a parameter: START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,v3, with units (--vary model_size=10MB:1GB:50:log). Repeat for a full grid."),
     zipped: bool = typer.Option(False, "--zip", help="Pair the i-th values of every --vary instead of making a full grid."),
     values: List[str] = set_option("Fix a parameter with its unit: --set latency=500ms (one --set per parameter)."),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv or json [default: csv, or from -o's extension]."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --plot and no -o, only the plot is written."),
+    transport: Optional[str] = transport_option(),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json or parquet (needs the 'parquet' extra) [default: csv, or from -o's extension]."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --engine dask, a FOLDER for the Parquet dataset. With --plot and no -o, only the plot is written."),
+    engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a KPI against the first --vary, a line per value of the second (needs the 'plot' extra)."),
     kpi: Optional[str] = typer.Option(None, "--kpi", metavar="KPI", help="The KPI to plot (default: the first that depends on the first --vary, preferring one that depends on every --vary, then one with a published value)."),
     force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see docs/limits.md)."),
 ) -> None:
-    """One row per grid point: the varied parameters and every KPI, as CSV or JSON."""
-    from .. import api, sweeps
+    """One row per grid point: the varied parameters and every KPI, as CSV, JSON or Parquet."""
+    from .. import api, distributed, sweeps
     from ..present.output import choose_format
     from ..present.sweepio import write_csv, write_json
 
-    chosen = choose_format(fmt, output, SWEEP_FORMATS, default="csv")
+    distributed.check_engine(engine)
+    if scheduler is not None and engine != "dask":
+        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
+    chosen = choose_format(fmt, output, SWEEP_FORMATS, default="parquet" if engine == "dask" else "csv")
+    if chosen == "parquet" or engine == "dask":
+        if output in (None, "-"):
+            raise UserError("--format parquet writes a file: give -o FILE.parquet (or -o FOLDER with --engine dask)")
+        if plot is not None or kpi is not None:
+            raise UserError("--plot is drawn from CSV or JSON sweeps; leave it out with Parquet or --engine dask")
+        from ..present import parquet
+
+        parquet.require("--engine dask" if engine == "dask" else "--format parquet")
     given = settings(values)
-    grid = api.plan_sweep(usecase_id, sweeps.parse_vary(vary), given, zip=zipped, catalog=catalog())
+    grid = api.plan_sweep(usecase_id, sweeps.parse_vary(vary), given, zip=zipped, transport=transport,
+                          catalog=catalog())
     notes(grid.notes)
+    if chosen == "parquet" or engine == "dask":
+        with _progress(grid.size if engine == "local" else 0) as advance:
+            api.write_sweep(grid, output, chosen, engine=engine, scheduler=scheduler,
+                            on_block=lambda block: advance(block.stop - block.start))
+        return
     picture = None
     if plot is not None:
         from ..present.plot import Plot, png_path
@@ -96,6 +119,7 @@ def solve_command(
     parameter: str = typer.Option(..., "--for", metavar="PARAM", help="The parameter to find."),
     target: str = typer.Option(..., "--target", metavar="KPI=VALUE", help="The KPI value to reach, with its unit: --target dl_data_rate=500Mbit/s."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
+    transport: Optional[str] = transport_option(),
     fmt: Optional[str] = format_option(views.SOLVE),
     output: Optional[str] = output_option(),
 ) -> None:
@@ -103,4 +127,51 @@ def solve_command(
     from .. import api
 
     given = settings(values)
-    emit(api.solve(usecase_id, parameter, target, given, catalog=catalog()), views.SOLVE, fmt, output)
+    emit(api.solve(usecase_id, parameter, target, given, transport=transport, catalog=catalog()), views.SOLVE, fmt,
+         output)
+
+
+@app.command("sample")
+def sample_command(
+    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
+    draw: List[str] = typer.Option([], "--draw", metavar="NAME=DIST", help="Draw a parameter from uniform:LOW:HIGH, loguniform:LOW:HIGH, normal:MEAN:SD (truncated to the parameter's range), triangular:LOW:MODE:HIGH or choice:V1,V2,..., with units (--draw model_size=loguniform:10MB:1GB). Repeatable."),
+    count: str = typer.Option("10000", "--draws", metavar="N", help="How many draws (1 to 100,000,000)."),
+    seed: str = typer.Option("0", "--seed", metavar="S", help="The random seed: the same seed gives the same numbers."),
+    values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
+    fmt: Optional[str] = format_option(views.SAMPLE),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the summary to FILE (format from its extension); FILE.parquet holds every draw instead (a FOLDER with --engine dask)."),
+    engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
+) -> None:
+    """Monte Carlo over uncertain parameters: per KPI the mean, p5, p50, p95, p99 over the feasible draws and the infeasible share."""
+    from .. import api, distributed, sample
+    from ..present.output import choose_format
+
+    distributed.check_engine(engine)
+    if scheduler is not None and engine != "dask":
+        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
+    every_draw = fmt == "parquet" or (fmt is None and output is not None and
+                                      (output.lower().endswith(".parquet") or (engine == "dask" and "." not in
+                                                                              os.path.basename(output.rstrip("/")))))
+    if every_draw and output in (None, "-"):
+        raise UserError("every draw goes to a file: give -o FILE.parquet")
+    chosen = "parquet" if every_draw else choose_format(fmt, output, views.SAMPLE.formats)
+    draws = sample.parse_draws(draw)
+    result = api.sample(usecase_id, draws, settings(values), count=_whole(count, "--draws"), seed=_whole(seed, "--seed"),
+                        engine=engine, scheduler=scheduler, draws_output=output if every_draw else None,
+                        catalog=catalog())
+    if every_draw:
+        notes(result.notes)
+        typer.echo(f"note: every draw written to {output}", err=True)
+        return
+    emit(result, views.SAMPLE, chosen, output)
+
+
+def _whole(text: str, option: str) -> int:
+    from ..sample import MAX_DRAWS
+
+    cleaned = text.strip().replace("_", "").replace(",", "")
+    if not cleaned.isdigit():
+        what = f"1 to {MAX_DRAWS:,}" if option == "--draws" else "0 or more"
+        raise UserError(f"{option} must be a whole number ({what}), got '{text}'")
+    return int(cleaned)

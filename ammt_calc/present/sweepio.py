@@ -1,12 +1,16 @@
 """Sweep rows streamed to a binary file: CSV and JSON, written block by block.
 
 Numbers are written by `numtext` (exactly Python's '%.12g', vectorised); a column that does
-not change along an axis of the block is formatted once per distinct value and repeated.
+not change along an axis of the block is formatted once per distinct value and broadcast.
+When the grid has more than one block, the blocks' text is made on up to
+`numtext.threads()` threads while the next block is evaluated, and written in order: the
+bytes are the same on any number of threads.
 
 Bounded by bytes (docs/limits.md): a block whose rows carry long reason texts is written in
-slices of rows that fit sweeps.MEMORY_BUDGET; a row of thousands of columns is formatted in
-one call; the output is estimated before its first byte and refused past
-sweeps.MAX_OUTPUT_BYTES (and stopped if it passes it) unless `force`.
+slices of rows that fit sweeps.MEMORY_BUDGET; a row of many columns is formatted in one
+call; blocks made smaller by the budget (wide rows) are formatted on one thread, so that
+one block is in memory at a time; the output is estimated before its first byte and
+refused past sweeps.MAX_OUTPUT_BYTES (and stopped if it passes it) unless `force`.
 """
 
 from __future__ import annotations
@@ -15,15 +19,14 @@ import csv
 import dataclasses
 import io
 import json
-from typing import Any, Callable, Sequence
-
 import math
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from .. import sweeps
 from ..errors import UserError
-from ..sweeps import INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
+from ..sweeps import CHUNK_POINTS, INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
 from . import numtext
 from .formats import safe_cell
 
@@ -36,31 +39,35 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, 
 
     An infeasible KPI has an empty cell, and the last column says which KPIs are
     infeasible at that point and why (empty when all are feasible). Refused before
-    writing if the output is estimated past sweeps.MAX_OUTPUT_BYTES, and stopped if it passes
-    it, unless `force`.
+    writing if the output is estimated past sweeps.MAX_OUTPUT_BYTES, and stopped if it
+    passes it, unless `force`.
     """
     header = _csv_line([c.header for c in grid.columns] + [INFEASIBLE_COLUMN]).encode()
     sink = _Capped(out, grid, "csv", force, len(header))
     sink.write(header)
-    for block in blocks(grid):
+
+    def rows(block: Block) -> bytes:
         reasons = infeasible_reasons(block)
         texts = None
         if reasons is not None:
             texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in reasons[1]]
 
-        def row_pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], rows: slice) -> list:
-            pieces: list[numtext.Piece] = []
+        def pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], part: slice) -> list:
+            out: list[numtext.Piece] = []
             if len(grid.columns) > WIDE_COLUMNS:
-                pieces.append(_matrix_cells([values(c.name) for c in grid.columns], b"", [], b","))
+                out.append(_matrix_cells([values(c.name) for c in grid.columns], b"", [], b","))
             else:
                 for column in grid.columns:
-                    pieces += [_cells(*values(column.name)), b","]
+                    out += [_cells(*values(column.name)), b","]
             if texts is not None:
-                pieces.append(numtext.text_cells(texts)[reasons[0][rows]])
-            pieces.append(b"\n")
-            return pieces
+                out.append(_reason_cells(texts, reasons[0], part))
+            out.append(b"\n")
+            return out
 
-        _write_block(sink, block, row_pieces, texts)
+        return _block_text(block, pieces, texts)
+
+    for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
+        sink.write_all(text)
         if on_block:
             on_block(block)
 
@@ -70,48 +77,68 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
     head = (json.dumps(describe(grid), ensure_ascii=False)[:-1] + ', "rows": [').encode()  # reopen the object
     sink = _Capped(out, grid, "json", force, len(head))
     sink.write(head)
-    first = True
-    for block in blocks(grid):
+
+    def rows(block: Block) -> bytes:
         reasons = infeasible_reasons(block)
         texts = None if reasons is None else [json.dumps(t, ensure_ascii=False).encode() for t in reasons[1]]
 
-        def row_pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], rows: slice) -> list:
-            nonlocal first
-            n = len(range(*rows.indices(block.stop - block.start)))
-            separator = np.tile(np.frombuffer(b",\n", np.uint8), (n, 1))
-            if first:
+        def pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], part: slice) -> list:
+            n = len(range(*part.indices(block.stop - block.start)))
+            separator = np.tile(np.frombuffer(b",\n", np.uint8)[:, None], (1, n))
+            if block.start == 0 and not part.start:
                 separator[0, 0] = 0
-                first = False
-            pieces: list[numtext.Piece] = [separator, b"{"]
+            out: list[numtext.Piece] = [numtext.Cells(separator), b"{"]
             if len(grid.columns) > WIDE_COLUMNS:
-                pieces.append(_matrix_cells([values(c.name) for c in grid.columns], b"null",
-                                            [f'"{c.name}": '.encode() for c in grid.columns], b", "))
+                out.append(_matrix_cells([values(c.name) for c in grid.columns], b"null",
+                                         [f'"{c.name}": '.encode() for c in grid.columns], b", "))
             else:
                 for column in grid.columns:
-                    pieces += [f'"{column.name}": '.encode(), _cells(*values(column.name), b"null"), b", "]
-            pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
-            pieces.append(b"{}" if texts is None else numtext.text_cells(texts)[reasons[0][rows]])
-            pieces.append(b"}")
-            return pieces
+                    out += [f'"{column.name}": '.encode(), _cells(*values(column.name), b"null"), b", "]
+            out.append(f'"{INFEASIBLE_COLUMN}": '.encode())
+            out.append(b"{}" if texts is None else _reason_cells(texts, reasons[0], part))
+            out.append(b"}")
+            return out
 
-        _write_block(sink, block, row_pieces, texts)
+        return _block_text(block, pieces, texts)
+
+    for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
+        sink.write_all(text)
         if on_block:
             on_block(block)
     sink.write(b"\n]}\n")
 
 
-def _write_block(sink, block: Block, row_pieces, texts: list[bytes] | None) -> None:
-    """A block's rows, in one piece or, when its text would pass sweeps.MEMORY_BUDGET, in slices of rows."""
+def _block_text(block: Block, pieces, texts: list[bytes] | None) -> bytes | Iterator[bytes]:
+    """A block's rows: in one piece or, when its text would pass the memory budget, slices of
+    rows made one at a time as they are written (a generator)."""
     rows = block.stop - block.start
     width = _ROW_WIDTH * (len(block.values) + 2) + max(map(len, texts or [b""]))
     step = max(1, sweeps.MEMORY_BUDGET // (sweeps.TEXT_FACTOR * width))
     if step >= rows:  # the whole block: a column constant along an axis is formatted once per value
-        sink.write(numtext.join_rows(row_pieces(lambda name: (block.values[name], block.shape), slice(None)), rows))
-        return
+        return numtext.join_rows(pieces(lambda name: (block.values[name], block.shape), slice(None)), rows,
+                                 block.shape)
+    return _slices(block, pieces, rows, step)
+
+
+def _slices(block: Block, pieces, rows: int, step: int) -> Iterator[bytes]:
     for first in range(0, rows, step):
         part = slice(first, min(first + step, rows))
         count = part.stop - part.start
-        sink.write(numtext.join_rows(row_pieces(lambda name: (block.column(name)[part], (count,)), part), count))
+        yield numtext.join_rows(pieces(lambda name: (block.column(name)[part], (count,)), part), count, (count,))
+
+
+def _reason_cells(texts: list[bytes], index: np.ndarray, part: slice) -> numtext.Piece:
+    if part == slice(None):
+        return numtext.Cells(numtext.text_cells(texts).T[:, index])
+    return numtext.text_cells(texts)[index[part]]
+
+
+def _threads(grid: Grid) -> int:
+    """Format on several threads where it pays: more than one block, and blocks of full size
+    (a block cut down to the memory budget is one of several in flight otherwise)."""
+    if grid.size <= CHUNK_POINTS or sweeps.block_points(grid) < CHUNK_POINTS:
+        return 1
+    return numtext.threads()
 
 
 class _Capped:
@@ -126,6 +153,10 @@ class _Capped:
                 raise UserError(f"the sweep's {fmt.upper()} would be about {_gb(estimate)} ({grid.size:,} rows),"
                                 f" more than the limit of {_gb(sweeps.MAX_OUTPUT_BYTES)}; use fewer points (or fewer KPIs),"
                                 " or --force to write it anyway")
+
+    def write_all(self, text: bytes | bytearray | Iterable[bytes]) -> None:
+        for chunk in [text] if isinstance(text, (bytes, bytearray, memoryview)) else text:
+            self.write(chunk)
 
     def write(self, data: bytes) -> None:
         self.written += len(data)
@@ -158,18 +189,9 @@ def estimate_output_bytes(grid: Grid, fmt: str = "csv", head: int = 0) -> int:
     return head + grid.size * (max(map(len, rows)) + 1)
 
 
-def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> np.ndarray:
-    """Text cells of one column of a block, one row per point (see module docstring)."""
-    v = np.asarray(values, dtype=float)
-    v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
-    for axis in range(v.ndim):
-        if v.shape[axis] > 1 and _constant_along(v, axis):
-            v = v[(slice(None),) * axis + (slice(0, 1),)]
-    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
-    cells = numtext.format_numbers(v, nan)
-    width = cells.shape[1]
-    full = np.broadcast_to(cells.reshape(v.shape + (width,)), tuple(shape) + (width,))
-    return full.reshape(-1, width)
+def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"") -> numtext.Cells:
+    """Text cells of one column of a block (see numtext.column_cells)."""
+    return numtext.column_cells(values, shape, nan)
 
 
 def _matrix_cells(columns: list[tuple[Any, tuple[int, ...]]], nan: bytes, before: list[bytes],
@@ -189,16 +211,6 @@ def _matrix_cells(columns: list[tuple[Any, tuple[int, ...]]], nan: bytes, before
     tail = np.frombuffer(after, np.uint8)
     parts.append(np.broadcast_to(tail, (rows, len(columns), len(tail))))
     return np.concatenate(parts, axis=2).reshape(rows, -1)
-
-
-def _constant_along(v: np.ndarray, axis: int) -> bool:
-    def at(i):
-        return v[(slice(None),) * axis + (slice(i, i + 1),)]
-
-    def same(a, b) -> bool:
-        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-
-    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
 
 
 def _csv_line(cells: Sequence[str]) -> str:

@@ -117,6 +117,8 @@ STATUS_MARK = {"differs": "DIFFERS", "in-range": "in range", "no-value": ""}
 
 def _usecase_page(doc: dict) -> list:
     sections: list = []
+    if "transport" in doc:
+        sections.append(Text(_transport_caption(doc["transport"])))
     if "cell" in doc:
         sections.append(Text(_cell_caption(doc["cell"])))
     changed = _changed_parameters(doc["parameters"])
@@ -133,6 +135,8 @@ def _usecase_page(doc: dict) -> list:
         sections.append(Table(head, cells, title, fold="KPI"))
         if notes:
             sections.append(Text("\n".join(f"  ({i}) {n}" for i, n in enumerate(notes, 1))))
+    if doc.get("cell_flows"):
+        sections.append(_cell_flows_table(doc["cell_flows"], doc["cell"]))
     if "qos" in doc:
         sections.append(_qos_table(doc["qos"], QOS_TITLE))
     return sections
@@ -176,8 +180,56 @@ def _changed_parameters(parameters: list[dict]) -> dict[str, list[str]]:
 
 
 def _cell_caption(cell: dict) -> str:
-    peaks = ", ".join(f"{d} peak {quantity_text(q)}" for d, q in cell["peak_rate"].items())
-    return f"cell {cell['spec']}: {peaks} ({cell['source']})"
+    lines = []
+    if "peak_rate" in cell:
+        peaks = ", ".join(f"{d} peak {quantity_text(q)}" for d, q in cell["peak_rate"].items())
+        lines.append(f"cell {cell['spec']}: {peaks} ({cell['source']})")
+    if "average" in cell:
+        a = cell["average"]
+        average = ", ".join(f"{d} {quantity_text(q)}" for d, q in a["capacity"].items())
+        edge = ", ".join(f"{d} {quantity_text(q)}" for d, q in a["edge_rate"].items())
+        lines.append(f"cell {a['profile']}, {quantity_text(a['bandwidth'])}: average {average}; cell edge {edge}"
+                     f" ({a['source']})")
+    shares = "peak" if cell["basis"] == "peak" else "average capacity"
+    lines.append(f"cell share and users per cell below: of the {shares}")
+    return "\n".join(lines)
+
+
+def _transport_caption(transport: dict) -> str:
+    state = "warm" if transport["warm"] else "cold"
+    return (f"transport {transport['spec']}: {transport['header_bytes']} byte of headers per"
+            f" {transport['mtu']['value']}-byte packet, RTT {quantity_text(transport['rtt'])}, {state}")
+
+
+def _cell_flows_table(flows: list[dict], cell: dict) -> Table:
+    """Per flow: burst and sustained rate, and against each reading of the cell whether the burst
+    fits and how many users the sustained rate allows (and the cell edge, for a profile)."""
+    head = ["use case", "dir", "burst", "sustained", "duty cycle"]
+    if "peak" in cell:
+        head += ["peak: burst fits", "peak: users"]
+    if "average" in cell:
+        head += ["average: burst fits", "average: users", "cell edge meets burst"]
+    head.append("notes")
+
+    def users(n):
+        return "no limit (zero rate)" if n is None else str(n)
+
+    rows = []
+    for f in flows:
+        if "infeasible" in f:
+            rows.append([f["usecase"], f["direction"], "", "", ""] + [""] * (len(head) - 6) + [f["infeasible"]])
+            continue
+        duty = "" if f["duty_cycle"] is None else f"{human_number(100 * f['duty_cycle'])} %"
+        cells = [f["usecase"], f["direction"], quantity_text(f["burst"]) + f" ({f['burst']['kpi']})",
+                 quantity_text(f["sustained"]), duty]
+        if "peak" in cell:
+            cells += ["yes" if f["peak"]["burst_fits"] else "no", users(f["peak"]["users"])]
+        if "average" in cell:
+            a = f["average"]
+            cells += ["yes" if a["burst_fits"] else "no", users(a["users"]), "yes" if a["edge_meets"] else "no"]
+        rows.append(cells + ["; ".join(f["notes"])])
+    return Table(head, rows, "Flows against the cell: the burst must fit, users per cell count the sustained rate",
+                 fold="notes")
 
 
 def _usecase_csv(doc: dict):
@@ -355,6 +407,30 @@ SPLIT = View(_split_page, _split_csv)
 
 # --- radio -------------------------------------------------------------------------------
 
+# --- model -------------------------------------------------------------------------------
+
+
+def _model_page(doc: dict) -> list:
+    from ..modelfacts import ROW_COLUMNS, document_rows
+
+    family = f", {doc['family']}" if doc["family"] else ""
+    title = f"{doc['name']} ({doc['model']}{family}): {doc['num_params']:,} parameters, {doc['count_basis']}"
+    cells = [(r["quantity"], count_or_number(r["value"], r["unit"]), r["unit"], r["note"]) for r in document_rows(doc)]
+    sections: list = [Table(ROW_COLUMNS, cells, title, fold="note")]
+    if doc["sources"]:
+        sections.append(Text("\n".join(f"source: {s}" for s in doc["sources"])))
+    return sections
+
+
+def _model_csv(doc: dict):
+    from ..modelfacts import ROW_COLUMNS, document_rows
+
+    return ROW_COLUMNS, [[r[c] for c in ROW_COLUMNS] for r in document_rows(doc)]
+
+
+MODEL = View(_model_page, _model_csv)
+
+
 RADIO_CSV = ("direction", "carrier", "fr", "bandwidth [MHz]", "scs [kHz]", "mu", "n_prb", "layers", "modulation",
              "q_m", "scaling_factor", "overhead", "tdd", "tdd_share", "peak_rate [Mbit/s]")
 
@@ -386,3 +462,20 @@ def _radio_csv(doc: dict):
 
 
 RADIO = View(_radio_page, _radio_csv)
+
+
+# --- sample ------------------------------------------------------------------------------
+
+SAMPLE_CSV = ("usecase", "kpi", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible_share")
+
+
+def _sample_page(doc: dict) -> list:
+    rows = [(r["kpi"], r["unit"], *(human_number(r[k]) if r[k] is not None else "" for k in
+                                    ("mean", "p5", "p50", "p95", "p99")),
+             f"{human_number(100 * r['infeasible_share'])} %") for r in doc["rows"]]
+    title = doc["rows"][0]["usecase"] if doc["rows"] else ""
+    return [Table(("KPI", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible"), rows,
+                  f"{title}: over the feasible draws")]
+
+
+SAMPLE = View(_sample_page, lambda doc: (SAMPLE_CSV, [[r[c] for c in SAMPLE_CSV] for r in doc["rows"]]))

@@ -1,0 +1,94 @@
+"""Parquet output for `sweep` and `sample` (the `parquet` extra: pyarrow).
+
+One float64 column per CSV column, named as in the CSV header (`model_size [MByte]`),
+and the CSV's `infeasible` text as a dictionary-encoded string column ("" where every
+KPI is feasible). Units are also in the schema: each field's metadata has `unit` and
+`kind` (parameter, derived or kpi), and the schema's metadata key `ammt_calc` holds a
+JSON document saying what was computed (the sweep's JSON head, or the sample's plan).
+Each evaluated block is written as it comes as one row group, so memory stays flat.
+
+A file writer of the presentation layer: it reads `sweeps.Block`s and never computes.
+`write` is also what the Dask engine's workers call for each part of a dataset.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..errors import UserError
+
+INSTALL = "pip install 'ammt-calc[parquet]'"
+INFEASIBLE_COLUMN = "infeasible"  # as sweeps.INFEASIBLE_COLUMN
+METADATA_KEY = b"ammt_calc"
+
+
+def require(what: str = "--format parquet"):
+    """pyarrow and pyarrow.parquet, or one error line saying how to install them."""
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise UserError(f"{what} needs pyarrow, which is not installed: {INSTALL}") from None
+    return pyarrow, pyarrow.parquet
+
+
+def schema(columns: Sequence[Any], about: dict):
+    """The Arrow schema of `columns` (sweeps.Column: name, unit, kind), units in its metadata."""
+    pa, _ = require()
+    fields = [pa.field(c.header, pa.float64(), metadata={"unit": c.unit, "kind": c.kind}) for c in columns]
+    fields.append(pa.field(INFEASIBLE_COLUMN, pa.dictionary(pa.int32(), pa.string()), nullable=False,
+                           metadata={"unit": "", "kind": "reason"}))
+    return pa.schema(fields, metadata={METADATA_KEY: json.dumps(about, ensure_ascii=False).encode()})
+
+
+def block_table(schema_, columns: Sequence[Any], block) -> Any:
+    """One block as an Arrow table of `schema_`."""
+    pa, _ = require()
+    from .. import sweeps
+
+    n = block.stop - block.start
+    arrays = [pa.array(np.ascontiguousarray(block.column(c.name)), pa.float64()) for c in columns]
+    reasons = sweeps.infeasible_reasons(block)
+    if reasons is None:
+        indices, texts = np.zeros(n, np.int32), [""]
+    else:
+        index, tables = reasons
+        indices, texts = index.astype(np.int32), [sweeps.reason_text(t) for t in tables]
+    arrays.append(pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(texts, pa.string())))
+    return pa.Table.from_arrays(arrays, schema=schema_)
+
+
+def write(out, columns: Sequence[Any], blocks: Iterable[Any], about: dict,
+          on_block: Callable[[Any], None] | None = None) -> int:
+    """Blocks to the binary stream or path `out`, one row group each; returns the rows written."""
+    _, pq = require()
+    schema_ = schema(columns, about)
+    rows = 0
+    with pq.ParquetWriter(out, schema_, compression="zstd") as writer:
+        for block in blocks:
+            writer.write_table(block_table(schema_, columns, block), row_group_size=block.stop - block.start)
+            rows += block.stop - block.start
+            if on_block:
+                on_block(block)
+        if not rows:  # a file with its schema and no rows, not no file
+            writer.write_table(schema_.empty_table())
+    return rows
+
+
+def write_sweep(grid, out, on_block: Callable[[Any], None] | None = None) -> None:
+    """A sweep as Parquet, with the signature of sweeps.write_csv."""
+    from .. import sweeps
+
+    require()
+    write(out, grid.columns, sweeps.blocks(grid), sweeps.describe(grid), on_block)
+
+
+def write_sample(plan, out, on_block: Callable[[Any], None] | None = None) -> None:
+    """Every draw of a sample as Parquet (`sample -o FILE.parquet`)."""
+    from .. import sample
+
+    require()
+    write(out, plan.columns, sample.blocks(plan), sample.describe(plan), on_block)

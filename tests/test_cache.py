@@ -1,0 +1,163 @@
+"""The compiled catalog cache: used when nothing changed, rebuilt when a catalog file is
+edited (size, mtime or bytes), ignored when corrupt or foreign, off with --no-cache."""
+
+import json
+import os
+
+import pytest
+
+from ammt_calc import cache, catalog
+from ammt_calc.catalog import load_catalog
+
+USECASE = """\
+id: test-cached
+title: Cached
+family: distribution
+description: a model of model_size downloaded within the latency
+parameters:
+  model_size: {default: 100 MByte}
+  latency: {default: 1 s}
+kpis:
+  dl_data_rate: {formula: model_size / latency, unit: Mbit/s, direction: DL}
+"""
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """An empty cache folder of its own, and a user catalog folder with one file."""
+    monkeypatch.setenv("AMMT_CALC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("AMMT_CALC_NO_CACHE", raising=False)
+    cache.clear_memory()
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    (folder / "cached.yaml").write_text(USECASE)
+    yield folder
+    cache.clear_memory()
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How often YAML is parsed and dimensions checked, per file name."""
+    calls = {"parse": [], "check": []}
+    parse, check = catalog.read_yaml, catalog.check_dimensions
+    monkeypatch.setattr(catalog, "read_yaml", lambda path: calls["parse"].append(path.name) or parse(path))
+    monkeypatch.setattr(catalog, "check_dimensions", lambda uc: calls["check"].append(uc.id) or check(uc))
+    return calls
+
+
+def run(folder):
+    cache._state = None  # as in a new process: the document is read from disk again
+    return load_catalog([folder], check_units=True)
+
+
+def test_second_run_parses_and_checks_nothing(fresh, counted):
+    first = run(fresh)
+    assert "cached.yaml" in counted["parse"] and "test-cached" in counted["check"]
+    assert (fresh.parent / "cache" / cache.FILE_NAME).is_file()
+    counted["parse"].clear(), counted["check"].clear()
+    second = run(fresh)
+    assert counted == {"parse": [], "check": []}
+    assert [uc.id for uc in second] == [uc.id for uc in first]
+    uc = second.get("test-cached")  # still compiled and working: 100 MByte / 1 s = 800 Mbit/s
+    assert uc.kpis["dl_data_rate"].formula.evaluate({"model_size": 8e8, "latency": 1.0}) == 8e8
+
+
+def test_an_edited_file_is_read_again(fresh, counted):
+    run(fresh)
+    path = fresh / "cached.yaml"
+    path.write_text(USECASE.replace("100 MByte", "200 MByte"))  # size and mtime change
+    counted["parse"].clear(), counted["check"].clear()
+    uc = run(fresh).get("test-cached")
+    assert counted == {"parse": ["cached.yaml"], "check": ["test-cached"]}
+    assert uc.parameters["model_size"].default == "200 MByte"
+
+
+def test_same_size_same_mtime_other_bytes_is_read_again(fresh, counted):
+    run(fresh)
+    path = fresh / "cached.yaml"
+    stat = path.stat()
+    path.write_text(USECASE.replace("100 MByte", "300 MByte"))  # same length
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old mtime: only the digest differs
+    counted["parse"].clear()
+    assert run(fresh).get("test-cached").parameters["model_size"].default == "300 MByte"
+    assert counted["parse"] == ["cached.yaml"]
+
+
+def test_touch_alone_rebuilds_the_entry(fresh, counted):
+    run(fresh)
+    path = fresh / "cached.yaml"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    counted["parse"].clear()
+    run(fresh)
+    assert counted["parse"] == ["cached.yaml"]
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", b"[1, 2, 3]", b'{"format": 1, "files": []}',
+                                     json.dumps({"format": 1, "version": "0.0.0-other", "units": "", "files": {}}).encode()])
+def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(fresh, counted, content):
+    target = fresh.parent / "cache"
+    target.mkdir()
+    (target / cache.FILE_NAME).write_bytes(content)
+    uc = run(fresh).get("test-cached")
+    assert uc.id == "test-cached" and "cached.yaml" in counted["parse"]
+    document = json.loads((target / cache.FILE_NAME).read_text())
+    assert document["format"] == cache.FORMAT and str(fresh / "cached.yaml") in document["files"]
+
+
+def test_cached_data_is_validated_as_yaml_is(fresh, counted):
+    """The cache holds data, never code: a planted formula meets the same whitelist as YAML."""
+    run(fresh)
+    path = fresh.parent / "cache" / cache.FILE_NAME
+    document = json.loads(path.read_text())
+    entry = document["files"][str(fresh / "cached.yaml")]
+    entry["data"]["kpis"]["dl_data_rate"]["formula"] = "__import__('os').system('true')"
+    path.write_text(json.dumps(document))
+    with pytest.raises(catalog.CatalogError, match="kpis.dl_data_rate.formula"):
+        run(fresh)
+    entry["data"] = "not a mapping"  # a malformed entry is ignored and the file read again
+    path.write_text(json.dumps(document))
+    counted["parse"].clear()
+    assert run(fresh).get("test-cached") and counted["parse"] == ["cached.yaml"]
+    assert oct((fresh.parent / "cache").stat().st_mode & 0o777) == "0o700"  # the user's own folder
+
+
+def test_no_cache_reads_and_writes_none(fresh, counted, monkeypatch):
+    monkeypatch.setenv("AMMT_CALC_NO_CACHE", "1")
+    run(fresh)
+    run(fresh)
+    assert counted["parse"].count("cached.yaml") == 2
+    assert not (fresh.parent / "cache").exists()
+
+
+def test_values_json_cannot_hold_are_not_cached(fresh, counted):
+    (fresh / "cached.yaml").write_text(USECASE + "notes: [2020-01-01]\n")  # a date: not text
+    with pytest.raises(catalog.CatalogError):
+        run(fresh)
+    assert not cache._plain({"a": {1: "int key"}}) and cache._plain({"a": [1.0, "x", None, True]})
+
+
+def test_platform_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("AMMT_CALC_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if os.name == "posix" and os.uname().sysname == "Linux":
+        assert cache.folder() == tmp_path / "xdg" / "ammt-calc"
+        monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+        assert cache.folder().name == "ammt-calc" and cache.folder().parent.name == ".cache"
+
+
+def test_cli_no_cache(fresh, counted, capsys):
+    from ammt_calc.cli import main
+
+    assert main(["--no-cache", "--catalog", str(fresh), "list"]) == 0
+    assert "test-cached" in capsys.readouterr().out
+    assert not (fresh.parent / "cache").exists()
+
+
+def test_no_home_means_no_cache(monkeypatch):
+    monkeypatch.delenv("AMMT_CALC_CACHE", raising=False)
+
+    def homeless():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(cache.Path, "home", staticmethod(homeless))
+    assert cache.folder() is None and not cache.enabled()
