@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .catalog import UseCase, builtin_dir, suggest
-from .errors import UserError, short_path
+from .errors import UserError, os_error, short_path
 from .modeltypes import INPUT, OUTPUT, Model, SplitPoint, Tensor, points_text
 from .precision import preset_bits
 from .userfiles import is_regular_file
@@ -108,7 +108,15 @@ def load_model(ref: str) -> Model:
 
 
 def _file_model(ref: str) -> Model:
-    """A config.json, a .safetensors file or index, or a folder holding them."""
+    """A config.json, a .safetensors file or index, or a folder holding them; an OS error on
+    the path (a name too long, no permission) is one line."""
+    try:
+        return _file_model_at(ref)
+    except OSError as exc:
+        raise os_error(getattr(exc, "filename", None) or ref, exc) from None
+
+
+def _file_model_at(ref: str) -> Model:
     from . import hfconfig, safetensors
 
     path = Path(ref).expanduser()

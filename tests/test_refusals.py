@@ -292,6 +292,8 @@ def test_cli_minus_zero_gives_the_numbers_of_zero():
     ("usecase", DL, "--set", "model_size=" + "x" * 300 + ".onnx"),
     ("split", "y" * 300 + ".onnx"),
     ("--catalog", "/tmp/" + "d" * 300, "list"),
+    ("model", "m" * 300 + ".json"),  # transformer configs and checkpoints (issue 12's files) too
+    ("model", "m" * 300 + ".safetensors"),
 ])
 def test_cli_names_too_long_are_one_line(argv):
     from hardening_helpers import assert_refused, run
