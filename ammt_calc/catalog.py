@@ -9,12 +9,13 @@ from its declared unit, so `list` and `show` refuse a broken file as `usecase` d
 from __future__ import annotations
 
 import difflib
+import errno
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, os_error, short_path
 from .formula import Formula, compile_formula
 from .numbers import is_bare_number, unit_part
 
@@ -24,7 +25,10 @@ DIRECTIONS = ("UL", "DL", "UL+DL", "")
 FAMILY_ORDER = ("split", "distribution", "federated", "ddc")
 MAX_FILE_BYTES = 256 * 1024  # a use case is a page of YAML; more is a mistake or an attack
 MAX_YAML_NODES = 20_000  # bounds alias expansion ("billion laughs")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t and \n
+# C0/C1 controls (not \t and \n), line/paragraph separators, and the bidirectional marks,
+# embeddings, overrides and isolates that would make a title read differently than it is stored
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+MAX_REASON_CHARS = 200  # an infeasible_if reason is a sentence; a sweep repeats it on every row it applies to
 
 
 class CatalogError(UserError):
@@ -191,6 +195,15 @@ class Catalog:
         return sorted({uc.family for uc in self})
 
 
+def snippet(value, limit: int = 24) -> str:
+    """What a message quotes of text read from a file: its first `limit` characters at most,
+    and only up to the first one outside letters, digits and `_ .-` (then "..."), so that
+    a file that is not a catalog (a symlink to a password file) gives away next to nothing."""
+    text = str(value)
+    shown = re.match(r"[A-Za-z0-9_ .-]*", text[:limit])[0]
+    return shown + "..." if len(shown) < len(text) else shown
+
+
 def suggest(word: str, candidates) -> str:
     """'; did you mean X?' for the closest candidate, or ''."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
@@ -214,7 +227,7 @@ def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
     seen: dict[str, str] = {}
     if any(not str(d).strip() for d in extra_dirs):  # Path("") is ".": an empty $VAR would read the working folder
         raise CatalogError("--catalog needs a directory, got an empty name")
-    directories = dict.fromkeys(Path(d).resolve() for d in (builtin_dir(), *extra_dirs))  # a folder named twice: once
+    directories = dict.fromkeys(_resolved(Path(d)) for d in (builtin_dir(), *extra_dirs))  # a folder named twice: once
     for directory in directories:
         for path in _yaml_files(directory):
             uc = load_file(path, check_units=False)
@@ -239,17 +252,30 @@ def check_catalog_dimensions(catalog: Catalog) -> None:
     cache.save()
 
 
+def _resolved(directory: Path) -> Path:
+    try:
+        return directory.resolve()
+    except (OSError, RuntimeError) as exc:  # a name too long, a symlink loop
+        error = os_error(directory, exc if isinstance(exc, OSError) else OSError(errno.ELOOP, str(exc)),
+                         "read the catalog directory")
+        raise CatalogError(str(error)) from None
+
+
 def _family_rank(uc: UseCase) -> int:
     """Built-in families in the order of TS 22.261 clause 7.10; users' own after them (stable sort)."""
     return FAMILY_ORDER.index(uc.family) if uc.family in FAMILY_ORDER else len(FAMILY_ORDER)
 
 
 def _yaml_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        raise CatalogError(f"catalog directory '{directory}' does not exist or is not a directory")
     # files and folders whose name starts with "_" hold reference data, not use cases
-    return sorted(p for p in directory.rglob("*.yaml")
-                  if p.is_file() and not any(part.startswith("_") for part in p.relative_to(directory).parts))
+    from .userfiles import walk_yaml
+
+    try:
+        return walk_yaml(directory)
+    except CatalogError:
+        raise
+    except UserError as exc:
+        raise CatalogError(str(exc)) from None
 
 
 def load_file(path: Path, *, check_units: bool = False) -> UseCase:
@@ -273,13 +299,18 @@ def load_file(path: Path, *, check_units: bool = False) -> UseCase:
 
 
 def _raw(path: Path):
-    """(bytes, stat) of a file for the cache, or None (read_yaml then reports the problem)."""
+    """(bytes, stat) of a file for the cache, or None (read_yaml then reports the problem).
+    Only a regular file is read: opening a FIFO named like a use case would wait forever."""
+    import stat as kinds
+
+    from .userfiles import read_bounded
+
     try:
         stat = path.stat()
-        if stat.st_size > MAX_FILE_BYTES:
+        if not kinds.S_ISREG(stat.st_mode) or stat.st_size > MAX_FILE_BYTES:
             return None
-        return path.read_bytes(), stat
-    except OSError:
+        return read_bounded(path, MAX_FILE_BYTES, "catalog file"), stat
+    except (OSError, UserError):
         return None
 
 
@@ -287,13 +318,17 @@ def read_yaml(path: Path) -> dict:
     """One catalog file (a use case or reference data) as a mapping: safe, bounded, parsed once."""
     import yaml
 
+    from .userfiles import read_bounded
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CatalogError(f"{path}: file is {size} bytes; a use case may have at most {MAX_FILE_BYTES}")
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read: {exc}") from None
+        data = read_bounded(path, MAX_FILE_BYTES, "catalog file", lambda shown, size: (
+            f"{shown}: file is {size} bytes; a use case may have at most {MAX_FILE_BYTES}"))
+    except UserError as exc:
+        raise CatalogError(str(exc)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{short_path(path)}: cannot read: not UTF-8 text (byte {exc.start})") from None
     try:
         data = _compose_checked(text, path)
     except yaml.YAMLError as exc:
@@ -353,8 +388,7 @@ def _check_unique_keys(mapping, path: Path) -> None:
         if key.id != "scalar" or key.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may be overridden
             continue
         if (key.tag, key.value) in seen:
-            shown = key.value if len(key.value) <= 40 else key.value[:37] + "..."
-            raise CatalogError(f"{path}: line {key.start_mark.line + 1}: duplicate key {shown!r}"
+            raise CatalogError(f"{path}: line {key.start_mark.line + 1}: duplicate key '{snippet(key.value)}'"
                                " (YAML would silently keep only the last)")
         seen.add((key.tag, key.value))
 
@@ -362,10 +396,16 @@ def _check_unique_keys(mapping, path: Path) -> None:
 # --- structure -------------------------------------------------------------------------
 
 
+USECASE_KEYS = {"id", "title", "family", "description", "sources", "parameters", "kpis", "published", "notes"}
+
+
 def _build_usecase(data: dict, path: Path) -> UseCase:
     where = str(path)
-    _only_keys(data, {"id", "title", "family", "description", "sources", "parameters", "kpis",
-                      "published", "notes"}, where)
+    if not any(isinstance(key, str) and key in USECASE_KEYS for key in data):
+        # not a use case at all (a symlink to some other file): quote nothing of it
+        raise CatalogError(f"{where}: not a use case: none of its top-level keys is one of"
+                           f" {', '.join(sorted(USECASE_KEYS))}")
+    _only_keys(data, USECASE_KEYS, where)
     uc_id = _text(data, "id", where, required=True)
     if not ID_PATTERN.match(uc_id):
         raise CatalogError(f"{where}: id '{uc_id}' must be lowercase letters, digits and dashes")
@@ -426,6 +466,7 @@ def _parameters(raw: dict, where: str) -> dict[str, Parameter]:
                 raise CatalogError(f"{here}.{key} reads '{bad}', which is not another parameter")
         params[name] = replace(params[name], derive=formulas.get("derive"), follows=formulas.get("follows"))
     _no_follow_cycles(params, where)
+    _check_derive_cycles(params, where)
     return params
 
 
@@ -462,6 +503,31 @@ def _no_follow_cycles(params: dict[str, Parameter], where: str) -> None:
                 if other not in seen:
                     seen.add(other)
                     todo.append(other)
+
+
+def _check_derive_cycles(params: dict[str, Parameter], where: str) -> None:
+    """Refuse derivations that go round (p from q, q from p): each would undo the other."""
+    reads = {p.name: sorted(p.derive.names) for p in params.values() if p.derive is not None}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in reads:
+        if state.get(start):
+            continue
+        path, stack = [start], [iter(reads[start])]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                steps = ", ".join(f"{a} from {b}" for a, b in zip(cycle, cycle[1:]))
+                raise CatalogError(f"{where}: parameters.{cycle[0]}.derive: the derivations go round ({steps});"
+                                   " derive each parameter from values that are not derived from it")
+            elif nxt in reads and not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(reads[nxt]))
 
 
 def _kpis(raw: dict, parameters: dict, where: str) -> dict[str, Kpi]:
@@ -533,7 +599,11 @@ def _conditions(raw, known, where: str, choices=None) -> tuple[Condition, ...]:
         unknown = formula.names - known
         if unknown:
             raise CatalogError(f"{here}.condition reads unknown name '{sorted(unknown)[0]}'")
-        conditions.append(Condition(formula, _text(item, "reason", here, required=True)))
+        reason = _text(item, "reason", here, required=True)
+        if len(reason) > MAX_REASON_CHARS:
+            raise CatalogError(f"{here}.reason is {len(reason):,} characters; a reason may have at most"
+                               f" {MAX_REASON_CHARS} (it is repeated on every sweep row it applies to)")
+        conditions.append(Condition(formula, reason))
     return tuple(conditions)
 
 
@@ -577,7 +647,7 @@ def _formula(text, where: str, choices=None, result_choices=None) -> Formula:
 def _only_keys(data: dict, allowed: set[str], where: str) -> None:
     for key in data:
         if key not in allowed:
-            raise CatalogError(f"{where}: unknown key '{key}'{suggest(str(key), allowed)}")
+            raise CatalogError(f"{where}: unknown key '{snippet(key)}'{suggest(str(key), allowed)}")
 
 
 def _mapping(data: dict, key: str, where: str, required: bool = False) -> dict:

@@ -27,7 +27,7 @@ from .errors import UserError
 
 MAX_LENGTH = 1000  # characters of formula text
 MAX_NODES = 300  # expression nodes: names, numbers, operations, calls
-MAX_DEPTH = 40  # nesting of operations
+MAX_DEPTH = 40  # nesting of operations; a chain a + b - c + ... (or a * b / c ...) is one level
 MAX_LITERAL = 1e30  # largest number written in a formula
 MAX_EXPONENT = 64  # largest constant exponent, in absolute value
 
@@ -53,6 +53,7 @@ _BINARY = {  # node -> (symbol, operation on magnitudes)
     ast.Mod: ("%", operator.mod),
     ast.Pow: ("**", operator.pow),
 }
+_CHAIN = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.FloorDiv: 2, ast.Mod: 2}  # one precedence level each
 _UNARY = {ast.USub: ("-", operator.neg), ast.UAdd: ("+", operator.pos)}  # `not`: _unaryop
 _COMPARE = {
     ast.Lt: ("<", operator.lt),
@@ -158,6 +159,10 @@ def compile_formula(text: str, choices: Mapping[str, tuple[str, ...]] | None = N
         raise FormulaError(f"longer than {MAX_LENGTH} characters", text)
     if "#" in text:  # whitespace is joined below, so a comment would swallow the rest
         raise FormulaError("comments (#) are not allowed", text)
+    if not text.isascii():  # Python's parser NFKC-normalises names: a fullwidth 'ａ' would read 'a'
+        bad = next(c for c in text if not c.isascii())
+        raise FormulaError(f"only ASCII is allowed in a formula (names, numbers, operators); found {bad!r}"
+                           f" (U+{ord(bad):04X})", text)
     source = " ".join(text.split())  # YAML may fold a formula over several lines
     if not source:
         raise FormulaError("the formula is empty", text)
@@ -263,7 +268,10 @@ class _Compiler:
 
     def binop(self, node: ast.BinOp, depth: int) -> _Node:
         symbol, fn = _operator(_BINARY, node.op)
-        left = self.number(node.left, depth, symbol)
+        # a + b + c parses as ((a + b) + c): the left operand of the same kind of operator
+        # continues one flat chain at the same level, as written, instead of one level deeper
+        chained = isinstance(node.left, ast.BinOp) and _CHAIN.get(type(node.left.op), 0) == _CHAIN.get(type(node.op), -1)
+        left = self.number(node.left, depth - 1 if chained else depth, symbol)
         right = self.number(node.right, depth, symbol)
         if symbol == "**":
             return _power(left, right)

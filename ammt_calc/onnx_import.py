@@ -19,17 +19,26 @@ needed, external data files may be absent):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, short_path
 from .modeltypes import INPUT, OUTPUT, Model, SplitPoint, Tensor
+from .userfiles import read_bounded
 
 # MACs = output elements x prod(weight shape[1:]); the value is the weight's input index
 _CONV_LIKE = {"Conv": 1, "ConvInteger": 1, "QLinearConv": 3}
 # MACs = output elements x the inner size (last dimension of the first input)
 _MATMUL_LIKE = {"MatMul", "MatMulInteger", "QLinearMatMul"}
+# Limits (docs/limits.md): what a hostile file may cost. Parsing takes about twice the file
+# size; shape inference runs on the graph with the large weights dropped.
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: a larger model keeps its weights as external data
+MAX_NODES = 100_000  # nodes in the main graph (a 10,000-node chain loads in seconds)
+MAX_PROPAGATED = 4096  # values of a 1-D tensor that shape inference may propagate (shape vectors)
+MAX_CUT_TENSORS = 256  # tensors crossing one cut; a cut through more is left out, with a note
+MAX_COUNT = 2**1000  # elements, parameters or MACs: times 128 bit it must still fit a float (2^1024)
 _UNCOUNTED = {"LSTM", "GRU", "RNN", "Einsum", "If", "Loop", "Scan", "Attention", "MultiHeadAttention", "Function"}
 
 
@@ -60,33 +69,136 @@ def dtype_bits(elem_type: int) -> int | None:
 
 def load_onnx(path_text: str) -> Model:
     path = Path(path_text).expanduser()
-    if not path.is_file():
-        raise UserError(f"ONNX model '{path_text}' does not exist or is not a file")
+    data = _read_bounded(path, path_text)
     onnx = _onnx()
     try:
-        proto = onnx.load(str(path), load_external_data=False)
+        proto = onnx.load_model_from_string(data)
     except Exception as exc:  # protobuf raises several types for a damaged file
-        raise UserError(f"cannot read '{path_text}' as an ONNX model: {_first_line(exc)}") from None
+        raise UserError(f"cannot read '{short_path(path_text)}' as an ONNX model: {_first_line(exc)}") from None
+    del data
     graph = proto.graph
     if not graph.node:
-        raise UserError(f"'{path_text}' is not an ONNX model with a graph of nodes")
+        raise UserError(f"'{short_path(path_text)}' is not an ONNX model with a graph of nodes")
+    if len(graph.node) > MAX_NODES:
+        raise UserError(f"'{short_path(path_text)}' has {len(graph.node):,} nodes; at most {MAX_NODES:,} are"
+                        " analysed (see docs/limits.md)")
     notes = _fix_batch_dimension(graph)
-    try:
-        inferred = onnx.shape_inference.infer_shapes(proto, strict_mode=False, data_prop=True)
-    except Exception as exc:
-        raise UserError(f"ONNX shape inference failed on '{path_text}': {_first_line(exc)}") from None
-    tensors = _tensor_types(inferred.graph)
     num_params, param_bits = _stored_parameters(graph)
+    _strip_large_values(graph)
+    inferred, inference_notes = _infer_shapes(onnx, proto, path_text)
+    notes += inference_notes
+    tensors = _tensor_types(inferred.graph)
     node_macs, unknown = _macs(inferred.graph, tensors)
     if unknown:
         notes.append(f"MACs unknown for {len(unknown)} node(s): {', '.join(unknown[:5])}")
+    elif sum(node_macs) > MAX_COUNT:
+        raise UserError(f"'{short_path(path_text)}': {_size_text(sum(node_macs))} MACs is too many for a float to count")
     points, aliases, cut_notes = _cuts(inferred.graph, tensors, node_macs, not unknown, path_text)
     notes += cut_notes
     if len(points) < 2:
-        raise UserError(f"'{path_text}': no split point has tensors of known shape; export the model with fixed input sizes")
+        raise UserError(f"'{short_path(path_text)}': no split point has tensors of known shape;"
+                        " export the model with fixed input sizes")
     return Model(id=path.name, name=graph.name or path.stem, kind="onnx", num_params=num_params,
                  param_bits=param_bits, macs=None if unknown else sum(node_macs), points=tuple(points),
                  sources=(str(path),), notes=tuple(notes), aliases=aliases)
+
+
+def _read_bounded(path: Path, path_text: str) -> bytes:
+    """The file's bytes, refused before reading if it is not a regular file or is larger than MAX_FILE_BYTES."""
+    return read_bounded(path, MAX_FILE_BYTES, "ONNX model", _too_large)
+
+
+def _too_large(shown: str, size: int) -> str:
+    return (f"ONNX model '{shown}' is {size:,} bytes; at most {MAX_FILE_BYTES:,} (1 GiB) are read:"
+            " save the weights as external data (onnx.save_model(..., save_as_external_data=True)),"
+            " only the graph is needed")
+
+
+def _strip_large_values(graph) -> None:
+    """Drop the values of large stored tensors (their dims are kept and were counted
+    already), so shape inference copies a graph, not the weights. Small ones stay: a
+    Reshape's target shape or a Slice's starts are read by shape inference."""
+    stored = list(graph.initializer)
+    stored += [a.t for node in graph.node if node.op_type == "Constant"
+               for a in node.attribute if a.name == "value" and a.HasField("t")]
+    for tensor in stored:
+        if math.prod(tensor.dims) > MAX_PROPAGATED and tensor.data_location != tensor.EXTERNAL:
+            for name in ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data",
+                         "string_data"):
+                tensor.ClearField(name)
+            tensor.data_location = tensor.EXTERNAL
+            entry = tensor.external_data.add()
+            entry.key, entry.value = "location", "(not loaded)"
+
+
+def _infer_shapes(onnx, proto, path_text: str):
+    """ONNX shape inference, with data propagation only where it is bounded.
+
+    Data propagation (shapes computed from Shape -> Gather -> Concat -> Reshape chains)
+    turns every value of a 1-D tensor that reaches Add, Mul, Cast, Gather... into a dim
+    record: a 300-byte file with Range(0, 2**27) feeding an Add took 18 GB. So a first
+    pass runs without it; the second, with it, runs only if that pass shows every 1-D
+    input and output of a propagating op known and at most MAX_PROPAGATED values long.
+    """
+    try:
+        plain = onnx.shape_inference.infer_shapes(proto, strict_mode=False, data_prop=False)
+    except Exception as exc:
+        raise UserError(f"ONNX shape inference failed on '{short_path(path_text)}': {_first_line(exc)}") from None
+    if not _needs_propagation(plain.graph):
+        return plain, []
+    unsafe = _unbounded_propagation(onnx, plain.graph)
+    if unsafe:
+        return plain, [f"shapes computed from tensor values were not propagated: '{unsafe}' may hold more"
+                       f" than {MAX_PROPAGATED} values (see docs/limits.md)"]
+    try:
+        return onnx.shape_inference.infer_shapes(proto, strict_mode=False, data_prop=True), []
+    except Exception:  # the first pass stands
+        return plain, []
+
+
+def _needs_propagation(graph) -> bool:
+    """Some tensor still has no fully known shape after the plain pass."""
+    known = {v.name for v in [*graph.input, *graph.value_info, *graph.output] if _shape_of(v) is not None}
+    known.update(t.name for t in graph.initializer)
+    return any(name and name not in known for node in graph.node for name in node.output)
+
+
+def _unbounded_propagation(onnx, graph) -> str | None:
+    """The first tensor that data propagation could blow up, or None."""
+    propagating = _propagating_ops(onnx)
+    shapes = {v.name: _shape_of(v) for v in [*graph.input, *graph.value_info, *graph.output]}
+    shapes.update((t.name, tuple(t.dims)) for t in graph.initializer)
+    for node in graph.node:
+        if node.op_type not in propagating or node.domain not in ("", "ai.onnx"):
+            continue
+        for name in [*node.input, *node.output]:
+            if not name:
+                continue
+            shape = shapes.get(name)
+            if shape is None or (len(shape) <= 1 and math.prod(shape) > MAX_PROPAGATED):
+                return name
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _propagating_ops_cached(version: str) -> frozenset[str]:
+    import onnx.defs
+
+    return frozenset(s.name for s in onnx.defs.get_all_schemas() if s.has_data_propagation_function)
+
+
+def _propagating_ops(onnx) -> frozenset[str]:
+    return _propagating_ops_cached(onnx.__version__)
+
+
+def _shape_of(value) -> tuple[int, ...] | None:
+    """A value_info's shape if every dim is a known number, else None."""
+    if not value.type.HasField("tensor_type"):
+        return None
+    t = value.type.tensor_type
+    if not t.HasField("shape") or not all(d.HasField("dim_value") for d in t.shape.dim):
+        return None
+    return tuple(int(d.dim_value) for d in t.shape.dim)
 
 
 def _first_line(exc: Exception) -> str:
@@ -130,10 +242,12 @@ def _tensor_types(graph) -> dict[str, tuple[tuple[int, ...] | None, int]]:
             shape = tuple(int(d.dim_value) for d in t.shape.dim)
             if any(d < 0 for d in shape):  # invalid ONNX: would give negative payloads
                 raise UserError(f"tensor '{value.name}' has a negative dimension: {shape}")
+            _check_count(math.prod(shape), f"tensor '{value.name}'", "elements")
         if value.name not in found or found[value.name][0] is None:
             found[value.name] = (shape, t.elem_type)
     for init in graph.initializer:
         found[init.name] = (tuple(int(d) for d in init.dims), init.data_type)
+        _check_count(math.prod(found[init.name][0]), f"tensor '{init.name}'", "elements")
     return found
 
 
@@ -151,7 +265,15 @@ def _stored_parameters(graph) -> tuple[int, int]:
             raise UserError(f"stored tensor '{t.name}' has a dtype without a fixed size ({t.data_type})")
         count += elements
         bits += elements * width
+    _check_count(count, "the stored tensors", "elements")
     return count, bits
+
+
+def _check_count(count: int, what: str, unit: str) -> None:
+    """Counts are Python ints (exact), but payloads and times become floats: refuse one a float cannot hold."""
+    if count > MAX_COUNT:
+        raise UserError(f"{what} has {_size_text(count)} {unit}, more than a float can count"
+                        f" (at most 2^{MAX_COUNT.bit_length() - 1})")
 
 
 def _macs(graph, tensors) -> tuple[list[int], list[str]]:
@@ -191,7 +313,13 @@ def _node_macs(node, tensors) -> int | None:
 
 
 def _cuts(graph, tensors, node_macs, macs_known, path_text) -> tuple[list[SplitPoint], dict[str, str], list[str]]:
-    """Split points after each node (see the module docstring), tensor name -> point name, notes."""
+    """Split points after each node (see the module docstring), tensor name -> point name, notes.
+
+    One sweep over the nodes: a tensor is live from the node that makes it to its last
+    reader, so the live set is kept up to date (added when made, removed after its last
+    use) instead of being recomputed at every cut; the work grows with the number of nodes
+    times the tensors crossing a cut (at most MAX_CUT_TENSORS are looked at).
+    """
     inputs = _input_names(graph)
     available = {*inputs, *(t.name for t in graph.initializer)}
     produced = {name: -1 for name in inputs}  # tensor -> index of the node making it (-1: graph input)
@@ -200,8 +328,8 @@ def _cuts(graph, tensors, node_macs, macs_known, path_text) -> tuple[list[SplitP
         reads = [n for n in node.input if n]
         for name in reads:
             if name not in available:
-                raise UserError(f"'{path_text}': node {index} ({node.op_type}) reads '{name}' before any node"
-                                " makes it (the nodes are not in topological order)")
+                raise UserError(f"'{short_path(path_text)}': node {index} ({node.op_type}) reads '{name}' before"
+                                " any node makes it (the nodes are not in topological order)")
             if name in produced:
                 last_use[name] = index
         available.update(node.output)
@@ -209,12 +337,24 @@ def _cuts(graph, tensors, node_macs, macs_known, path_text) -> tuple[list[SplitP
             produced.update((name, index) for name in node.output if name)
     end = len(graph.node)
     last_use.update((o.name, end) for o in graph.output)
-    points, aliases, dropped, done = [], {}, [], 0
+    made_at: dict[int, list[str]] = {}  # node index -> tensors it makes that are live after it
+    ends_at: dict[int, list[str]] = {}  # node index -> tensors last read there
+    for name, p in produced.items():
+        if p < last_use.get(name, -2):
+            made_at.setdefault(p, []).append(name)
+            ends_at.setdefault(last_use[name], []).append(name)
+    live: dict[str, None] = {}  # in the order the tensors were made
+    points, aliases, dropped, crowded, done = [], {}, [], 0, 0
     for k in range(-1, end):
         done += node_macs[k] if k >= 0 else 0
+        live.update(dict.fromkeys(made_at.get(k, ())))
+        for name in ends_at.get(k, ()):
+            live.pop(name, None)
         if 0 <= k < end - 1 and produced.get(graph.node[k].output[0]) != k:
             continue  # a node on constants only (weights, shapes) is no place to cut
-        live = [name for name, p in produced.items() if p <= k < last_use.get(name, -2)]
+        if len(live) > MAX_CUT_TENSORS:
+            crowded += 1
+            continue
         if k == -1:
             name, label = INPUT, "all on server: raw input sent"
         elif k == end - 1:
@@ -234,4 +374,10 @@ def _cuts(graph, tensors, node_macs, macs_known, path_text) -> tuple[list[SplitP
     if dropped:
         notes.append(f"{len(dropped)} split point(s) left out: shape inference gave no shape for"
                      f" {', '.join(sorted(set(dropped))[:5])}")
+    if crowded:
+        notes.append(f"{crowded} split point(s) left out: more than {MAX_CUT_TENSORS} tensors cross them")
     return points, aliases, notes
+
+
+def _size_text(count: int) -> str:
+    return f"about 2^{count.bit_length() - 1}" if count > 2**64 else f"{count:,}"

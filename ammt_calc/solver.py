@@ -105,7 +105,7 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
         else:
             quantity = _from_numbers(name, raw, param, default)
         check_value(param, quantity, default)
-        values[name] = quantity
+        values[name] = _without_negative_zero(quantity)
     return values, notes
 
 
@@ -118,6 +118,15 @@ def _choice_codes(param, raw):
         return units.registry().Quantity(magnitude, "")
     raise UserError(f"{param.name}: expected one of its choices as text ({', '.join(param.choices)}),"
                     f" got {raw!r}"[:300])
+
+
+def _without_negative_zero(quantity):
+    """The quantity with -0.0 made 0.0 (from the API: -0.0, [0.0, -0.0]); -0 and 0 give the same KPIs."""
+    magnitude = np.asarray(quantity.magnitude, dtype=float)
+    if not np.any((magnitude == 0) & np.signbit(magnitude)):
+        return quantity
+    fixed = magnitude + 0.0
+    return units.registry().Quantity(fixed if fixed.ndim else float(fixed), quantity.units)
 
 
 def _from_numbers(name: str, raw, param, default):

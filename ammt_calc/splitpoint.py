@@ -18,7 +18,9 @@ All values are floats in base units: bit, second, op.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Sequence
 
 from .errors import UserError
@@ -129,23 +131,44 @@ def _row(p: SplitPoint, payload: float, device: float, server: float, s: SplitSe
 def best_split_changes(costs: Sequence[tuple[float, float]]) -> list[tuple[float, int, int]]:
     """(UL rate, from, to) where the best split changes, by rising rate.
 
-    `costs` holds (payload P, compute time C) per split; latency at rate R is C + P/R.
-    Near R = 0 the smallest payload wins (ties: least compute, then the first). From the
-    current best i, split j overtakes it at R = (P_j - P_i) / (C_i - C_j) if it sends more
-    (P_j > P_i) but computes less (C_j < C_i); the first such rate is the next change
-    (ties: the larger payload, which stays ahead above that rate).
+    `costs` holds (payload P, compute time C) per split; latency at rate R is C + P/R,
+    a line in x = 1/R with slope P. Near R = 0 (large x) the smallest payload wins (ties:
+    least compute, then the first); as R rises the best split moves along the lower
+    envelope of those lines to larger payloads and less compute, and split j takes over
+    from i at R = (P_j - P_i) / (C_i - C_j). Where several take over at one rate, the
+    largest payload wins (it stays ahead above that rate).
+
+    The envelope is built once over the lines sorted by payload (a convex-hull pass), so
+    the work grows as n log n in the number of splits, not n times the number of changes.
     """
-    current = min(range(len(costs)), key=lambda i: (costs[i][0], costs[i][1], i))
-    changes = []
-    while True:
-        p_i, c_i = costs[current]
-        overtakes = [((p_j - p_i) / (c_i - c_j), -p_j, j) for j, (p_j, c_j) in enumerate(costs)
-                     if p_j > p_i and c_j < c_i]
-        if not overtakes:
-            return changes
-        rate, _, nxt = min(overtakes)
-        changes.append((rate, current, nxt))
-        current = nxt
+    if not costs or not all(math.isfinite(p) and math.isfinite(c) for p, c in costs):
+        return []  # a payload or time past floating point: no rate is meaningful (the result is refused)
+    order = sorted(range(len(costs)), key=lambda i: (costs[i][0], costs[i][1], i))
+    hull: list[int] = []
+    exact = [(Fraction(p), Fraction(c)) for p, c in costs]  # the comparisons decide ties exactly
+    for j in order:
+        p_j, c_j = exact[j]
+        if hull and exact[hull[-1]][0] == p_j:
+            continue  # same payload, no less compute (sorted): never strictly better
+        while len(hull) >= 2:
+            (p_1, c_1), (p_2, c_2) = exact[hull[-2]], exact[hull[-1]]
+            # the middle line is never lowest if j meets line 1 at an x no smaller than line 2 does
+            if (c_1 - c_2) * (p_j - p_2) <= (c_2 - c_j) * (p_2 - p_1):
+                hull.pop()
+            else:
+                break
+        hull.append(j)
+    changes: list[tuple[float, int, int]] = []
+    for i, j in zip(hull, hull[1:]):
+        (p_i, c_i), (p_j, c_j) = costs[i], costs[j]
+        if not c_j < c_i:
+            break  # j is lower only at negative rates; so is the rest of the envelope
+        rate = (p_j - p_i) / (c_i - c_j)
+        if changes and changes[-1][0] >= rate:  # equal once rounded: i holds no rates of its own
+            changes[-1] = (changes[-1][0], changes[-1][1], j)
+        else:
+            changes.append((rate, i, j))
+    return changes
 
 
 def _best_ranges(count: int, changes, costs) -> dict[int, tuple[float, float | None]]:

@@ -29,7 +29,14 @@ from .errors import UserError
 from .solver import Evaluation, evaluate, resolve_inputs
 
 MAX_POINTS = 10_000_000  # larger grids are refused before any work (their CSV would pass 1 GB)
-CHUNK_POINTS = 65_536  # points per evaluated block: arrays stay in cache, memory stays flat
+CHUNK_POINTS = 65_536  # points per evaluated block at most: arrays stay in cache, memory stays flat
+# Memory is bounded by bytes, not points (docs/limits.md). A block's points are chosen so that
+# its columns fit MEMORY_BUDGET; a block whose rows carry long reason texts is written in
+# slices of rows that fit it too.
+MEMORY_BUDGET = 64 << 20  # 64 MiB for one block: its evaluated arrays and its text
+CELL_BYTES = 72  # per number cell of a block (measured with tracemalloc: 69 bytes at 3,200 KPIs)
+TEXT_FACTOR = 5  # bytes per character of a row's text while it is formatted and joined (measured: 4.4)
+MAX_OUTPUT_BYTES = 2 << 30  # 2 GiB: a larger sweep output is refused unless forced
 INFEASIBLE_COLUMN = "infeasible"
 _COUNT = re.compile(r"\d+")
 
@@ -265,7 +272,12 @@ def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Colu
     return tuple(columns)
 
 
-def blocks(grid: Grid, chunk: int = CHUNK_POINTS) -> Iterator[Block]:
+def block_points(grid: Grid) -> int:
+    """Points per block: as many as fit MEMORY_BUDGET at CELL_BYTES per cell, at most CHUNK_POINTS."""
+    return max(1, min(CHUNK_POINTS, MEMORY_BUDGET // (CELL_BYTES * (len(grid.columns) + 1))))
+
+
+def blocks(grid: Grid, chunk: int | None = None) -> Iterator[Block]:
     """The grid, evaluated block by block in row order."""
     for start, stop, shape, quantities in block_values(grid, chunk):
         yield evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities, grid.transport)
@@ -285,8 +297,10 @@ def evaluate_block(uc: UseCase, fixed: Mapping[str, Any], columns: Sequence[Colu
     return Block(start, stop, shape, evaluation, values)
 
 
-def block_values(grid: Grid, chunk: int = CHUNK_POINTS):
-    """(start, stop, shape, quantities) of each block, in row order, not yet evaluated."""
+def block_values(grid: Grid, chunk: int | None = None):
+    """(start, stop, shape, quantities) of each block, in row order, not yet evaluated; blocks
+    of `chunk` points, by default as many as fit the memory budget (block_points)."""
+    chunk = chunk or block_points(grid)
     axes = grid.axes
     if grid.zipped:
         for start in range(0, grid.size, chunk):

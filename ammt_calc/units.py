@@ -108,7 +108,7 @@ def parse_quantity(text: Any, default_unit: Any = None, what: str = "value") -> 
     raw = _as_text(text, what)
     try:
         number, unit_text = _split_quantity(raw)
-        value = _to_float(number)
+        value = _to_float(number) + 0.0  # -0 is 0: 1 / -0.0 would be -inf where 1 / 0.0 is inf
         if unit_text:
             unit = _parse_unit_text(unit_text)
         elif default_unit is None:

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .catalog import UseCase, builtin_dir, suggest
-from .errors import UserError
+from .errors import UserError, os_error, short_path
 from .modeltypes import INPUT, OUTPUT, Model, SplitPoint, Tensor, points_text
 from .precision import preset_bits
+from .userfiles import is_regular_file
 
 PSEUDO_PARAMETERS = ("model", "split", "lora_targets")
 BIT_SETTINGS = {"model": "bits_per_param", "split": "bits_per_element"}
@@ -92,7 +93,7 @@ def load_model(ref: str) -> Model:
     lower = ref.lower()
     if lower.endswith((".safetensors", ".json")):
         return _file_model(ref)
-    if lower.endswith(".onnx") or Path(ref).expanduser().is_file():
+    if lower.endswith(".onnx") or is_regular_file(Path(ref).expanduser()):
         from .onnx_import import load_onnx
 
         return load_onnx(ref)
@@ -107,7 +108,15 @@ def load_model(ref: str) -> Model:
 
 
 def _file_model(ref: str) -> Model:
-    """A config.json, a .safetensors file or index, or a folder holding them."""
+    """A config.json, a .safetensors file or index, or a folder holding them; an OS error on
+    the path (a name too long, no permission) is one line."""
+    try:
+        return _file_model_at(ref)
+    except OSError as exc:
+        raise os_error(getattr(exc, "filename", None) or ref, exc) from None
+
+
+def _file_model_at(ref: str) -> Model:
     from . import hfconfig, safetensors
 
     path = Path(ref).expanduser()
@@ -352,15 +361,16 @@ def _kind(uc: UseCase, name: str) -> str:
 
 def _reference(uc: UseCase, name: str, text: str, model: Model | None) -> Model | SplitPoint:
     text = text.strip()
-    if is_model_reference(text) or Path(text).is_file():
+    if is_model_reference(text) or is_regular_file(text):
         return load_model(text)
+    shown = short_path(text, 60)
     if model is not None:
         if model.has_point(text):
             return model.point(text)
         names = [p.name for p in model.points]
-        raise UserError(f"{name}: '{text}' is neither a quantity (e.g. {uc.parameters[name].default}), a zoo model"
+        raise UserError(f"{name}: '{shown}' is neither a quantity (e.g. {uc.parameters[name].default}), a zoo model"
                         f" nor a split point of {model.id}{suggest(text, names + zoo_ids())}; split points: {points_text(model)}")
-    raise UserError(f"{name}: '{text}' is neither a quantity (e.g. {uc.parameters[name].default}) nor a zoo model"
+    raise UserError(f"{name}: '{shown}' is neither a quantity (e.g. {uc.parameters[name].default}) nor a zoo model"
                     f"{suggest(text.lower(), zoo_ids())}; zoo models: {', '.join(zoo_ids())}, or an .onnx file"
                     " (a split point needs --set model=...)")
 

@@ -17,8 +17,6 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 
@@ -37,17 +35,19 @@ def temp_files(folder):
 
 
 def interrupt_export(tmp_path, target, signum) -> subprocess.CompletedProcess:
-    """Start a 1,000,000-row sweep (~170 MB of CSV) into `target`; send `signum` as soon as
-    its temporary file has data. The deadline guards against a hang; nothing is timed."""
+    """Start a 1,000,000-row sweep (~170 MB of CSV) into `target`; send `signum` as soon as the
+    export says it is ready (AMMT_EXPORT_READY_FD: its temporary file exists and its signal
+    handlers are in place). Nothing sleeps and nothing is timed; the timeout guards a hang."""
     argv = [sys.executable, "-m", "ammt_calc", "sweep", DL, "--vary", "latency=1s:2s:1000000", "-o", str(target)]
-    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    ready, announce = os.pipe()
+    process = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               pass_fds=[announce], env={**os.environ, "AMMT_EXPORT_READY_FD": str(announce)})
+    os.close(announce)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            if any(p.stat().st_size > 0 for p in tmp_path.glob(f".{target.name}.*.tmp")):
-                process.send_signal(signum)
-                break
-            time.sleep(0.002)
+        with os.fdopen(ready, "rb") as marker:
+            line = marker.readline()  # blocks until the export is ready (or ends: then b"")
+        assert line.strip().endswith(b".tmp"), line
+        process.send_signal(signum)
         _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
@@ -55,18 +55,26 @@ def interrupt_export(tmp_path, target, signum) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(argv, process.returncode, "", err)
 
 
-@pytest.mark.parametrize("signum, code, leftover", [
-    (signal.SIGINT, 130, 0),  # Ctrl-C: the temporary file is removed, and the exit code is not 0
-    (signal.SIGTERM, -signal.SIGTERM, 1),  # no handler: the process ends where it is
+@pytest.mark.parametrize("signum, code", [
+    (signal.SIGINT, 130),  # Ctrl-C
+    (signal.SIGTERM, 143),  # kill, timeout: main left the temporary file behind (once 34.7 GB)
+    (signal.SIGHUP, 129),  # the terminal closed
 ])
-def test_an_interrupted_export_leaves_the_previous_file(tmp_path, signum, code, leftover):
+def test_an_interrupted_export_leaves_the_previous_file(tmp_path, signum, code):
     target = tmp_path / "sweep.csv"
     target.write_text(PREVIOUS)
     result = interrupt_export(tmp_path, target, signum)
     assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr == f"interrupted: {target} left unchanged\n"
     assert target.read_text() == PREVIOUS
-    assert len(temp_files(tmp_path)) == leftover
+    assert temp_files(tmp_path) == []
+
+
+def test_an_interrupted_export_without_a_previous_file_leaves_none(tmp_path):
+    target = tmp_path / "sweep.csv"
+    result = interrupt_export(tmp_path, target, signal.SIGTERM)
+    assert result.returncode == 143 and result.stderr == f"interrupted: {target} left unchanged\n"
+    assert not target.exists() and temp_files(tmp_path) == []
 
 
 @pytest.mark.parametrize("previous", [True, False])
@@ -148,7 +156,7 @@ def test_a_full_disk_leaves_the_previous_file(tmp_path, full_disk, argv):
     target = tmp_path / "out"
     target.write_text(PREVIOUS)
     code, _, err = run(*argv, "-o", target)
-    assert_refused(code, err, f"cannot write '{target}'", "No space left on device")
+    assert_refused(code, err, f"cannot write '{target}'", "no space left on device")
     assert target.read_text() == PREVIOUS
     assert temp_files(tmp_path) == []
 
@@ -164,8 +172,8 @@ def test_an_error_while_computing_leaves_the_previous_file(tmp_path):
 @pytest.mark.parametrize("name, fragment", [
     ("", "give a file name"),
     (".", "it is a directory"),
-    ("missing/folder/out.csv", "No such file or directory"),
-    ("a_file/out.csv", "Not a directory"),
+    ("missing/folder/out.csv", "no such file or directory"),
+    ("a_file/out.csv", "not a directory"),
 ])
 def test_paths_that_cannot_be_written(tmp_path, monkeypatch, name, fragment):
     (tmp_path / "a_file").write_text("x")
@@ -208,25 +216,31 @@ def test_an_export_through_a_symlink_updates_the_file_it_points_to(tmp_path):
     assert temp_files(tmp_path) == [] and temp_files(real.parent) == []
 
 
-def test_a_fifo_is_written_into_not_replaced(tmp_path):
-    # `-o /dev/stdout` or a named pipe cannot be renamed over: an atomic rename would replace
-    # the device or pipe itself (as root, -o /dev/null would replace /dev/null with a file).
-    fifo = tmp_path / "pipe"
-    os.mkfifo(fifo)
-    received = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
-    reader.start()
-    try:
-        code, _, err = run("usecase", DL, "--format", "csv", "-o", fifo)
-    finally:
-        try:  # release the reader if the export never opened the pipe
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:
-            pass
-        reader.join(timeout=60)
-    assert code == 0, err
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
-    assert received and received[0].decode().startswith("usecase,kpi,")
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_a_target_that_is_not_a_regular_file_is_refused_before_writing(tmp_path, kind):
+    # main wrote into a FIFO, and `-o` onto a FIFO without a reader hung forever
+    import socket
+
+    if kind == "fifo":
+        target = tmp_path / "pipe"
+        os.mkfifo(target)
+    elif kind == "device":
+        target = "/dev/null"
+    else:
+        target = tmp_path / "sock"
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(target))
+    what = {"fifo": "a FIFO", "device": "a device", "socket": "a socket"}[kind]
+    code, out, err = run("usecase", DL, "--format", "csv", "-o", target)
+    assert_refused(code, err, f"cannot write '{target}': it is {what}, not a regular file (-o - writes to stdout)")
+    assert out == ""
+    if kind == "fifo":
+        assert stat.S_ISFIFO(os.stat(target).st_mode)
+
+
+def test_dash_is_still_stdout():
+    code, out, err = run("usecase", DL, "--format", "csv", "-o", "-")
+    assert code == 0 and out.startswith("usecase,kpi,"), err
 
 
 # --- spreadsheet formulas in CSV -------------------------------------------------------------

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from ..errors import UserError, one_line
+from ..errors import Interrupted, UserError, one_line
 from . import catalog_commands, explore, models, network  # noqa: F401  (register their commands)
 from .app import app
 
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         typer.echo("error: out of memory: ask for less (fewer points, a smaller file)", err=True)
         return 2
+    except Interrupted as exc:  # SIGINT, SIGTERM, SIGHUP during -o FILE: the file is as it was
+        typer.echo(f"interrupted: {exc.target} left unchanged", err=True)
+        return 128 + exc.signum
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

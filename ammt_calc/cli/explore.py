@@ -33,6 +33,7 @@ def sweep_command(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a KPI against the first --vary, a line per value of the second (needs the 'plot' extra)."),
     kpi: Optional[str] = typer.Option(None, "--kpi", metavar="KPI", help="The KPI to plot (default: the first that depends on the first --vary, preferring one that depends on every --vary, then one with a published value)."),
+    force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see docs/limits.md)."),
 ) -> None:
     """One row per grid point: the varied parameters and every KPI, as CSV, JSON or Parquet."""
     from .. import api, distributed, sweeps
@@ -80,7 +81,7 @@ def sweep_command(
                 on_block(block)
         elif output is None or output == "-":
             try:
-                write(grid, sys.stdout.buffer, on_block)
+                write(grid, sys.stdout.buffer, on_block, force=force)
                 sys.stdout.buffer.flush()
             except BrokenPipeError:  # `| head`: the reader has what it wants; stop quietly, exit 0
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
@@ -89,7 +90,7 @@ def sweep_command(
             from ..present.files import atomic_file
 
             with atomic_file(output, binary=True) as handle:
-                write(grid, handle, on_block)
+                write(grid, handle, on_block, force=force)
     if picture is not None:
         picture.save(plot)
         typer.echo(f"note: plotted {picture.kpi} to {plot}", err=True)

@@ -5,86 +5,194 @@ not change along an axis of the block is formatted once per distinct value and b
 When the grid has more than one block, the blocks' text is made on up to
 `numtext.threads()` threads while the next block is evaluated, and written in order: the
 bytes are the same on any number of threads.
+
+Bounded by bytes (docs/limits.md): a block whose rows carry long reason texts is written in
+slices of rows that fit sweeps.MEMORY_BUDGET; a row of many columns is formatted in one
+call; blocks made smaller by the budget (wide rows) are formatted on one thread, so that
+one block is in memory at a time; the output is estimated before its first byte and
+refused past sweeps.MAX_OUTPUT_BYTES (and stopped if it passes it) unless `force`.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
-from typing import Any, Callable, Sequence
+import math
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..sweeps import CHUNK_POINTS, INFEASIBLE_COLUMN, Block, Grid, blocks, describe, infeasible_reasons, reason_text
+from .. import sweeps
+from ..errors import UserError
+from ..sweeps import CHUNK_POINTS, INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
 from . import numtext
 from .formats import safe_cell
 
+WIDE_COLUMNS = 32  # a row of more columns is formatted in one call, not column by column
+_ROW_WIDTH = 25  # bytes a formatted number cell may take: '%.12g' (at most 18) and its separator
 
-def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
+
+def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, *, force: bool = False) -> None:
     """CSV to the binary stream `out`: a header row `name [unit]`, one row per point.
 
     An infeasible KPI has an empty cell, and the last column says which KPIs are
-    infeasible at that point and why (empty when all are feasible).
+    infeasible at that point and why (empty when all are feasible). Refused before
+    writing if the output is estimated past sweeps.MAX_OUTPUT_BYTES, and stopped if it
+    passes it, unless `force`.
     """
-    header = [c.header for c in grid.columns] + [INFEASIBLE_COLUMN]
-    out.write(_csv_line(header).encode())
+    header = _csv_line([c.header for c in grid.columns] + [INFEASIBLE_COLUMN]).encode()
+    sink = _Capped(out, grid, "csv", force, len(header))
+    sink.write(header)
 
     def rows(block: Block) -> bytes:
-        pieces: list[numtext.Piece] = []
-        for column in grid.columns:
-            pieces += [_cells(block.values[column.name], block.shape, choices=column.choices), b","]
         reasons = infeasible_reasons(block)
+        texts = None
         if reasons is not None:
-            index, tables = reasons
-            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in tables]
-            pieces.append(numtext.Cells(numtext.text_cells(texts).T[:, index]))
-        pieces.append(b"\n")
-        return numtext.join_rows(pieces, block.stop - block.start, block.shape)
+            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in reasons[1]]
+
+        def pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], part: slice) -> list:
+            out: list[numtext.Piece] = []
+            if _wide(grid):
+                out.append(_matrix_cells([values(c.name) for c in grid.columns], b"", [], b","))
+            else:
+                for column in grid.columns:
+                    out += [_cells(*values(column.name), choices=column.choices), b","]
+            if texts is not None:
+                out.append(_reason_cells(texts, reasons[0], part))
+            out.append(b"\n")
+            return out
+
+        return _block_text(block, pieces, texts)
 
     for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
-        out.write(text)
+        sink.write_all(text)
         if on_block:
             on_block(block)
 
 
-def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None) -> None:
-    """JSON to the binary stream `out`, one row object per line (see README)."""
-    head = json.dumps(describe(grid), ensure_ascii=False)[:-1]  # reopen the object for "rows"
-    out.write((head + ', "rows": [').encode())
+def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None, *, force: bool = False) -> None:
+    """JSON to the binary stream `out`, one row object per line (see README); bounded as write_csv."""
+    head = (json.dumps(describe(grid), ensure_ascii=False)[:-1] + ', "rows": [').encode()  # reopen the object
+    sink = _Capped(out, grid, "json", force, len(head))
+    sink.write(head)
 
     def rows(block: Block) -> bytes:
-        n = block.stop - block.start
-        separator = np.tile(np.frombuffer(b",\n", np.uint8)[:, None], (1, n))
-        if block.start == 0:
-            separator[0, 0] = 0
-        pieces: list[numtext.Piece] = [numtext.Cells(separator), b"{"]
-        for column in grid.columns:
-            pieces += [f'"{column.name}": '.encode(),
-                       _cells(block.values[column.name], block.shape, b"null", column.choices, quote=True), b", "]
-        pieces.append(f'"{INFEASIBLE_COLUMN}": '.encode())
         reasons = infeasible_reasons(block)
-        if reasons is None:
-            pieces.append(b"{}")
-        else:
-            index, tables = reasons
-            texts = [json.dumps(t, ensure_ascii=False).encode() for t in tables]
-            pieces.append(numtext.Cells(numtext.text_cells(texts).T[:, index]))
-        pieces.append(b"}")
-        return numtext.join_rows(pieces, n, block.shape)
+        texts = None if reasons is None else [json.dumps(t, ensure_ascii=False).encode() for t in reasons[1]]
+
+        def pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], part: slice) -> list:
+            n = len(range(*part.indices(block.stop - block.start)))
+            separator = np.tile(np.frombuffer(b",\n", np.uint8)[:, None], (1, n))
+            if block.start == 0 and not part.start:
+                separator[0, 0] = 0
+            out: list[numtext.Piece] = [numtext.Cells(separator), b"{"]
+            if _wide(grid):
+                out.append(_matrix_cells([values(c.name) for c in grid.columns], b"null",
+                                         [f'"{c.name}": '.encode() for c in grid.columns], b", "))
+            else:
+                for column in grid.columns:
+                    out += [f'"{column.name}": '.encode(),
+                            _cells(*values(column.name), b"null", column.choices, quote=True), b", "]
+            out.append(f'"{INFEASIBLE_COLUMN}": '.encode())
+            out.append(b"{}" if texts is None else _reason_cells(texts, reasons[0], part))
+            out.append(b"}")
+            return out
+
+        return _block_text(block, pieces, texts)
 
     for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
-        out.write(text)
+        sink.write_all(text)
         if on_block:
             on_block(block)
-    out.write(b"\n]}\n")
+    sink.write(b"\n]}\n")
+
+
+def _block_text(block: Block, pieces, texts: list[bytes] | None) -> bytes | Iterator[bytes]:
+    """A block's rows: in one piece or, when its text would pass the memory budget, slices of
+    rows made one at a time as they are written (a generator)."""
+    rows = block.stop - block.start
+    width = _ROW_WIDTH * (len(block.values) + 2) + max(map(len, texts or [b""]))
+    step = max(1, sweeps.MEMORY_BUDGET // (sweeps.TEXT_FACTOR * width))
+    if step >= rows:  # the whole block: a column constant along an axis is formatted once per value
+        return numtext.join_rows(pieces(lambda name: (block.values[name], block.shape), slice(None)), rows,
+                                 block.shape)
+    return _slices(block, pieces, rows, step)
+
+
+def _slices(block: Block, pieces, rows: int, step: int) -> Iterator[bytes]:
+    for first in range(0, rows, step):
+        part = slice(first, min(first + step, rows))
+        count = part.stop - part.start
+        yield numtext.join_rows(pieces(lambda name: (block.column(name)[part], (count,)), part), count, (count,))
+
+
+def _reason_cells(texts: list[bytes], index: np.ndarray, part: slice) -> numtext.Piece:
+    if part == slice(None):
+        return numtext.Cells(numtext.text_cells(texts).T[:, index])
+    return numtext.text_cells(texts)[index[part]]
 
 
 def _threads(grid: Grid) -> int:
-    """Format on several threads where it pays: more than one block."""
-    return numtext.threads() if grid.size > CHUNK_POINTS else 1
+    """Format on several threads where it pays: more than one block, and blocks of full size
+    (a block cut down to the memory budget is one of several in flight otherwise)."""
+    if grid.size <= CHUNK_POINTS or sweeps.block_points(grid) < CHUNK_POINTS:
+        return 1
+    return numtext.threads()
 
 
+class _Capped:
+    """The output stream, refusing a sweep estimated past sweeps.MAX_OUTPUT_BYTES before its first
+    byte and stopping one that passes it (unless forced)."""
+
+    def __init__(self, out, grid: Grid, fmt: str, force: bool, head: int):
+        self.out, self.force, self.written = out, force, 0
+        if not force:
+            estimate = estimate_output_bytes(grid, fmt, head)
+            if estimate > sweeps.MAX_OUTPUT_BYTES:
+                raise UserError(f"the sweep's {fmt.upper()} would be about {_gb(estimate)} ({grid.size:,} rows),"
+                                f" more than the limit of {_gb(sweeps.MAX_OUTPUT_BYTES)}; use fewer points (or fewer KPIs),"
+                                " or --force to write it anyway")
+
+    def write_all(self, text: bytes | bytearray | Iterable[bytes]) -> None:
+        for chunk in [text] if isinstance(text, (bytes, bytearray, memoryview)) else text:
+            self.write(chunk)
+
+    def write(self, data: bytes) -> None:
+        self.written += len(data)
+        if not self.force and self.written > sweeps.MAX_OUTPUT_BYTES:
+            raise UserError(f"the sweep's output passed the limit of {_gb(sweeps.MAX_OUTPUT_BYTES)} while it was written;"
+                            " use fewer points (or fewer KPIs), or --force to write it anyway")
+        self.out.write(data)
+
+
+def _gb(size: float) -> str:
+    if size >= 2**30:
+        return f"{size / 2**30:.1f} GiB"
+    return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
+
+
+def estimate_output_bytes(grid: Grid, fmt: str = "csv", head: int = 0) -> int:
+    """The output's size before it is written: `head` bytes, then every row as long as the
+    longer of the grid's first and last rows, written for real (reasons included)."""
+    if grid.size <= 2:
+        return head + grid.size * 1024
+    ends = dataclasses.replace(grid, axes=tuple(Axis(a.name, a.values[[0, -1]], a.unit) for a in grid.axes),
+                               zipped=True)
+    buffer = io.BytesIO()
+    (write_csv if fmt == "csv" else write_json)(ends, buffer, force=True)
+    text = buffer.getvalue()
+    if fmt == "csv":
+        rows = text.split(b"\n")[1:3]
+    else:
+        rows = text[text.index(b'"rows": [') + 9:].split(b",\n")[:2]
+    return head + grid.size * (max(map(len, rows)) + 1)
+
+
+def _wide(grid: Grid) -> bool:
+    """Rows of many numeric columns are formatted in one call (choices are names, not numbers)."""
+    return len(grid.columns) > WIDE_COLUMNS and not any(c.choices for c in grid.columns)
 
 
 def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"", choices: tuple[str, ...] = (),
@@ -97,6 +205,25 @@ def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"", choices: tuple
         names = [json.dumps(c).encode() if quote else _csv_line([c]).rstrip("\n").encode() for c in choices]
         return numtext.Cells(numtext.text_cells([*names, nan]).T[:, index])
     return numtext.column_cells(values, shape, nan)
+
+
+def _matrix_cells(columns: list[tuple[Any, tuple[int, ...]]], nan: bytes, before: list[bytes],
+                  after: bytes) -> np.ndarray:
+    """The cells of many columns formatted in one call (a wide row: thousands of KPIs), each
+    cell with `before[j]` (a JSON key) and `after` (a separator), as one (rows, width) matrix."""
+    shape = columns[0][1]
+    rows = math.prod(shape)
+    v = np.empty((rows, len(columns)))
+    for j, (values, _) in enumerate(columns):
+        v[:, j] = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
+    v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
+    cells = numtext.format_numbers(v, nan)
+    parts = [cells.reshape(rows, len(columns), -1)]
+    if before:
+        parts.insert(0, np.broadcast_to(numtext.text_cells(before), (rows, *numtext.text_cells(before).shape)))
+    tail = np.frombuffer(after, np.uint8)
+    parts.append(np.broadcast_to(tail, (rows, len(columns), len(tail))))
+    return np.concatenate(parts, axis=2).reshape(rows, -1)
 
 
 def _csv_line(cells: Sequence[str]) -> str:
