@@ -20,6 +20,7 @@ import sys
 
 import pytest
 
+from ammt_calc.errors import short_path
 from ammt_calc.present import files, formats
 from hardening_helpers import assert_refused, run, usecase_text, write_usecase
 
@@ -65,7 +66,7 @@ def test_an_interrupted_export_leaves_the_previous_file(tmp_path, signum, code):
     target.write_text(PREVIOUS)
     result = interrupt_export(tmp_path, target, signum)
     assert result.returncode == code, result.stderr
-    assert result.stderr == f"interrupted: {target} left unchanged\n"
+    assert result.stderr == f"interrupted: {short_path(target)} left unchanged\n"
     assert target.read_text() == PREVIOUS
     assert temp_files(tmp_path) == []
 
@@ -73,7 +74,7 @@ def test_an_interrupted_export_leaves_the_previous_file(tmp_path, signum, code):
 def test_an_interrupted_export_without_a_previous_file_leaves_none(tmp_path):
     target = tmp_path / "sweep.csv"
     result = interrupt_export(tmp_path, target, signal.SIGTERM)
-    assert result.returncode == 143 and result.stderr == f"interrupted: {target} left unchanged\n"
+    assert result.returncode == 143 and result.stderr == f"interrupted: {short_path(target)} left unchanged\n"
     assert not target.exists() and temp_files(tmp_path) == []
 
 

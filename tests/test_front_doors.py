@@ -5,11 +5,12 @@ typer start-up shortcut can be turned off without changing any output."""
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 import ammt_calc as ac
-from conftest import entry_point
 from helpers import ok, refused
 
 SPLIT = "split-image-recognition"
@@ -110,12 +111,27 @@ def test_precision_presets_for_bits(cli):
     assert plain["rows"] == preset["rows"]
 
 
-def test_every_command_runs_without_the_typer_shortcut():
-    env = {**os.environ, "AMMT_CALC_NO_FASTPARAMS": "1", "NO_COLOR": "1"}
-    for argv in (["list"], ["usecase", SPLIT, "--format", "csv"], ["check", "--format", "json"],
-                 ["sweep", DL, "--vary", "latency=1s,2s"], ["split", "alexnet"], ["solve", DL, "--for", "latency",
-                 "--target", "dl_data_rate=1Gbit/s"], ["radio", "--bandwidth", "20MHz", "--scs", "15kHz", "--layers", "2",
-                 "--modulation", "64QAM"], ["show", SPLIT]):
-        fast = subprocess.run([*entry_point(), *argv], capture_output=True, text=True, env={**env, "AMMT_CALC_NO_FASTPARAMS": ""})
-        slow = subprocess.run([*entry_point(), *argv], capture_output=True, text=True, env=env)
-        assert (slow.returncode, slow.stdout) == (fast.returncode, fast.stdout) and slow.returncode == 0, argv
+SHORTCUT_CASES = [["list"], ["usecase", SPLIT, "--format", "csv"], ["check", "--format", "json"],
+                  ["sweep", DL, "--vary", "latency=1s,2s"], ["split", "alexnet"],
+                  ["solve", DL, "--for", "latency", "--target", "dl_data_rate=1Gbit/s"],
+                  ["radio", "--bandwidth", "20MHz", "--scs", "15kHz", "--layers", "2", "--modulation", "64QAM"],
+                  ["show", SPLIT], ["model", "llama-3.2-1b", "--format", "json"]]
+RUN_ALL = """
+import contextlib, io, json, sys
+from hardening_helpers import run
+print(json.dumps([run(*argv)[:2] for argv in json.loads(sys.argv[1])]))
+"""
+
+
+def test_every_command_runs_without_the_typer_shortcut(cli):
+    """One interpreter without the shortcut (it is installed at import) runs every command;
+    each prints exactly what it prints with the shortcut."""
+    tests = str(Path(__file__).resolve().parent)
+    env = {**os.environ, "AMMT_CALC_NO_FASTPARAMS": "1", "NO_COLOR": "1", "COLUMNS": "200",
+           "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
+    env.pop("FORCE_COLOR", None)
+    slow = subprocess.run([sys.executable, "-c", RUN_ALL, json.dumps(SHORTCUT_CASES)], capture_output=True,
+                          text=True, env=env, check=True)
+    for argv, (code, out) in zip(SHORTCUT_CASES, json.loads(slow.stdout)):
+        fast = cli(*argv)
+        assert (code, out) == (fast.returncode, fast.stdout) and code == 0, argv
