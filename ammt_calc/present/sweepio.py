@@ -122,10 +122,29 @@ def _block_text(block: Block, pieces, texts: list[bytes] | None) -> bytes | Iter
 
 
 def _slices(block: Block, pieces, rows: int, step: int) -> Iterator[bytes]:
+    """Slices of whole rows of the block's first axis where `step` holds one or more, so that
+    a column constant along the other axes is still formatted once per value; else flat."""
+    shape = block.shape
+    inner = math.prod(shape[1:])
+    if len(shape) > 1 and step >= inner:
+        per = step // inner
+        for i in range(0, shape[0], per):
+            j = min(i + per, shape[0])
+            part, sub_shape = slice(i * inner, j * inner), (j - i, *shape[1:])
+            yield numtext.join_rows(pieces(lambda name: (_first_axis(block.values[name], shape, i, j), sub_shape), part),
+                                    (j - i) * inner, sub_shape)
+        return
     for first in range(0, rows, step):
         part = slice(first, min(first + step, rows))
         count = part.stop - part.start
         yield numtext.join_rows(pieces(lambda name: (block.column(name)[part], (count,)), part), count, (count,))
+
+
+def _first_axis(values, shape: tuple[int, ...], first: int, last: int) -> np.ndarray:
+    """Rows first..last along the block's first axis of values broadcastable to `shape`."""
+    v = np.asarray(values, dtype=float)
+    v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
+    return v if v.shape[0] == 1 else v[first:last]
 
 
 def _reason_cells(texts: list[bytes], index: np.ndarray, part: slice) -> numtext.Piece:
