@@ -66,10 +66,7 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, 
 
         return _block_text(block, pieces, texts)
 
-    for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
-        sink.write_all(text)
-        if on_block:
-            on_block(block)
+    _stream(grid, rows, sink, on_block)
 
 
 def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None, *, force: bool = False) -> None:
@@ -102,11 +99,16 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
 
         return _block_text(block, pieces, texts)
 
+    _stream(grid, rows, sink, on_block)
+    sink.write(b"\n]}\n")
+
+
+def _stream(grid: Grid, rows: Callable[[Block], bytes | Iterator[bytes]], sink, on_block) -> None:
+    """Every block's text into `sink` in row order (formatted on several threads where it pays)."""
     for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
         sink.write_all(text)
         if on_block:
             on_block(block)
-    sink.write(b"\n]}\n")
 
 
 def _block_text(block: Block, pieces, texts: list[bytes] | None) -> bytes | Iterator[bytes]:
