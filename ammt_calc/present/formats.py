@@ -72,8 +72,9 @@ ABSENT_RE = re.compile(r"(n/a|infeasible)( \(\d+\))?")
 
 
 def numeric_columns(count: int, rows: Sequence[Sequence]) -> set[int]:
-    """Columns whose every non-empty cell is a number: these are right-aligned. A value that is
-    not there ("n/a (1)", "infeasible (2)") does not make a column of numbers text."""
+    """Columns of numbers, right-aligned: more than half of their non-empty cells are numbers.
+    A value that is not there ("n/a (1)", "infeasible (2)") or a named choice ("B") among
+    numbers does not make the column text."""
     def numeric(v) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool) or NUMBER_RE.fullmatch(str(v).strip()) is not None
 
@@ -83,6 +84,6 @@ def numeric_columns(count: int, rows: Sequence[Sequence]) -> set[int]:
     found = set()
     for i in range(count):
         cells = [r[i] for r in rows if i < len(r) and r[i] not in (None, "") and not absent(r[i])]
-        if cells and all(numeric(v) for v in cells):
+        if cells and 2 * sum(map(numeric, cells)) > len(cells):
             found.add(i)
     return found
