@@ -815,11 +815,13 @@ def parse_setting(param: Parameter, text: str, what: str | None = None):
     return quantity
 
 
-def takes_bare_numbers(default) -> bool:
-    """Counts, ratios and flags take plain numbers; '%' and 'ppm' (scaled ratios) do not."""
+def takes_bare_numbers(unit) -> bool:
+    """Counts, ratios and flags take plain numbers; '%' and 'ppm' (scaled ratios) do not.
+    `unit` is a unit or a quantity of it (a parameter's default)."""
     from . import units
 
-    return default.dimensionless and units.base_factor(default.units) == 1
+    unit = getattr(unit, "units", unit)
+    return units.same_dimension(unit, "") and units.base_factor(unit) == 1
 
 
 # units a bare number may have been meant in, for the advice of a refusal
@@ -871,8 +873,6 @@ def check_value(param: Parameter, quantity, default) -> None:
 def violations(param: Parameter, quantity, default):
     """(mask, what) for each way values break the parameter's allowed range."""
     import numpy as np
-
-    from . import units
 
     magnitude = np.asarray(quantity.to(default.units).magnitude, dtype=float)
     finite = np.isfinite(magnitude)

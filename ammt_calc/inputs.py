@@ -72,7 +72,3 @@ def resolve(usecases: Sequence[UseCase], settings: Mapping[str, Any]) -> list[In
         resolved_all.append(Inputs(uc, values, dict(resolved.origins), [*resolved.notes, *notes]))
     return resolved_all
 
-
-def resolve_one(uc: UseCase, settings: Mapping[str, Any]) -> Inputs:
-    (inputs,) = resolve([uc], settings)
-    return inputs

@@ -15,7 +15,7 @@ from typing import Any, Generator, Mapping, Sequence
 import numpy as np
 
 from . import units
-from .catalog import UseCase, suggest
+from .catalog import UseCase, suggest, takes_bare_numbers
 from .errors import UserError
 from .solver import evaluate
 
@@ -194,7 +194,7 @@ def parse_target(uc: UseCase, text: str, transport=None) -> tuple[str, Any, list
     if name not in names:
         raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, names)} (KPIs: {', '.join(names)})")
     unit = units.parse_unit(kpi_unit(uc, name, transport))
-    if units.is_bare_number(value) and not (units.same_dimension(unit, "") and units.base_factor(unit) == 1):
+    if units.is_bare_number(value) and not takes_bare_numbers(unit):
         raise UserError(f"--target {name}={value} has no unit: write it as {value} {units.format_unit(unit)}"
                         f" or in another unit of {units.dimension_text(unit)}")
     return name, units.parse_quantity(value, what=f"--target {name}"), []

@@ -49,7 +49,7 @@ import numpy as np
 from . import sweeps, units
 from .catalog import UseCase
 from .errors import UserError
-from .solver import evaluate, resolve_inputs
+from .solver import resolve_inputs
 
 DEFAULT_DRAWS = 10_000
 MAX_DRAWS = 100_000_000  # memory is flat in N; the cap bounds the time (about a minute per 1e7 locally)

@@ -49,6 +49,3 @@ def _console(width: int | None):
     console = Console(width=width)
     return console if console.is_terminal else None
 
-
-def print_text(text: str) -> None:
-    sys.stdout.write(text)
