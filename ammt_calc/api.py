@@ -44,16 +44,15 @@ def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
 
 
 def quantity(value: Any, unit: str | None = None):
-    """A pint quantity of ammt-calc's registry: quantity("102.4 MB"), quantity(500, "ms"),
-    quantity(np.array([1, 2]), "Gbit/s")."""
+    """A quantity in ammt-calc's units: quantity("102.4 MB"), quantity(500, "ms"),
+    quantity(np.array([1, 2]), "Gbit/s"); `.magnitude`, `.units`, `.to(unit)`, f"{q:.3g}"."""
     import numpy as np
 
     from . import units
 
     if isinstance(value, str) and unit is None:
         return units.parse_quantity(value)
-    return units.registry().Quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value),
-                                      units.parse_unit(unit or ""))
+    return units.quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit or "")
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class Result:
             return np.vectorize(lambda code: result.choices[int(code)] if np.isfinite(code) else None,
                                 otypes=[object])(result.value)
         value = result.value if result.value.ndim else float(result.value)
-        return units.registry().Quantity(value, units.parse_unit(result.unit))
+        return units.quantity(value, units.parse_unit(result.unit))
 
     def feasible(self, kpi: str):
         result = self._kpi(kpi)
@@ -306,7 +305,7 @@ class SweepResult:
     def quantity(self, name: str):
         from . import units
 
-        return units.registry().Quantity(self[name], units.parse_unit(self.units[name]))
+        return units.quantity(self[name], units.parse_unit(self.units[name]))
 
     def to_dict(self) -> dict:
         """Exactly `ammt-calc sweep ... --format json`."""

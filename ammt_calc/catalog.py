@@ -801,7 +801,7 @@ def parse_setting(param: Parameter, text: str, what: str | None = None):
 
     what = what or param.name
     if param.choices:  # a choice by name; its value is its code (see Parameter.choices)
-        return units.registry().Quantity(float(param.choice_code(text)), "")
+        return units.quantity(float(param.choice_code(text)), "")
     preset = resolve_preset(param.name, param.unit_text, text)
     if preset is not None:
         return units.parse_quantity(preset, what=what)
@@ -847,7 +847,7 @@ def bare_number_advice(param: Parameter, number: float, default) -> str:
                 best, distance = unit, gap
     if best is None:
         return f"write it with its unit, e.g. {param.default}"
-    converted = units.registry().Quantity(number, best).to(default.units)
+    converted = units.quantity(number, best).to(default.units)
     alternative = f"{human_number(float(converted.magnitude))} {units.format_unit(default.units)}".strip()
     if units.base_factor(best) == 1 and units.same_dimension(best, ""):  # a fraction meant as a percentage
         return f"write {alternative} (e.g. {param.default})"

@@ -82,7 +82,7 @@ def check_row(uc: UseCase, evaluation: Evaluation, published: Published) -> Chec
 def _judge(result, published: Published):
     """(status, computed quantity in the published unit, published quantity or None): the one
     comparison `check` and the use-case rows share."""
-    computed = units.registry().Quantity(float(result.value), units.parse_unit(result.unit))
+    computed = units.quantity(float(result.value), units.parse_unit(result.unit))
     if published.text is not None:
         return "no-value", computed, None
     if published.value is None:
@@ -91,7 +91,7 @@ def _judge(result, published: Published):
         low = float(units.parse_quantity(published.minimum).to(unit).magnitude) if published.minimum else -math.inf
         high = float(units.parse_quantity(published.maximum).to(unit).magnitude) if published.maximum else math.inf
         status = "in-range" if low <= value <= high else "differs"
-        return status, computed.to(unit), units.registry().Quantity(1.0, unit)
+        return status, computed.to(unit), units.quantity(1.0, unit)
     target = units.parse_quantity(published.value)
     computed = computed.to(target.units)
     return compare(float(computed.magnitude), published.value), computed, target

@@ -5,13 +5,13 @@ every node against the whitelist below; nothing else gets through, and the text 
 handed to eval/exec. Each allowed node becomes two closures:
 
 - `num(env)`: the value on plain magnitudes (numpy arrays or floats, broadcasting);
-- `unit(env)`: the pint unit of the value, with every dimension rule checked
-  (`env` maps names to pint units; `env[""]` is the dimensionless unit).
+- `unit(env)`: the unit of the value (quantities.Unit), with every dimension rule
+  checked (`env` maps names to units; `env[""]` is the dimensionless unit).
 
 Conditions (comparisons, and/or/not) are a separate kind: they are only allowed where
 true/false is expected (`where`'s first argument, and/or/not, a whole condition formula),
-so a formula never adds a boolean to a size. numpy is imported on the first evaluation
-and pint in `Formula.units`, so compiling a catalog needs neither.
+so a formula never adds a boolean to a size. numpy is imported on the first evaluation,
+so compiling a catalog does not need it.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class _Problem(Exception):
 
 class _Node(NamedTuple):
     num: Callable[[dict], Any]  # value on magnitudes
-    unit: Callable[[dict], Any]  # pint unit of the value (None for a condition)
+    unit: Callable[[dict], Any]  # unit of the value (None for a condition)
     is_condition: bool  # true/false rather than a number
     const: float | None  # the value, if made of numbers and arithmetic only
 
@@ -543,35 +543,31 @@ class Formula:
     def units(self, values: Mapping[str, Any]) -> Any:
         """The result's unit as `1.0 * unit`: only its dimension is meaningful.
 
-        `values` maps every name to a pint quantity or unit (plain numbers count as
-        dimensionless). A condition formula gives a dimensionless quantity once its
+        `values` maps every name to a quantity or unit (quantities.py; plain numbers count
+        as dimensionless). A condition formula gives a dimensionless quantity once its
         comparisons are checked. Raises FormulaError, with the reason only (the caller
         names the formula), on any dimension error.
         """
-        import pint
+        from .quantities import DIMENSIONLESS, Quantity, Unit
 
-        env: dict[str, Any] = {}
+        env: dict[str, Any] = {"": DIMENSIONLESS}
         for name in self._order:
             try:
                 value = values[name]
             except KeyError:
                 raise FormulaError(f"no unit for '{name}'") from None
-            if isinstance(value, pint.Quantity):
+            if isinstance(value, Quantity):
                 value = value.units
-            elif isinstance(value, bool) or not isinstance(value, (int, float, pint.Unit)):
+            elif isinstance(value, bool) or not isinstance(value, (int, float, Unit)):
                 raise FormulaError(f"'{name}' is not a quantity")
-            env[name] = value
-        found = [u for u in env.values() if isinstance(u, pint.Unit)]
-        dimensionless = found[0] / found[0] if found else _fallback_registry().dimensionless
-        env = {k: u if isinstance(u, pint.Unit) else dimensionless for k, u in env.items()}
-        env[""] = dimensionless
+            env[name] = value if isinstance(value, Unit) else DIMENSIONLESS
         try:
             result = self._unit(env)
         except _Problem as exc:
             raise FormulaError(str(exc)) from None
-        except (pint.errors.PintError, TypeError, ValueError, ArithmeticError) as exc:
+        except (TypeError, ValueError, ArithmeticError) as exc:
             raise FormulaError(f"unit error: {exc}") from None
-        return 1.0 * (env[""] if result is None else result)
+        return Quantity(1.0, DIMENSIONLESS if result is None else result)
 
 
 def _numpy() -> Any:
@@ -581,18 +577,6 @@ def _numpy() -> Any:
 
         np = numpy
     return np
-
-
-def _fallback_registry() -> Any:
-    """The registry for a formula without names (nothing to take a registry from)."""
-    try:
-        from .units import registry
-
-        return registry()
-    except ImportError:
-        import pint
-
-        return pint.get_application_registry()
 
 
 def _shown(text: str) -> str:

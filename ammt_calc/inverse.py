@@ -102,7 +102,7 @@ def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict,
         for j, i in enumerate(batch):
             if questions[i][0] == parameter:
                 column[edges[j]:edges[j + 1]] = requests[i]
-        trial[parameter] = units.registry().Quantity(column, default.units)
+        trial[parameter] = units.quantity(column, default.units)
     with np.errstate(all="ignore"):  # trial values near 1e308 overflow in base units: infeasible, not a warning
         kpis = evaluate(uc, trial, transport=transport).kpis
         answers = {}
@@ -141,7 +141,7 @@ def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> Ge
         lo, hi = finer
     root = 0.5 * (lo + hi)
     ends = yield np.array([lo, hi])
-    return Solution(parameter, units.registry().Quantity(root, unit), target, kpi,
+    return Solution(parameter, units.quantity(root, unit), target, kpi,
                     _step_message(kpi, ends / kpi_factor, target_base / kpi_factor, uc, transport))
 
 

@@ -149,7 +149,7 @@ def parse_draw(uc: UseCase, name: str, spec: str) -> tuple[Draw, list[str]]:
     else:
         _check_shape(draw, what, texts)
         # the extremes (every choice) obey the parameter's range, as a --set value does
-        resolve_inputs(uc, {name: units.registry().Quantity(np.array([min(numbers), max(numbers)]),
+        resolve_inputs(uc, {name: units.quantity(np.array([min(numbers), max(numbers)]),
                                                             units.parse_unit(param.unit_text))})
     return draw, notes
 
@@ -229,7 +229,7 @@ def blocks(plan: Plan, start: int = 0, stop: int | None = None) -> Iterator[swee
     stop = plan.count if stop is None else stop
     while start < stop:
         end = min((start // CHUNK_DRAWS + 1) * CHUNK_DRAWS, stop)
-        quantities = {d.name: units.registry().Quantity(d.values(plan.seed, start, end), units.parse_unit(d.unit))
+        quantities = {d.name: units.quantity(d.values(plan.seed, start, end), units.parse_unit(d.unit))
                       for d in plan.draws}
         yield sweeps.evaluate_block(plan.usecase, plan.fixed, plan.columns, start, end, (end - start,), quantities)
         start = end

@@ -26,7 +26,7 @@ NEGATIVE = "negative: the budget is used up before the transfer"
 @dataclass(frozen=True)
 class ParameterValue:
     name: str
-    quantity: Any  # pint Quantity in the unit given or the default's unit; a choice's code (dimensionless)
+    quantity: Any  # units.Quantity in the unit given or the default's unit; a choice's code (dimensionless)
     origin: str  # "default", "set", "derived: ...", "follows: ..." or where a zoo/ONNX value came from
     choices: tuple[str, ...] = ()  # a categorical parameter: quantity holds the code of one of these
 
@@ -95,11 +95,11 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
             quantity = _choice_codes(param, raw)
         elif isinstance(raw, str):
             quantity = parse_setting(param, raw)
-        elif hasattr(raw, "units"):
-            if getattr(raw, "_REGISTRY", None) is not units.registry():
-                raise UserError(f"{name}: a quantity from another pint registry; use ammt_calc.quantity(...)"
-                                f" or text such as '{param.default}'")
+        elif isinstance(raw, units.Quantity):
             quantity = raw
+        elif hasattr(raw, "units"):
+            raise UserError(f"{name}: a quantity from another pint registry or library; use ammt_calc.quantity(...)"
+                            f" or text such as '{param.default}'")
         elif isinstance(raw, (list, tuple)) and any(hasattr(v, "units") for v in raw):
             quantity = _from_list(name, raw, param)
         else:
@@ -115,7 +115,7 @@ def _choice_codes(param, raw):
     if isinstance(items, (list, tuple, np.ndarray)) and len(items) and all(isinstance(v, str) for v in items):
         codes = [param.choice_code(v) for v in items]
         magnitude = np.float64(codes[0]) if isinstance(raw, str) else np.array(codes, dtype=float)
-        return units.registry().Quantity(magnitude, "")
+        return units.quantity(magnitude, "")
     raise UserError(f"{param.name}: expected one of its choices as text ({', '.join(param.choices)}),"
                     f" got {raw!r}"[:300])
 
@@ -126,7 +126,7 @@ def _without_negative_zero(quantity):
     if not np.any((magnitude == 0) & np.signbit(magnitude)):
         return quantity
     fixed = magnitude + 0.0
-    return units.registry().Quantity(fixed if fixed.ndim else float(fixed), quantity.units)
+    return units.quantity(fixed if fixed.ndim else float(fixed), quantity.units)
 
 
 def _from_numbers(name: str, raw, param, default):
@@ -139,13 +139,13 @@ def _from_numbers(name: str, raw, param, default):
     if not takes_bare_numbers(default):
         raise UserError(f"{name}: plain numbers have no unit; give text such as '{param.default}' or"
                         f" ammt_calc.quantity(values, '{param.unit_text}')")
-    return units.registry().Quantity(magnitude, default.units)
+    return units.quantity(magnitude, default.units)
 
 
 def _from_list(name: str, items, param):
     """[quantity, quantity, ...] as one array quantity (API callers)."""
     try:
-        return units.registry().Quantity.from_list(list(items))
+        return units.Quantity.from_list(list(items))
     except Exception:  # pint raises several kinds here: mixed types, other registries, units that differ
         raise UserError(f"{name}: a list must hold quantities of one dimension made with ammt_calc.quantity"
                         f" (e.g. {param.default})") from None
@@ -214,7 +214,7 @@ def _place(p, magnitude: np.ndarray, parameters: dict, invalid: dict, how: str, 
     infeasible and the others stand."""
     unit = parameters[p.name].quantity.units
     with np.errstate(all="ignore"):
-        quantity = units.registry().Quantity(magnitude / units.base_factor(unit), unit)
+        quantity = units.quantity(magnitude / units.base_factor(unit), unit)
     if magnitude.ndim == 0:
         try:
             check_value(p, quantity, p.quantity)

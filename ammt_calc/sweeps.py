@@ -54,7 +54,7 @@ class Axis:
 
     def quantity(self, values: np.ndarray | None = None):
         unit = units.parse_unit(self.unit)
-        return units.registry().Quantity(self.values if values is None else values, unit)
+        return units.quantity(self.values if values is None else values, unit)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """Units: our own pint registry (built from units.txt only) and safe parsing of user text.
 
-pint and numpy are imported inside functions, never at module import, so that
-`ammt-calc list` and `--help` stay fast; `is_bare_number` needs neither.
+pint reads units.txt and decides what each unit name means; its answers for every
+spelling units.txt allows are kept in unit_names.json (made by `python -m
+ammt_calc.units`, checked current by the tests and by a digest of units.txt), so a run
+imports pint only for a name the table lacks. Units and quantities are the plain values
+of quantities.py. Neither pint nor numpy is imported at module import.
 
 Accepted text is `number [unit]`, checked by our own tokenizer before pint sees
 anything (pint only ever receives single unit names, so nothing is evaluated):
@@ -45,11 +48,14 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
 from .numbers import NUMBER, is_bare_number  # noqa: F401  (is_bare_number: part of this module's interface)
+from . import quantities
+from .quantities import DIMENSIONLESS, DimensionalityError, Quantity, Unit, base_unit  # noqa: F401  (part of this module's interface)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint
 
 DEFINITIONS = Path(__file__).with_name("units.txt")
+NAMES_TABLE = Path(__file__).with_name("unit_names.json")  # build_names_table(), made from units.txt
 MAX_TEXT = 100  # longer input is certainly a mistake; also bounds parser recursion
 
 _QUANTITY_RE = re.compile(rf"({NUMBER})\s*(.*)", re.DOTALL)
@@ -87,12 +93,16 @@ class UnitError(UserError):
     """Text that is not a usable quantity or unit; the message is one line."""
 
 
-# ---- registry ------------------------------------------------------------
+# ---- registry and the table of names --------------------------------------
 
 
 @functools.lru_cache(maxsize=None)
-def registry() -> pint.UnitRegistry:
-    """The one registry, built lazily from units.txt and never from pint's defaults."""
+def registry() -> UnitRegistry:
+    """The one pint registry, built lazily from units.txt and never from pint's defaults.
+
+    Only the names table is made from it (and a name missing from that table is looked up
+    in it): every other step works on the plain values of quantities.py.
+    """
     import pint
 
     reg = pint.UnitRegistry(None, on_redefinition="raise", case_sensitive=True)
@@ -100,10 +110,83 @@ def registry() -> pint.UnitRegistry:
     return reg
 
 
+def _definitions_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256(DEFINITIONS.read_bytes()).hexdigest()
+
+
+def build_names_table() -> dict:
+    """What pint makes of every spelling units.txt allows (each prefix spelling with each
+    unit spelling): {name: [canonical, prefix, unit, symbol, factor, dims]}. Written to
+    NAMES_TABLE by `python -m ammt_calc.units`; a test checks it is current."""
+    prefixes, names = [""], []
+    for line in DEFINITIONS.read_text(encoding="utf-8").splitlines():
+        parts = [p.strip() for p in line.split("#")[0].split("=")]
+        if len(parts) < 2:
+            continue
+        spellings = [parts[0], *parts[2:]]
+        if parts[0].endswith("-"):
+            prefixes += [p[:-1] for p in spellings]
+        else:
+            names += spellings
+    table = {}
+    for name in dict.fromkeys(p + n for p in prefixes for n in names):
+        try:
+            entry = _ask_pint(name)
+        except UnitError:  # several readings: left to the refusal at run time
+            continue
+        if entry is not None:
+            table[name] = entry
+    return {"units.txt": _definitions_digest(), "names": table}
+
+
+def _ask_pint(name: str) -> list | None:
+    """pint's reading of one name as a table entry, or None when it has none."""
+    reg = registry()
+    candidates = reg.parse_unit_name(name)
+    if not candidates:
+        return None
+    if len(candidates) > 1:  # cannot happen with units.txt today; tests check it
+        options = ", ".join(p + u for p, u, _ in candidates)
+        raise UnitError(f"ambiguous unit {name!r}: could be {options}")
+    prefix, unit, _ = candidates[0]
+    full = reg.Unit(prefix + unit)
+    dims = [[d, _tidy_exponent(e)] for d, e in full.dimensionality.items()]
+    factor = float(reg.Quantity(1.0, full).to_base_units().magnitude)
+    return [prefix + unit, prefix, unit, reg.get_symbol(prefix + unit), factor, dims]
+
+
+def _tidy_exponent(e: float) -> float:
+    return int(e) if float(e).is_integer() else e
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> dict:
+    """The shipped names table; empty (every name asks pint) if units.txt changed since it was made."""
+    import json
+
+    try:
+        table = json.loads(NAMES_TABLE.read_text(encoding="utf-8"))
+        return table["names"] if table["units.txt"] == _definitions_digest() else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _lookup(name: str) -> list | None:
+    """Table entry of a name: from the shipped table, else (a name it lacks) from pint."""
+    return _names().get(name) or _ask_pint(name)
+
+
+def _unit(entry: list) -> Unit:
+    canonical, _, _, symbol, factor, dims = entry
+    return Unit(((canonical, symbol, 1),), float(factor), tuple((d, e) for d, e in dims))
+
+
 # ---- parsing -------------------------------------------------------------
 
 
-def parse_quantity(text: Any, default_unit: Any = None, what: str = "value") -> pint.Quantity:
+def parse_quantity(text: Any, default_unit: Any = None, what: str = "value") -> Quantity:
     """`number [unit]` as a Quantity with a float magnitude; bare numbers get `default_unit`."""
     raw = _as_text(text, what)
     try:
@@ -112,7 +195,7 @@ def parse_quantity(text: Any, default_unit: Any = None, what: str = "value") -> 
         if unit_text:
             unit = _parse_unit_text(unit_text)
         elif default_unit is None:
-            unit = registry().Unit("dimensionless")
+            unit = DIMENSIONLESS
         else:
             unit = _as_unit(default_unit)
         base = value * base_factor(unit)
@@ -122,11 +205,11 @@ def parse_quantity(text: Any, default_unit: Any = None, what: str = "value") -> 
             raise UnitError("number too small for a float to keep its precision (write 0 for nothing)")
     except UnitError as exc:
         raise UnitError(f"{what} {_shown(raw)}: {exc}") from None
-    return registry().Quantity(value, unit)
+    return Quantity(value, unit)
 
 
-def parse_unit(text: Any) -> pint.Unit:
-    """A unit expression (`Mbit/s`, `1/km^2`, `%`) as a pint Unit, same rules as parse_quantity.
+def parse_unit(text: Any) -> Unit:
+    """A unit expression (`Mbit/s`, `1/km^2`, `%`) as a Unit, same rules as parse_quantity.
 
     Empty text (and `1`) is dimensionless, matching format_unit.
     """
@@ -134,8 +217,8 @@ def parse_unit(text: Any) -> pint.Unit:
     try:
         if len(raw) > MAX_TEXT:
             raise UnitError("text too long")
-        if not raw.strip():  # a catalog's `unit: ""` means a plain number
-            return registry().Unit("dimensionless")
+        if raw.strip() in ("", "dimensionless"):  # a catalog's `unit: ""` means a plain number; pint's spelling
+            return DIMENSIONLESS
         return _parse_unit_text(raw.strip())
     except UnitError as exc:
         raise UnitError(f"unit {_shown(raw)}: {exc}") from None
@@ -184,8 +267,8 @@ def _to_float(number: str) -> float:
     return value
 
 
-@functools.lru_cache(maxsize=1024)  # pint Units are immutable; an evaluation parses each default's unit again
-def _parse_unit_text(text: str) -> pint.Unit:
+@functools.lru_cache(maxsize=1024)  # Units are immutable; an evaluation parses each default's unit again
+def _parse_unit_text(text: str) -> Unit:
     return _UnitParser(text).parse()
 
 
@@ -199,7 +282,7 @@ class _UnitParser:
         self.tokens = _tokenize(text)
         self.pos = 0
 
-    def parse(self) -> pint.Unit:
+    def parse(self) -> Unit:
         unit = self._expr(leading=True)
         if self.pos < len(self.tokens):
             kind, value = self.tokens[self.pos]
@@ -217,12 +300,12 @@ class _UnitParser:
         self.pos += 1
         return token
 
-    def _expr(self, leading: bool = False) -> pint.Unit:
+    def _expr(self, leading: bool = False) -> Unit:
         token = self._peek()
         if leading and token in (("one", "1"), ("op", "/")):
             if token[0] == "one":
                 self.pos += 1
-            unit = registry().Unit("dimensionless")
+            unit = DIMENSIONLESS
         else:
             unit = self._factor()
         while (token := self._peek()) in (("op", "*"), ("op", "/")):
@@ -230,7 +313,7 @@ class _UnitParser:
             unit = unit * self._factor() if token[1] == "*" else unit / self._factor()
         return unit
 
-    def _factor(self) -> pint.Unit:
+    def _factor(self) -> Unit:
         kind, value = self._take()
         if kind == "op" and value == "(":
             unit = self._expr()
@@ -275,27 +358,23 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=512)
-def _resolve_name(name: str) -> pint.Unit:
+def _resolve_name(name: str) -> Unit:
     """One unit name (`MB`, `Mbps`, `µs`) as a Unit, after the ambiguity rules."""
     refusal = _ambiguity(name)
     if refusal:
         raise UnitError(refusal)
-    reg = registry()
-    candidates = reg.parse_unit_name(name)
-    if not candidates:
+    entry = _lookup(name)
+    if entry is None:
         raise UnitError(f"unknown unit {name!r}{_suggestion(name)}")
-    if len(candidates) > 1:  # cannot happen with units.txt today; tests check it
-        options = ", ".join(p + u for p, u, _ in candidates)
-        raise UnitError(f"ambiguous unit {name!r}: could be {options}")
-    prefix, unit, _ = candidates[0]
+    _, prefix, unit, *_ = entry
     if prefix in _SMALL_PREFIXES and unit in _INFORMATION_UNITS:
         raise UnitError(
             f"unit {name!r} would be {prefix}{unit} ({prefix} = 10^-3 or less): "
             "write M for mega (Mbit, MByte) or k for kilo (kbit, kByte)"
         )
     if unit == "bps":  # Mbps is exactly Mbit/s, so the two compare equal as units
-        return reg.Unit(prefix + "bit") / reg.Unit("second")
-    return reg.Unit(prefix + unit)
+        return _resolve_name(prefix + "bit") / _resolve_name("second")
+    return _unit(entry)
 
 
 def _ambiguity(name: str) -> str | None:
@@ -362,44 +441,28 @@ def _known_names() -> tuple[str, ...]:
 
 def format_unit(unit: Any) -> str:
     """Compact text parse_unit reads back: `Mbit/s`, `MByte`, `1/km^2`, `%`; "" if dimensionless."""
-    reg = registry()
-    unit = _as_unit(unit)
-    numerator, denominator = [], []
-    for name, exponent in unit._units.items():  # pint has no public accessor
-        symbol = reg.get_symbol(name)
-        power = abs(exponent)
-        power = int(power) if float(power).is_integer() else power
-        term = symbol if power == 1 else f"{symbol}^{power}"
-        (numerator if exponent > 0 else denominator).append(term)
-    if not numerator and not denominator:
-        return ""  # so "5 {unit}".strip() prints a plain number
-    text = "*".join(numerator) or "1"
-    return text + "".join("/" + term for term in denominator)
+    return str(_as_unit(unit))
 
 
-@functools.lru_cache(maxsize=256)
-def _base_factor(unit: pint.Unit) -> float:
-    return float(registry().Quantity(1.0, unit).to_base_units().magnitude)
+def quantity(magnitude: Any, unit: Any = "") -> Quantity:
+    """A Quantity of `magnitude` (float or array) in `unit`: a Unit or its text ("" is a plain number)."""
+    return Quantity(magnitude, unit if isinstance(unit, Unit) else parse_unit(unit))
 
 
 def base_factor(unit: Any) -> float:
     """Magnitude of one `unit` in base units (bit, second, metre, op): MB -> 8e6."""
-    return _base_factor(_as_unit(unit))
+    return _as_unit(unit).factor
 
 
-def to_base(q: pint.Quantity) -> Any:
+def to_base(q: Quantity) -> Any:
     """Magnitude of `q` in base units; numpy arrays stay arrays, scalars become float."""
-    import numpy as np
-
-    value = q.magnitude * base_factor(q.units)
-    return value if isinstance(value, np.ndarray) else float(value)
+    value = q.magnitude * q.units.factor
+    return float(value) if isinstance(value, (int, float)) or getattr(value, "ndim", 1) == 0 else value
 
 
-def base_quantity(unit: Any) -> pint.Quantity:
+def base_quantity(unit: Any) -> Quantity:
     """1.0 times the base units of `unit`'s dimension (Mbit/s -> 1.0 bit/s)."""
-    reg = registry()
-    base_units = reg.Quantity(1.0, _as_unit(unit)).to_base_units().units
-    return reg.Quantity(1.0, base_units)
+    return Quantity(1.0, base_unit(_as_unit(unit)))
 
 
 def dimension_text(unit_or_quantity: Any) -> str:
@@ -412,8 +475,16 @@ def same_dimension(a: Any, b: Any) -> bool:
     return _as_unit(a).dimensionality == _as_unit(b).dimensionality
 
 
-def _as_unit(value: Any) -> pint.Unit:
+def _as_unit(value: Any) -> Unit:
     # Accept unit text, a Unit, or a Quantity (whose units are taken).
     if isinstance(value, str):
         return parse_unit(value)
     return getattr(value, "units", value)
+
+
+quantities.read_unit = parse_unit
+
+if __name__ == "__main__":  # python -m ammt_calc.units: remake the names table after editing units.txt
+    import json
+
+    NAMES_TABLE.write_text(json.dumps(build_names_table(), indent=0, sort_keys=True) + "\n", encoding="utf-8")

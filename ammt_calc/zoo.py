@@ -327,7 +327,7 @@ def _fill_architecture(uc: UseCase, settings: Mapping[str, str], model: Model, o
         if values[name] is None:
             raise UserError(f"model={model.id}: a {config.family} model has no {name} ({uc.id} needs it:"
                             " an encoder keeps no KV cache)")
-        quantity = units.registry().Quantity(float(values[name]), "dimensionless")
+        quantity = units.quantity(float(values[name]), "dimensionless")
         out.settings[name] = quantity
         out.origins[name] = lora_origin if name == "lora_dims_per_layer" else origin
         out.notes.append(f"{name} = {_show(quantity)} from {out.origins[name]}")
@@ -380,7 +380,7 @@ def _value_for(uc: UseCase, name: str, ref: Model | SplitPoint, model: Model | N
     from . import units
 
     kind = _kind(uc, name)
-    count = units.registry().Quantity
+    count = units.quantity
     if isinstance(ref, Model):
         if kind == "elements":
             raise UserError(f"{name} takes a split point (e.g. --set split=...), not the model '{ref.id}'")
@@ -423,7 +423,7 @@ def _in_unit(uc: UseCase, name: str, bits: float):
     from . import units
 
     default = uc.parameters[name].quantity
-    return units.registry().Quantity(bits, "bit").to(default.units)
+    return units.quantity(bits, "bit").to(default.units)
 
 
 def _show(quantity) -> str:

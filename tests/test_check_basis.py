@@ -51,7 +51,7 @@ def _moves(uc, kpi: str, name: str) -> bool:
     trial = magnitude * 1.1 if magnitude else 1.0
     if p.maximum and trial > units.parse_quantity(p.maximum, default_unit=p.unit_text or None).to(default.units).magnitude:
         trial = magnitude * 0.9
-    values, _ = resolve_inputs(uc, {name: units.registry().Quantity(trial, default.units)})
+    values, _ = resolve_inputs(uc, {name: units.quantity(trial, default.units)})
     return float(evaluate(uc, values).kpis[kpi].value) != float(evaluate(uc).kpis[kpi].value)
 
 

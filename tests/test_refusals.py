@@ -166,7 +166,7 @@ def _mbyte(values):
 
     from ammt_calc import units
 
-    return units.registry().Quantity(np.array(values), "MByte")
+    return units.quantity(np.array(values), "MByte")
 
 
 def test_minus_zero_gives_the_kpis_of_zero(catalog):

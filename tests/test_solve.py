@@ -174,4 +174,4 @@ def test_a_target_between_two_steps_is_answered_with_where_the_step_happens(step
 @pytest.mark.parametrize("magnitude", [float("nan"), float("inf"), [1.0, 2.0]])
 def test_a_target_must_be_one_finite_number(uc, magnitude):  # the Python API can pass any quantity
     with pytest.raises(UserError, match="target for dl_data_rate must be one finite number"):
-        solve(uc, "model_size", "dl_data_rate", units.registry().Quantity(magnitude, "Mbit/s"))
+        solve(uc, "model_size", "dl_data_rate", units.quantity(magnitude, "Mbit/s"))

@@ -52,6 +52,36 @@ def test_no_name_parses_two_ways():
                 assert len(reg.parse_unit_name(prefix + name + plural)) <= 1, prefix + name
 
 
+def test_names_table_is_current():
+    """unit_names.json is what pint makes of units.txt today: after editing units.txt,
+    run `python -m ammt_calc.units`."""
+    import json
+
+    assert json.loads(U.NAMES_TABLE.read_text(encoding="utf-8")) == json.loads(json.dumps(U.build_names_table()))
+
+
+UNIT_TEXTS = ["Mbit/s", "1/km^2", "s/bit", "op/s/bit", "bit*s", "km^2*op/s^2", "s^-1*bit", "%", "MByte/frame",
+              "frame/s*bit", "GiB/h", "Mbps*ms", "TOPS", "Mbps", "MB/s*s", "GMAC/s", "fps", "ppm", "kHz*ms",
+              "UE/km2", "(MB/s)^2/Mbit", "1/s", "min", "d*h/s", "TFLOPS/Hz"]
+
+
+@pytest.mark.parametrize("text", UNIT_TEXTS)
+def test_units_behave_as_pint(text):
+    """Terms, symbols, base factor and dimensions as pint's own Unit of the same names."""
+    unit = U.parse_unit(text)
+    reg = U.registry()
+    theirs = reg.Unit("dimensionless")
+    for name, _, exponent in unit.terms:
+        theirs = theirs * reg.Unit(name) ** exponent
+    assert {n: e for n, _, e in unit.terms} == dict(theirs._units)
+    assert U.parse_unit(U.format_unit(unit) or "1") == unit  # format_unit's text reads back
+    assert [s for _, s, _ in unit.terms] == [reg.get_symbol(n) for n in theirs._units]
+    assert close(unit.factor, reg.Quantity(1.0, theirs).to_base_units().magnitude)
+    assert str(unit.dimensionality) == str(theirs.dimensionality)
+    assert U.parse_quantity(f"2.5 {text}").to(U.base_unit(unit)).magnitude == pytest.approx(
+        reg.Quantity(2.5, theirs).to_base_units().magnitude, rel=1e-15)
+
+
 # ---- values ------------------------------------------------------------------
 
 
@@ -115,11 +145,11 @@ def test_default_unit_and_plain_numbers():
 
 
 def test_dimension_errors_are_real():
-    with pytest.raises(pint.DimensionalityError):
+    with pytest.raises(U.DimensionalityError):
         U.parse_quantity("1 Mbit/s").to("Hz")
-    with pytest.raises(pint.DimensionalityError):
+    with pytest.raises(U.DimensionalityError):
         U.parse_quantity("1 MB") + U.parse_quantity("1 s")
-    with pytest.raises(pint.DimensionalityError):
+    with pytest.raises(U.DimensionalityError):
         U.parse_quantity("1 MB") + U.parse_quantity("1")
 
 
@@ -134,8 +164,7 @@ def test_equal_spellings_give_equal_units():
 
 
 def test_to_base_arrays_and_scalars():
-    reg = U.registry()
-    q = reg.Quantity(np.array([1.0, 2.5]), U.parse_unit("MB"))
+    q = U.Quantity(np.array([1.0, 2.5]), U.parse_unit("MB"))
     np.testing.assert_array_equal(U.to_base(q), [8e6, 2e7])
     assert type(U.to_base(U.parse_quantity("1 ms"))) is float
 
