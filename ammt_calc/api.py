@@ -78,7 +78,7 @@ def list_usecases(family: str | None = None, catalog: Catalog | None = None) -> 
             raise UserError(f"unknown family '{family}'{suggest(family.lower(), families)}; families:"
                             f" {', '.join(catalog.families())}")
         family = families[family.lower()]
-    return Document(documents.list_rows(uc for uc in catalog if family in (None, uc.family)))
+    return Document(documents.list_rows(uc for uc in catalog.summaries() if family in (None, uc.family)))
 
 
 def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | None = None) -> Document:
@@ -181,8 +181,6 @@ class Result:
         """Exactly `ammt-calc usecase ... --format json` (single values only)."""
         import numpy as np
 
-        from . import qos as qos_module
-
         if any(np.ndim(r.value) for ev in self.evaluations for r in ev.kpis.values()):
             raise UserError("to_dict() needs single values; index the result by KPI for arrays")
         doc = {"usecases": [{"id": ev.usecase.id, "title": ev.usecase.title, "family": ev.usecase.family}
@@ -196,6 +194,8 @@ class Result:
             doc["cell"] = documents.cell_json(self.cell)
             doc["cell_flows"] = documents.cell_flows(self.evaluations, self.cell, self.transport)
         if self.qos:
+            from . import qos as qos_module
+
             doc["qos"] = qos_module.usecase_flows(self.evaluations)
         return doc
 

@@ -25,12 +25,16 @@ left alone and the catalog is read as without a cache.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+try:  # importing hashlib loads OpenSSL (~5 ms a run); BLAKE2 is CPython's own module
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 
 FORMAT = 1
 FILE_NAME = f"catalog-{FORMAT}.json"
@@ -76,7 +80,7 @@ def folder() -> Path | None:
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def _stamp() -> dict:

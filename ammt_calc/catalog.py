@@ -171,28 +171,63 @@ class UseCase:
 
 
 class Catalog:
-    """Use cases by id, in load order (built-in first, then user directories)."""
+    """Use cases by id, in load order (built-in first, then user directories).
 
-    def __init__(self, usecases: list[UseCase]):
-        self.usecases = {uc.id: uc for uc in usecases}
+    A use case whose file the cache knows as unchanged and already checked is built
+    (structure validated, formulas compiled) only when it is first asked for, so a command
+    about one use case builds one; listing needs only each one's `Summary`.
+    """
+
+    def __init__(self, usecases: list[UseCase | _Deferred]):
+        self._items = {uc.id: uc for uc in usecases}
+
+    def _built(self, usecase_id: str) -> UseCase:
+        item = self._items[usecase_id]
+        if isinstance(item, _Deferred):
+            item = self._items[usecase_id] = item.build()
+        return item
 
     def __iter__(self):
-        return iter(self.usecases.values())
+        return (self._built(uc_id) for uc_id in list(self._items))
 
     def __len__(self):
-        return len(self.usecases)
+        return len(self._items)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._items)
 
     def get(self, usecase_id: str) -> UseCase:
-        try:
-            return self.usecases[usecase_id]
-        except KeyError:
+        if usecase_id not in self._items:
             raise UserError(
-                f"unknown use case '{usecase_id}'{suggest(usecase_id, self.usecases)}"
+                f"unknown use case '{usecase_id}'{suggest(usecase_id, self._items)}"
                 " (see `ammt-calc list`)"
-            ) from None
+            )
+        return self._built(usecase_id)
+
+    def summaries(self) -> list[UseCase | _Deferred]:
+        """id, title, family and sources of each use case, without building any."""
+        return list(self._items.values())
 
     def families(self) -> list[str]:
-        return sorted({uc.family for uc in self})
+        return sorted({uc.family for uc in self.summaries()})
+
+
+class _Deferred:
+    """A use case from a file the cache knows as checked: its summary now, the rest on demand."""
+
+    def __init__(self, data: dict, path: Path):
+        where = str(path)
+        self.data, self.path = data, path
+        self.id = _text(data, "id", where, required=True)
+        self.title = _text(data, "title", where, required=True)
+        self.family = _text(data, "family", where, required=True)
+        self.sources = _text_list(data, "sources", where)
+
+    def build(self) -> UseCase:
+        uc = _build_usecase(self.data, self.path)  # validated as ever: a cache entry is never trusted blindly
+        object.__setattr__(uc, "units_checked", True)
+        return uc
 
 
 def snippet(value, limit: int = 24) -> str:
@@ -230,7 +265,7 @@ def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
     directories = dict.fromkeys(_resolved(Path(d)) for d in (builtin_dir(), *extra_dirs))  # a folder named twice: once
     for directory in directories:
         for path in _yaml_files(directory):
-            uc = load_file(path, check_units=False)
+            uc = _load(path, check_units=False, defer=True)
             if uc.id in seen:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
@@ -245,8 +280,8 @@ def check_catalog_dimensions(catalog: Catalog) -> None:
     cache remembers each file that passed, so the next run needs no pint to trust it."""
     from . import cache
 
-    for uc in catalog:
-        if not getattr(uc, "units_checked", False):
+    for uc in catalog.summaries():  # a deferred one was checked when the cache stored it
+        if not isinstance(uc, _Deferred) and not getattr(uc, "units_checked", False):
             check_dimensions(uc)
             cache.mark_checked(Path(uc.path))
     cache.save()
@@ -281,16 +316,23 @@ def _yaml_files(directory: Path) -> list[Path]:
 def load_file(path: Path, *, check_units: bool = False) -> UseCase:
     """One use case; its parsed YAML and dimension check come from the cache (cache.py)
     when the file is unchanged. The structure is validated and formulas compiled anyway."""
+    return _load(path, check_units=check_units, defer=False)
+
+
+def _load(path: Path, *, check_units: bool, defer: bool) -> UseCase | _Deferred:
+    """load_file; with `defer`, a file the cache knows as unchanged and checked is built later."""
     from . import cache
 
     raw = _raw(path) if cache.enabled() else None
     entry = cache.lookup(path, *raw) if raw else None
+    if defer and entry and entry["checked"]:
+        return _Deferred(entry["data"], path)
     data = entry["data"] if entry else read_yaml(path)
     uc = _build_usecase(data, path)
     if raw and not entry:
         cache.store(path, *raw, data, checked=False)
     if entry and entry["checked"]:
-        object.__setattr__(uc, "units_checked", True)  # as check_dimensions marks it: no pint needed to trust it
+        object.__setattr__(uc, "units_checked", True)  # as check_dimensions marks it: checked when it was stored
     elif check_units:
         check_dimensions(uc)
         if raw:

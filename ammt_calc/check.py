@@ -22,7 +22,6 @@ import numpy as np
 
 from . import units
 from .catalog import Catalog, Published, UseCase, violations
-from .inverse import solve_many
 from .numbers import clean_number, leading_number
 from .solver import Evaluation, evaluate
 
@@ -190,6 +189,8 @@ def precision(number_text: str) -> float:
 
 def _implications(uc: UseCase, kpi: str, target) -> str:
     """What the published value implies, one parameter at a time (others at defaults)."""
+    from .inverse import solve_many  # only check's notes solve: `usecase` rows need no solver
+
     implied = []
     direct = uc.kpi_inputs(kpi, through_derivations=False)  # not the inputs of a derivation: alternatives
     # a choice is no number to solve for

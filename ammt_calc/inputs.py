@@ -50,6 +50,8 @@ def resolve(usecases: Sequence[UseCase], settings: Mapping[str, Any]) -> list[In
     A setting that no named use case has is an error, so a typo is never ignored.
     `model=` / `split=` (and zoo names given for a size) are resolved by the zoo.
     """
+    if not settings:  # the defaults: nothing for the zoo to resolve, nor to import it for
+        return [Inputs(uc, {}, {}, []) for uc in usecases]
     from .solver import resolve_inputs
     from .zoo import resolve_model_settings, zoo_setting_names
 

@@ -104,7 +104,7 @@ def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict,
                 column[edges[j]:edges[j + 1]] = requests[i]
         trial[parameter] = units.quantity(column, default.units)
     with np.errstate(all="ignore"):  # trial values near 1e308 overflow in base units: infeasible, not a warning
-        kpis = evaluate(uc, trial, transport=transport).kpis
+        kpis = evaluate(uc, trial, transport=transport, only={questions[i][1] for i in batch}).kpis
         answers = {}
         for j, i in enumerate(batch):
             result = kpis[questions[i][1]]

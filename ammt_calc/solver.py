@@ -9,6 +9,7 @@ and a reason says why. Nothing negative or infinite is ever reported as a requir
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -21,6 +22,7 @@ from .errors import UserError
 NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer, or the numbers overflow"
 OVERFLOW = "overflow: too large for a float in its unit"
 NEGATIVE = "negative: the budget is used up before the transfer"
+TINY = sys.float_info.min  # the smallest float with full precision
 
 
 @dataclass(frozen=True)
@@ -152,12 +154,14 @@ def _from_list(name: str, items, param):
 
 
 def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
-             origins: Mapping[str, str] | None = None, transport=None) -> Evaluation:
+             origins: Mapping[str, str] | None = None, transport=None,
+             only: set[str] | None = None) -> Evaluation:
     """Every KPI of `uc` for the given parameter quantities (the rest take defaults).
 
     `origins` overrides the origin "set" of a value, e.g. with the zoo model it came from.
     `transport` (a `transport.TransportSpec` or its text) appends each flow's IP rate,
     delivery time and the rate meeting its deadline (`transport.transport_kpis`).
+    `only` names the KPIs wanted (the inverse solver's): those and the KPIs they read.
     """
     values = dict(values or {})
     env, parameters, invalid = _parameter_magnitudes(uc, values, origins or {})
@@ -167,7 +171,8 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
         shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in env.items() if np.ndim(v))
         raise UserError(f"array values of these shapes do not broadcast together: {shapes}") from None
     kpis: dict[str, KpiResult] = {}
-    for kpi in uc.kpis.values():
+    wanted = uc.kpis.values() if only is None or transport is not None else _needed(uc, only)
+    for kpi in wanted:
         magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)
         env[kpi.name] = magnitude  # a KPI that does not apply is still read by later formulas as computed
         kpis[kpi.name] = _judge(kpi, magnitude, env, kpis, shape, invalid)
@@ -177,6 +182,19 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
         for result in transport_kpis(parse_transport(transport), uc, env, kpis, shape, _judge):
             kpis[result.name] = result
     return Evaluation(uc, parameters, kpis, tuple(notes))
+
+
+def _needed(uc: UseCase, names: set[str]) -> list:
+    """The KPIs `names` and every KPI their formulas and conditions read, in catalog order."""
+    needed, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in uc.kpis and name not in needed:
+            needed.add(name)
+            kpi = uc.kpis[name]
+            for formula in (kpi.formula, *(c.formula for c in (*kpi.infeasible_if, *kpi.not_applicable_if))):
+                todo.extend(formula.names)
+    return [k for k in uc.kpis.values() if k.name in needed]
 
 
 def _parameter_magnitudes(uc: UseCase, values: dict, origins: Mapping[str, str]):
@@ -264,19 +282,26 @@ def _moved(p, values: dict, parameters: dict, uc: UseCase) -> list[str]:
 def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult], shape,
            invalid: Mapping[str, list]) -> KpiResult:
     """Feasibility of one KPI: the first reason that applies is reported."""
+    with np.errstate(all="ignore"):  # once: conditions on inf and NaN are answers, not warnings
+        return _judged(kpi, magnitude, env, upstream, shape, invalid)
+
+
+def _judged(kpi, magnitude, env, upstream, shape, invalid) -> KpiResult:
     reasons: list[str] = []
     code = np.zeros(shape, dtype=np.int16)
     applicable = None
 
     def mark(mask, reason: str) -> None:
-        mask = np.broadcast_to(np.asarray(mask, dtype=bool), shape) & (code == 0)
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():  # the usual case, decided before any broadcasting
+            return
+        mask = np.broadcast_to(mask, shape) & (code == 0)
         if mask.any():
             reasons.append(reason)
             code[mask] = len(reasons)
 
     for condition in kpi.not_applicable_if:  # first: what does not apply is neither feasible nor infeasible
-        with np.errstate(all="ignore"):
-            mark(condition.formula.evaluate(env), condition.reason)
+        mark(condition.formula.evaluate(env), condition.reason)
     if kpi.not_applicable_if:
         applicable = code == 0
     for name in sorted(kpi.formula.names & invalid.keys()):
@@ -288,15 +313,13 @@ def _judge(kpi, magnitude: np.ndarray, env: dict, upstream: dict[str, KpiResult]
         for index, reason in enumerate(earlier.reasons, start=1):
             mark((earlier.reason_code == index) & applies, reason)
     for condition in kpi.infeasible_if:
-        with np.errstate(all="ignore"):
-            mark(condition.formula.evaluate(env), condition.reason)
+        mark(condition.formula.evaluate(env), condition.reason)
     mark(~np.isfinite(magnitude), NOT_FINITE)
-    with np.errstate(all="ignore"):
-        shown = magnitude / units.base_factor(kpi.display_unit)  # 1e306 s is inf ms
+    shown = magnitude / units.base_factor(kpi.display_unit)  # 1e306 s is inf ms
     mark(~np.isfinite(shown), OVERFLOW)
     # Below 2.2e-308 floats are subnormal (1e-320 keeps 3 digits, not 15): such a result is
     # shown as 0, not marked infeasible, so a sweep of a loss probability has no holes.
-    shown = np.where(np.abs(shown) < np.finfo(float).tiny, 0.0, shown)
+    shown = np.where(np.abs(shown) < TINY, 0.0, shown)
     if not kpi.allow_negative:
         mark(magnitude < 0, NEGATIVE)
     feasible = code == 0

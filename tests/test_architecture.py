@@ -2,6 +2,8 @@
 imports included); only cli/ imports typer; the engine imports neither presentation nor rich."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ammt_calc"
@@ -80,3 +82,22 @@ def test_only_cli_imports_typer_and_present_does_not_import_cli():
             assert "typer" not in external(name), name
         if name.startswith("ammt_calc.present"):
             assert not {m for m in found if m.startswith(("ammt_calc.cli", "ammt_calc.api"))}, name
+
+
+def test_computing_commands_import_no_pint():
+    """pint is the authority on unit names, but its answers are in unit_names.json: the
+    usual commands (and a --set with units) run without importing it (~400 ms)."""
+    code = (
+        "import sys, io, contextlib\n"
+        "from ammt_calc.cli import main\n"
+        "for args in (['list'], ['usecase', 'split-image-recognition', '--set', 'frame_rate=60 fps'],"
+        " ['split', 'vgg16'], ['check', 'model-distribution-image-recognition']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "        try:\n"
+        "            main(args)\n"
+        "        except SystemExit as exc:\n"
+        "            assert exc.code == 0, (args, exc.code)\n"
+        "print('pint' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]

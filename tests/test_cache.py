@@ -112,13 +112,27 @@ def test_cached_data_is_validated_as_yaml_is(fresh, counted):
     entry = document["files"][str(fresh / "cached.yaml")]
     entry["data"]["kpis"]["dl_data_rate"]["formula"] = "__import__('os').system('true')"
     path.write_text(json.dumps(document))
+    loaded = run(fresh)  # a use case from a cached, checked file is built when first used
     with pytest.raises(catalog.CatalogError, match="kpis.dl_data_rate.formula"):
-        run(fresh)
+        loaded.get("test-cached")
     entry["data"] = "not a mapping"  # a malformed entry is ignored and the file read again
     path.write_text(json.dumps(document))
     counted["parse"].clear()
     assert run(fresh).get("test-cached") and counted["parse"] == ["cached.yaml"]
     assert oct((fresh.parent / "cache").stat().st_mode & 0o777) == "0o700"  # the user's own folder
+
+
+def test_a_cached_use_case_is_built_when_first_asked_for(fresh, monkeypatch):
+    run(fresh)
+    built = []
+    build = catalog._build_usecase
+    monkeypatch.setattr(catalog, "_build_usecase", lambda data, path: built.append(data["id"]) or build(data, path))
+    second = run(fresh)
+    assert "test-cached" in second.ids and built == []  # listing needs none of them built
+    assert [s.title for s in second.summaries() if s.id == "test-cached"] == ["Cached"]
+    assert second.get("test-cached").kpis["dl_data_rate"].unit == "Mbit/s" and built == ["test-cached"]
+    second.get("test-cached")
+    assert built == ["test-cached"]  # once
 
 
 def test_no_cache_reads_and_writes_none(fresh, counted, monkeypatch):
