@@ -111,9 +111,9 @@ def registry() -> UnitRegistry:
 
 
 def _definitions_digest() -> str:
-    import hashlib
+    from .userfiles import digest
 
-    return hashlib.sha256(DEFINITIONS.read_bytes()).hexdigest()
+    return digest(DEFINITIONS.read_bytes())
 
 
 def build_names_table() -> dict:

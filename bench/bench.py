@@ -242,6 +242,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="which parts to run, of startup,csv,big,eval (default: all)")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
+    # Commands run with their bytecode cached, as after `pip install .` (which compiles it),
+    # even from an editable install in an environment that sets PYTHONDONTWRITEBYTECODE.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     n, big, runs = (40, (100, 100), 2) if args.quick else (1000, (10_000, 1000), 15)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs, {CLI[0]}\n")
     if "startup" in parts:
