@@ -174,7 +174,9 @@ def compile_formula(text: str, choices: Mapping[str, tuple[str, ...]] | None = N
         raise FormulaError(f"not a valid expression ({exc.msg})", text) from None
     except (ValueError, OverflowError, RecursionError, MemoryError):
         raise FormulaError("not a valid expression", text) from None
-    if sum(isinstance(node, ast.expr) for node in ast.walk(tree)) > MAX_NODES:
+    # Each expression node takes at least one character of its own (a name, a number, an
+    # operator, a bracket), so only a source longer than MAX_NODES needs counting.
+    if len(source) > MAX_NODES and sum(isinstance(node, ast.expr) for node in ast.walk(tree)) > MAX_NODES:
         raise FormulaError(f"too long: more than {MAX_NODES} names, numbers and operations", text)
     if result_choices and not _gives_a_choice(tree.body):
         raise FormulaError("a KPI with choices gives one of them, written as text in where() branches:"

@@ -314,9 +314,10 @@ def _judged(kpi, magnitude, env, upstream, shape, invalid) -> KpiResult:
             mark((earlier.reason_code == index) & applies, reason)
     for condition in kpi.infeasible_if:
         mark(condition.formula.evaluate(env), condition.reason)
-    mark(~np.isfinite(magnitude), NOT_FINITE)
     shown = magnitude / units.base_factor(kpi.display_unit)  # 1e306 s is inf ms
-    mark(~np.isfinite(shown), OVERFLOW)
+    if not np.isfinite(shown).all():  # shown is finite wherever magnitude is: one test for the usual case
+        mark(~np.isfinite(magnitude), NOT_FINITE)
+        mark(~np.isfinite(shown), OVERFLOW)
     # Below 2.2e-308 floats are subnormal (1e-320 keeps 3 digits, not 15): such a result is
     # shown as 0, not marked infeasible, so a sweep of a loss probability has no holes.
     shown = np.where(np.abs(shown) < TINY, 0.0, shown)

@@ -197,3 +197,22 @@ def test_a_catalog_folder_named_twice_is_read_once(cli, tmp_path):
 def test_a_setting_refused_by_one_of_several_use_cases_names_it(cli):
     refused(cli("usecase", "split-image-recognition", "split-control-robotics", "--set", "payload=5s"),
             "split-image-recognition: payload: '5s' is [time]")
+
+
+@pytest.mark.parametrize("argv, name", [
+    (["list"], "list"), (["--catalog", "d", "usecase", "x"], "usecase"), (["--catalog=d", "--no-cache", "check"], "check"),
+    (["--help"], "--help"), (["--catalog", "d"], None), ([], None),
+])
+def test_the_command_a_run_names(argv, name):
+    from ammt_calc.cli import _command_name
+
+    assert _command_name(argv) == name
+
+
+def test_a_run_registers_its_command_only_while_it_runs(cli):
+    from ammt_calc.cli import app
+
+    names = [c.name for c in app.registered_commands]
+    assert json.loads(ok(cli("list", "--format", "json")))["rows"]
+    assert [c.name for c in app.registered_commands] == names and len(names) == 10
+    refused(cli("usecas"), "No such command 'usecas'", "Did you mean 'usecase'?")  # a typo sees them all

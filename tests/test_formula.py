@@ -424,6 +424,26 @@ def test_units_from_a_pint_registry_is_a_formula_error(q):
 
 # --- property tests -------------------------------------------------------------------------
 
+def _no_more_nodes_than_characters(text):
+    """compile_formula counts expression nodes only in a source longer than MAX_NODES: each node
+    takes a character of its own, so a shorter one cannot hold more."""
+    import ast
+
+    source = " ".join(text.split())
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError):
+        return
+    assert sum(isinstance(node, ast.expr) for node in ast.walk(tree)) <= len(source)
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(["a", "1", "-", "+", "not ", "(", ")", "*", "<", "f'{a}'", "[", "]", ",", "{}", "a.b",
+                                 "lambda:", " if ", " else ", "*a", "f'{a:}'", "...", "a[::]"]), max_size=40).map("".join))
+def test_an_expression_has_no_more_nodes_than_characters(text):
+    _no_more_nodes_than_characters(text)
+
+
 FORMULA_ALPHABET = "abcxy_012.e+-*/%<>=!()[]{},:;'\"`\\#@&|^~ \n\tjlmnotw"
 TOKENS = ["a", "b", "x", " ", "(", ")", "+", "-", "*", "/", "**", "//", "%", "<", "<=", "==", "!=", ">",
           "and", "or", "not", ",", "min(", "max(", "ceil(", "log(", "sqrt(", "where(", "1", "0", "2.5",
@@ -435,6 +455,7 @@ TOKENS = ["a", "b", "x", " ", "(", ")", "+", "-", "*", "/", "**", "//", "%", "<"
                  st.text(alphabet=FORMULA_ALPHABET, max_size=60),
                  st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)))
 def test_any_text_compiles_or_raises_formula_error(text):
+    _no_more_nodes_than_characters(text)
     try:
         f = compile_formula(text)
     except FormulaError:
