@@ -131,18 +131,25 @@ def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> Ge
     if lo is None:
         return Solution(parameter, None, target, kpi, _no_solution(uc, parameter, kpi, target, unit, low, high,
                                                                    reached / kpi_factor, transport))
+    ends = _at(xs, reached, lo, hi)
     for _ in range(MAX_REFINEMENTS):  # until the bracket is as tight as a float: a root near 0 needs many
         if hi - lo <= 1e-15 * max(abs(lo), abs(hi)):
             break
         fine = np.linspace(lo, hi, 1001)
-        finer = _first_bracket(fine, (yield fine) - target_base)
+        reached = yield fine
+        finer = _first_bracket(fine, reached - target_base)
         if finer[0] is None:  # infeasible points inside the bracket hide the crossing: keep what we have
             break
         lo, hi = finer
+        ends = _at(fine, reached, lo, hi)
     root = 0.5 * (lo + hi)
-    ends = yield np.array([lo, hi])
     return Solution(parameter, units.quantity(root, unit), target, kpi,
                     _step_message(kpi, ends / kpi_factor, target_base / kpi_factor, uc, transport))
+
+
+def _at(xs: np.ndarray, reached: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The KPI at the bracket's ends, as evaluated on the grid that gave the bracket."""
+    return np.array([reached[np.flatnonzero(xs == lo)[0]], reached[np.flatnonzero(xs == hi)[0]]])
 
 
 def kpi_unit(uc: UseCase, kpi: str, transport=None) -> str:

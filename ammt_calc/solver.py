@@ -304,11 +304,13 @@ def _judged(kpi, magnitude, env, upstream, shape, invalid) -> KpiResult:
         mark(condition.formula.evaluate(env), condition.reason)
     if kpi.not_applicable_if:
         applicable = code == 0
-    for name in sorted(kpi.formula.names & invalid.keys()):
+    for name in sorted(kpi.formula.names & invalid.keys()) if invalid else ():
         for mask, reason in invalid[name]:
             mark(mask, reason)
     for name in sorted(kpi.formula.names & upstream.keys()):
         earlier = upstream[name]  # an infeasible input makes this KPI infeasible for the same reason
+        if not earlier.reasons:
+            continue
         applies = True if earlier.applicable is None else earlier.applicable  # n/a does not spread: formulas decide
         for index, reason in enumerate(earlier.reasons, start=1):
             mark((earlier.reason_code == index) & applies, reason)
@@ -320,7 +322,9 @@ def _judged(kpi, magnitude, env, upstream, shape, invalid) -> KpiResult:
         mark(~np.isfinite(shown), OVERFLOW)
     # Below 2.2e-308 floats are subnormal (1e-320 keeps 3 digits, not 15): such a result is
     # shown as 0, not marked infeasible, so a sweep of a loss probability has no holes.
-    shown = np.where(np.abs(shown) < TINY, 0.0, shown)
+    subnormal = np.abs(shown) < TINY
+    if subnormal.any():
+        shown = np.where(subnormal, 0.0, shown)
     if not kpi.allow_negative:
         mark(magnitude < 0, NEGATIVE)
     feasible = code == 0
