@@ -2,6 +2,7 @@
 imports included); only cli/ imports typer; the engine imports neither presentation nor rich."""
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,13 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.lru_cache(maxsize=None)
+def nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of a module, parsed once for all the tests here."""
+    return tuple(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+
+@functools.lru_cache(maxsize=1)
 def imports() -> dict[str, set[str]]:
     """Every module's imports (anywhere in it), resolved to full names."""
     graph = {}
@@ -21,7 +29,7 @@ def imports() -> dict[str, set[str]]:
         name = module_name(path)
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         found = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in nodes(path):
             if isinstance(node, ast.Import):
                 found |= {a.name for a in node.names}
             elif isinstance(node, ast.ImportFrom):
@@ -40,9 +48,8 @@ def external(name: str) -> set[str]:
     path = PACKAGE.parent / (name.replace(".", "/") + ".py")
     if not path.exists():
         path = PACKAGE.parent / name.replace(".", "/") / "__init__.py"
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names} | \
-           {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    return {a.name.split(".")[0] for n in nodes(path) if isinstance(n, ast.Import) for a in n.names} | \
+           {n.module.split(".")[0] for n in nodes(path) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
 
 
 def is_engine(name: str) -> bool:

@@ -238,14 +238,15 @@ result["bytes"] = os.path.getsize(sys.argv[3])
 SWEEP = "import os\n" + SWEEP
 
 
-def test_3200_kpis_over_1e5_points_are_refused_by_their_size_before_writing(tmp_path):
-    # main: 15 GB of memory, then a MemoryError traceback; now the CSV is estimated from its first
-    # and last rows: 3,201 cells of about 7.5 bytes = 24 kB a row x 100,000 rows = 2.3 GiB > 2 GiB
-    folder = wide_catalog(tmp_path / "wide", 3200)
+def test_800_kpis_over_4e5_points_are_refused_by_their_size_before_writing(tmp_path):
+    # main (at 3,200 KPIs x 1e5 points): 15 GB of memory, then a MemoryError traceback; now the
+    # CSV is estimated from its first and last rows: 801 cells of about 7.5 bytes = 6 kB a row
+    # x 400,000 rows = 2.4e9 bytes = 2.2 GiB > 2 GiB
+    folder = wide_catalog(tmp_path / "wide", 800)
     out = tmp_path / "out.csv"
-    code, report, err = run_limited(SWEEP, memory_mb=1024, cpu_seconds=60, args=[folder, 100_000, out, "no"])
+    code, report, err = run_limited(SWEEP, memory_mb=1024, cpu_seconds=60, args=[folder, 400_000, out, "no"])
     assert code == 0 and report is not None, err
-    assert report["error"].startswith("the sweep's CSV would be about 2.3 GiB (100,000 rows), more than the limit"
+    assert report["error"].startswith("the sweep's CSV would be about 2.2 GiB (400,000 rows), more than the limit"
                                       " of 2.0 GiB"), report
     assert out.stat().st_size == 0  # nothing written
     assert report["maxrss_mb"] < 400, report
