@@ -431,7 +431,9 @@ def _no_more_nodes_than_characters(text):
 
     source = " ".join(text.split())
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "1a": invalid decimal literal
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError):
         return
     assert sum(isinstance(node, ast.expr) for node in ast.walk(tree)) <= len(source)
