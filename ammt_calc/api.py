@@ -521,15 +521,13 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
 
 def check(catalog: Catalog | None = None) -> Document:
     """Every published value against the catalog's computation at the defaults."""
-    from dataclasses import asdict
-
     from .check import check_catalog, summary, unpublished
 
     catalog = catalog or load_catalog()
     rows = check_catalog(catalog)
     none = unpublished(catalog)
     notes = (f"no published value to compare for {len(none)} use case(s): {', '.join(none)}",) if none else ()
-    return Document({"rows": [asdict(r) for r in rows], "summary": summary(rows)}, notes)
+    return Document({"rows": [r._asdict() for r in rows], "summary": summary(rows)}, notes)
 
 
 # --- split and radio ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ inputs. A row without a number (`no-value`) has no basis.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,8 +28,7 @@ from .solver import Evaluation, evaluate
 RELATIVE_EXACT = 1e-9
 
 
-@dataclass(frozen=True)
-class CheckRow:
+class CheckRow(NamedTuple):
     usecase: str
     kpi: str
     published_value: float | None

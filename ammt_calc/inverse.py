@@ -9,8 +9,7 @@ until it is as tight as a float allows (each refinement shrinks it 1000-fold).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Generator, Mapping, Sequence
+from typing import Any, Generator, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -24,8 +23,7 @@ GRID_POINTS = 2001
 MAX_REFINEMENTS = 250  # 1000-fold each: enough to go from 1e308 to a float's precision near 1e-308
 
 
-@dataclass(frozen=True)
-class Solution:
+class Solution(NamedTuple):
     parameter: str
     quantity: Any | None  # None: no value in the searched range reaches the target
     target: Any

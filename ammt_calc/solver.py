@@ -10,8 +10,7 @@ and a reason says why. Nothing negative or infinite is ever reported as a requir
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -25,8 +24,7 @@ NEGATIVE = "negative: the budget is used up before the transfer"
 TINY = sys.float_info.min  # the smallest float with full precision
 
 
-@dataclass(frozen=True)
-class ParameterValue:
+class ParameterValue(NamedTuple):
     name: str
     quantity: Any  # units.Quantity in the unit given or the default's unit; a choice's code (dimensionless)
     origin: str  # "default", "set", "derived: ...", "follows: ..." or where a zoo/ONNX value came from
@@ -45,8 +43,7 @@ def choice_name(choices: tuple[str, ...], code) -> str | None:
     return choices[int(code)]
 
 
-@dataclass(frozen=True)
-class KpiResult:
+class KpiResult(NamedTuple):
     name: str
     label: str
     direction: str
@@ -70,8 +67,7 @@ class KpiResult:
         return choice_name(self.choices, np.asarray(self.value)[index]) if self.choices else None
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     usecase: UseCase
     parameters: dict[str, ParameterValue]
     kpis: dict[str, KpiResult]

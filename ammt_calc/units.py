@@ -97,7 +97,7 @@ class UnitError(UserError):
 
 
 @functools.lru_cache(maxsize=None)
-def registry() -> UnitRegistry:
+def registry() -> pint.UnitRegistry:
     """The one pint registry, built lazily from units.txt and never from pint's defaults.
 
     Only the names table is made from it (and a name missing from that table is looked up

@@ -7,21 +7,19 @@ optionally `csv(doc) -> (columns, rows)`. The formats a command offers follow fr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from ..numbers import human_number
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     columns: Sequence[str]
     rows: Sequence[Sequence]
     title: str = ""
     fold: str | None = None  # the one column that may wrap on a narrow terminal
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     text: str  # printed as it is, a newline added
 
 
