@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from . import documents
 from .catalog import Catalog, UseCase, check_dimensions, suggest
@@ -55,8 +55,7 @@ def quantity(value: Any, unit: str | None = None):
     return units.quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit or "")
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """A result that is its document: `to_dict()` is what `--format json` prints."""
 
     data: dict

@@ -42,6 +42,7 @@ MAX_DOCUMENTS = 64  # catalog folders remembered; the least recently written go 
 
 _enabled = True
 _documents: dict[str, dict[str, Any]] = {}  # file name -> the document read this run
+_folder_of: dict[str, str] = {}  # catalog file -> the file name of its folder's document
 _dirty: set[str] = set()
 
 
@@ -50,6 +51,7 @@ def disable() -> None:
     global _enabled
     _enabled = False
     _documents.clear()
+    _folder_of.clear()
 
 
 def enable() -> None:
@@ -92,15 +94,16 @@ def _stamp() -> dict:
     return {"format": FORMAT, "version": __version__, "units": units}
 
 
-def document_name(path: Path) -> str:
-    """The cache file of a catalog file: one per folder, so a run reads only its folders' entries."""
-    return f"catalog-{FORMAT}-{digest(str(path.parent).encode())[:16]}.json"
+def document_name(folder: Path) -> str:
+    """The cache file of a catalog folder (one per folder given, so a run reads only its own)."""
+    return f"catalog-{FORMAT}-{digest(str(folder).encode())[:16]}.json"
 
 
-def _document(path: Path) -> dict:
-    """The document of `path`'s folder, read once per process; an empty one if missing,
+def _document(path: Path, root: Path | None = None) -> dict:
+    """The document of the catalog folder `root` that `path` was read from (its own folder if
+    not given; remembered for the file), read once per process; an empty one if missing,
     corrupt, foreign or stale."""
-    name = document_name(path)
+    name = _folder_of.setdefault(str(path), document_name(root or path.parent))
     if name not in _documents:
         stamp = _stamp()
         _documents[name] = state = {**stamp, "files": {}}
@@ -114,11 +117,12 @@ def _document(path: Path) -> dict:
     return _documents[name]
 
 
-def lookup(path: Path, raw: bytes, stat: os.stat_result) -> dict | None:
-    """The entry for a catalog file as it is now ({"data": mapping, "checked": bool}), or None."""
+def lookup(path: Path, raw: bytes, stat: os.stat_result, root: Path | None = None) -> dict | None:
+    """The entry for a catalog file as it is now ({"data": mapping, "checked": bool}), or None;
+    `root` is the catalog folder it was found in (the file's own folder if not given)."""
     if not enabled():
         return None
-    entry = _document(path)["files"].get(str(path))
+    entry = _document(path, root)["files"].get(str(path))
     if (isinstance(entry, dict) and entry.get("size") == stat.st_size and entry.get("mtime") == stat.st_mtime_ns
             and entry.get("digest") == digest(raw) and isinstance(entry.get("data"), dict)
             and isinstance(entry.get("checked"), bool)):
@@ -136,7 +140,7 @@ def store(path: Path, raw: bytes, stat: os.stat_result, data: dict, checked: boo
                         "checked": checked, "data": data}
     while len(files) > MAX_ENTRIES:
         files.pop(next(iter(files)))
-    _dirty.add(document_name(path))
+    _dirty.add(_folder_of[str(path)])
 
 
 def _plain(data: dict) -> bool:
@@ -151,7 +155,7 @@ def mark_checked(path: Path) -> None:
     entry = _document(path)["files"].get(str(path)) if enabled() else None
     if entry is not None and not entry["checked"]:
         entry["checked"] = True
-        _dirty.add(document_name(path))
+        _dirty.add(_folder_of[str(path)])
 
 
 def save() -> None:
@@ -159,10 +163,11 @@ def save() -> None:
     if not (_dirty and enabled()):
         return
     target = folder()
-    for name in sorted(_dirty):
+    written = sorted(_dirty)
+    for name in written:
         _write(target, name, _documents[name])
     _dirty.clear()
-    _prune(target)
+    _prune(target, keep=set(written))
 
 
 def _write(target: Path, name: str, document: dict) -> None:
@@ -180,10 +185,11 @@ def _write(target: Path, name: str, document: dict) -> None:
             pass
 
 
-def _prune(target: Path) -> None:
-    """Beyond MAX_DOCUMENTS folders, forget the least recently written (temporary folders come and go)."""
+def _prune(target: Path, keep: set[str]) -> None:
+    """Beyond MAX_DOCUMENTS folders, forget the least recently written (temporary folders come
+    and go), never one this run wrote (file times may be too coarse to order them)."""
     try:
-        documents = sorted(target.glob("catalog-*.json"), key=lambda p: p.stat().st_mtime_ns)
+        documents = sorted(target.glob("catalog-*.json"), key=lambda p: (p.name in keep, p.stat().st_mtime_ns))
         for stale in documents[:-MAX_DOCUMENTS]:
             stale.unlink()
     except OSError:  # another run pruned it first, or a read-only folder
@@ -194,5 +200,6 @@ def clear_memory() -> None:
     """Forget the documents read this run (tests)."""
     global _enabled
     _documents.clear()
+    _folder_of.clear()
     _dirty.clear()
     _enabled = True

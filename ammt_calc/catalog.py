@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import UserError, os_error, short_path
 from .formula import Formula, compile_formula
@@ -91,8 +92,7 @@ class Parameter:
                 bound(self.maximum) if self.maximum else None)
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     formula: Formula
     reason: str
 
@@ -119,8 +119,7 @@ class Kpi:
         return units.parse_unit(self.unit)
 
 
-@dataclass(frozen=True)
-class Published:
+class Published(NamedTuple):
     """A value a standard published for one KPI of the use case."""
 
     kpi: str
@@ -265,7 +264,7 @@ def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
     directories = dict.fromkeys(_resolved(Path(d)) for d in (builtin_dir(), *extra_dirs))  # a folder named twice: once
     for directory in directories:
         for path in _yaml_files(directory):
-            uc = _load(path, check_units=False, defer=True)
+            uc = _load(path, check_units=False, defer=True, root=directory)
             if uc.id in seen:
                 raise CatalogError(f"{path}: id '{uc.id}' is already defined in {seen[uc.id]}")
             seen[uc.id] = str(path)
@@ -319,12 +318,13 @@ def load_file(path: Path, *, check_units: bool = False) -> UseCase:
     return _load(path, check_units=check_units, defer=False)
 
 
-def _load(path: Path, *, check_units: bool, defer: bool) -> UseCase | _Deferred:
-    """load_file; with `defer`, a file the cache knows as unchanged and checked is built later."""
+def _load(path: Path, *, check_units: bool, defer: bool, root: Path | None = None) -> UseCase | _Deferred:
+    """load_file; with `defer`, a file the cache knows as unchanged and checked is built later.
+    `root`: the catalog folder the file was found in (whose cache document holds it)."""
     from . import cache
 
     raw = _raw(path) if cache.enabled() else None
-    entry = cache.lookup(path, *raw) if raw else None
+    entry = cache.lookup(path, *raw, root) if raw else None
     if defer and entry and entry["checked"]:
         return _Deferred(entry["data"], path)
     data = entry["data"] if entry else read_yaml(path)

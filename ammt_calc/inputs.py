@@ -6,8 +6,7 @@ for every command and for the Python API.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from .catalog import UseCase, suggest
 from .errors import UserError
@@ -15,14 +14,13 @@ from .errors import UserError
 _ANOTHER_PAIR = re.compile(r",\s*[a-z][a-z0-9_]*\s*=")
 
 
-@dataclass
-class Inputs:
+class Inputs(NamedTuple):
     """One use case's parameter values: quantities by name, where each came from, notes."""
 
     usecase: UseCase
     values: dict[str, Any]
-    origins: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    origins: dict[str, str]
+    notes: list[str]
 
 
 def parse_pairs(items: Sequence[str], option: str = "--set", what: str = "VALUE",

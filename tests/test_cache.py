@@ -53,7 +53,7 @@ def run(folder):
 def test_second_run_parses_and_checks_nothing(fresh, counted):
     first = run(fresh)
     assert "cached.yaml" in counted["parse"] and "test-cached" in counted["check"]
-    assert (fresh.parent / "cache" / cache.document_name(fresh / "cached.yaml")).is_file()
+    assert (fresh.parent / "cache" / cache.document_name(fresh)).is_file()
     counted["parse"].clear(), counted["check"].clear()
     second = run(fresh)
     assert counted == {"parse": [], "check": []}
@@ -97,17 +97,17 @@ def test_touch_alone_rebuilds_the_entry(fresh, counted):
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(fresh, counted, content):
     target = fresh.parent / "cache"
     target.mkdir()
-    (target / cache.document_name(fresh / "cached.yaml")).write_bytes(content)
+    (target / cache.document_name(fresh)).write_bytes(content)
     uc = run(fresh).get("test-cached")
     assert uc.id == "test-cached" and "cached.yaml" in counted["parse"]
-    document = json.loads((target / cache.document_name(fresh / "cached.yaml")).read_text())
+    document = json.loads((target / cache.document_name(fresh)).read_text())
     assert document["format"] == cache.FORMAT and str(fresh / "cached.yaml") in document["files"]
 
 
 def test_cached_data_is_validated_as_yaml_is(fresh, counted):
     """The cache holds data, never code: a planted formula meets the same whitelist as YAML."""
     run(fresh)
-    path = fresh.parent / "cache" / cache.document_name(fresh / "cached.yaml")
+    path = fresh.parent / "cache" / cache.document_name(fresh)
     document = json.loads(path.read_text())
     entry = document["files"][str(fresh / "cached.yaml")]
     entry["data"]["kpis"]["dl_data_rate"]["formula"] = "__import__('os').system('true')"
@@ -188,5 +188,5 @@ def test_one_document_per_folder_and_the_oldest_pruned(fresh, monkeypatch, tmp_p
         run(other)
     documents = {p.name: json.loads(p.read_text()) for p in (tmp_path / "cache").glob("catalog-*.json")}
     assert len(documents) == 2  # the least recently written went
-    newest = documents[cache.document_name(folders[-1] / "cached.yaml")]
+    newest = documents[cache.document_name(folders[-1])]
     assert list(newest["files"]) == [str(folders[-1] / "cached.yaml")]  # its own folder's entries only
