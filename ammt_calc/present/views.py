@@ -6,7 +6,6 @@ optionally `csv(doc) -> (columns, rows)`. The formats a command offers follow fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Sequence
 
 from ..numbers import human_number
@@ -23,14 +22,13 @@ class Text(NamedTuple):
     text: str  # printed as it is, a newline added
 
 
-@dataclass(frozen=True)
-class View:
+class View(NamedTuple):
     page: Callable[[dict], list]
     csv: Callable[[dict], tuple[Sequence[str], list]] | None = None
-    formats: tuple[str, ...] = field(default=())
 
-    def __post_init__(self):
-        object.__setattr__(self, "formats", ("table", *(("csv",) if self.csv else ()), "json", "markdown"))
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return ("table", *(("csv",) if self.csv else ()), "json", "markdown")
 
 
 def count_or_number(value: float, unit: str) -> str:
