@@ -205,7 +205,7 @@ class Catalog:
         return self._built(usecase_id)
 
     def summaries(self) -> list[UseCase | _Deferred]:
-        """id, title, family and sources of each use case, without building any."""
+        """id, title, family, sources and (truth of) published of each use case, without building any."""
         return list(self._items.values())
 
     def families(self) -> list[str]:
@@ -222,6 +222,7 @@ class _Deferred:
         self.title = _text(data, "title", where, required=True)
         self.family = _text(data, "family", where, required=True)
         self.sources = _text_list(data, "sources", where)
+        self.published = bool(data.get("published"))  # whether it has any: check skips those without
 
     def build(self) -> UseCase:
         uc = _build_usecase(self.data, self.path)  # validated as ever: a cache entry is never trusted blindly

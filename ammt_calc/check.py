@@ -47,8 +47,9 @@ STATUSES = ("exact", "rounded", "in-range", "differs", "no-value")
 
 def check_catalog(catalog: Catalog) -> list[CheckRow]:
     rows = []
-    for uc in catalog:
-        if uc.published:
+    for summary in catalog.summaries():
+        if summary.published:  # only these are built
+            uc = catalog.get(summary.id)
             evaluation = evaluate(uc)
             rows.extend(check_row(uc, evaluation, p) for p in uc.published.values())
     return rows
@@ -57,7 +58,7 @@ def check_catalog(catalog: Catalog) -> list[CheckRow]:
 def unpublished(catalog: Catalog) -> list[str]:
     """Ids of the use cases without any published value (beyond the standard, such as the
     llm- family): `check` has nothing to compare for them and should say so."""
-    return [uc.id for uc in catalog if not uc.published]
+    return [uc.id for uc in catalog.summaries() if not uc.published]
 
 
 def check_row(uc: UseCase, evaluation: Evaluation, published: Published) -> CheckRow:
