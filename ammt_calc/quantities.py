@@ -166,6 +166,10 @@ class Quantity:
     def dimensionless(self) -> bool:
         return self.units.dimensionless
 
+    @property
+    def m(self) -> Any:  # pint's short name
+        return self.magnitude
+
     def m_as(self, unit: Any) -> Any:
         return self.to(unit).magnitude
 
@@ -180,7 +184,16 @@ class Quantity:
         return Quantity(self.magnitude * (self.units.factor / target.factor), target)
 
     def to_base(self) -> Any:
+        """The magnitude in base units (bit, s, m, op)."""
         return self.magnitude * self.units.factor
+
+    def to_base_units(self) -> Quantity:
+        return Quantity(self.to_base(), base_unit(self.units))
+
+    def __float__(self) -> float:
+        if self.units.dims:
+            raise DimensionalityError(f"only a dimensionless quantity is a plain number, not one in '{self.units}'")
+        return float(self.to_base())
 
     def _compare(self, other: Any, op) -> Any:
         if not isinstance(other, Quantity):
@@ -223,11 +236,17 @@ class Quantity:
             return Quantity(self.magnitude, self.units / other)
         return Quantity(self.magnitude / other, self.units)
 
+    def __rtruediv__(self, other: Any) -> Quantity:
+        return Quantity(other / self.magnitude, DIMENSIONLESS / self.units)
+
     def __pow__(self, power: float) -> Quantity:
         return Quantity(self.magnitude ** power, self.units ** power)
 
     def __neg__(self) -> Quantity:
         return Quantity(-self.magnitude, self.units)
+
+    def __abs__(self) -> Quantity:
+        return Quantity(abs(self.magnitude), self.units)
 
     def __str__(self) -> str:
         return f"{self.magnitude} {self.units}".strip()
