@@ -45,10 +45,11 @@ def _merge(*parts: tuple[tuple[Any, ...], float]) -> tuple:
             k = key[0]
             rest.setdefault(k, tuple(key))
             exponents[k] = exponents.get(k, 0) + exponent * power
-    return tuple((*rest[k], _tidy(e)) for k, e in exponents.items() if e != 0)
+    return tuple((*rest[k], tidy_exponent(e)) for k, e in exponents.items() if e != 0)
 
 
-def _tidy(exponent: float) -> float:
+def tidy_exponent(exponent: float) -> float:
+    """2.0 -> 2 (so a unit prints km^2), 0.5 stays."""
     return int(exponent) if float(exponent).is_integer() else exponent
 
 

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import UserError
 from .numbers import NUMBER, is_bare_number  # noqa: F401  (is_bare_number: part of this module's interface)
 from . import quantities
-from .quantities import DIMENSIONLESS, DimensionalityError, Quantity, Unit, base_unit  # noqa: F401  (part of this module's interface)
+from .quantities import DIMENSIONLESS, DimensionalityError, Quantity, Unit, base_unit, tidy_exponent  # noqa: F401  (part of this module's interface)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint
@@ -120,6 +120,21 @@ def build_names_table() -> dict:
     """What pint makes of every spelling units.txt allows (each prefix spelling with each
     unit spelling): {name: [canonical, prefix, unit, symbol, factor, dims]}. Written to
     NAMES_TABLE by `python -m ammt_calc.units`; a test checks it is current."""
+    prefixes, names = _spellings()
+    table = {}
+    for name in dict.fromkeys(p + n for p in prefixes for n in names):
+        try:
+            entry = _ask_pint(name)
+        except UnitError:  # several readings: left to the refusal at run time
+            continue
+        if entry is not None:
+            table[name] = entry
+    return {"units.txt": _definitions_digest(), "names": table}
+
+
+@functools.lru_cache(maxsize=1)
+def _spellings() -> tuple[list[str], list[str]]:
+    """The prefix spellings (with "") and the unit names and aliases units.txt defines."""
     prefixes, names = [""], []
     for line in DEFINITIONS.read_text(encoding="utf-8").splitlines():
         parts = [p.strip() for p in line.split("#")[0].split("=")]
@@ -130,15 +145,7 @@ def build_names_table() -> dict:
             prefixes += [p[:-1] for p in spellings]
         else:
             names += spellings
-    table = {}
-    for name in dict.fromkeys(p + n for p in prefixes for n in names):
-        try:
-            entry = _ask_pint(name)
-        except UnitError:  # several readings: left to the refusal at run time
-            continue
-        if entry is not None:
-            table[name] = entry
-    return {"units.txt": _definitions_digest(), "names": table}
+    return prefixes, names
 
 
 def _ask_pint(name: str) -> list | None:
@@ -152,13 +159,9 @@ def _ask_pint(name: str) -> list | None:
         raise UnitError(f"ambiguous unit {name!r}: could be {options}")
     prefix, unit, _ = candidates[0]
     full = reg.Unit(prefix + unit)
-    dims = [[d, _tidy_exponent(e)] for d, e in full.dimensionality.items()]
+    dims = [[d, tidy_exponent(e)] for d, e in full.dimensionality.items()]
     factor = float(reg.Quantity(1.0, full).to_base_units().magnitude)
     return [prefix + unit, prefix, unit, reg.get_symbol(prefix + unit), factor, dims]
-
-
-def _tidy_exponent(e: float) -> float:
-    return int(e) if float(e).is_integer() else e
 
 
 @functools.lru_cache(maxsize=1)
@@ -424,11 +427,7 @@ def _suggestion(name: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _known_names() -> tuple[str, ...]:
     """Names and aliases in units.txt plus the prefixed forms people actually type."""
-    names = []
-    for line in DEFINITIONS.read_text(encoding="utf-8").splitlines():
-        parts = [p.strip() for p in line.split("#")[0].split("=")]
-        if len(parts) >= 2 and not parts[0].endswith("-"):
-            names += [parts[0], *parts[2:]]
+    names = list(_spellings()[1])
     for prefix in ("k", "M", "G", "T", "Ki", "Mi", "Gi"):
         names += [prefix + u for u in ("bit", "B", "Byte", "bps")]
     names += ["ms", "us", "ns", "kHz", "MHz", "GHz", "km", "GOPS", "TOPS", "GFLOP",
