@@ -81,10 +81,10 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
 
         def pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], part: slice) -> list:
             n = len(range(*part.indices(block.stop - block.start)))
-            separator = np.tile(np.frombuffer(b",\n", np.uint8)[:, None], (1, n))
+            separator = np.tile(np.frombuffer(b",\n", np.uint8), (n, 1))
             if block.start == 0 and not part.start:
                 separator[0, 0] = 0
-            out: list[numtext.Piece] = [numtext.Cells(separator), b"{"]
+            out: list[numtext.Piece] = [separator, b"{"]
             if _wide(grid):
                 out.append(_matrix_cells([values(c.name) for c in grid.columns], b"null",
                                          [f'"{c.name}": '.encode() for c in grid.columns], b", "))
@@ -150,8 +150,6 @@ def _first_axis(values, shape: tuple[int, ...], first: int, last: int) -> np.nda
 
 
 def _reason_cells(texts: list[bytes], index: np.ndarray, part: slice) -> numtext.Piece:
-    if part == slice(None):
-        return numtext.Cells(numtext.text_cells(texts).T[:, index])
     return numtext.text_cells(texts)[index[part]]
 
 
@@ -217,14 +215,14 @@ def _wide(grid: Grid) -> bool:
 
 
 def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"", choices: tuple[str, ...] = (),
-           quote: bool = False) -> numtext.Cells:
+           quote: bool = False) -> numtext.Piece:
     """Text cells of one column of a block (see numtext.column_cells); the codes of a column
     with choices as the names (quoted for JSON)."""
     if choices:
         codes = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
         index = np.where(np.isfinite(codes), np.nan_to_num(codes), len(choices)).astype(np.int64)
         names = [json.dumps(c).encode() if quote else _csv_line([c]).rstrip("\n").encode() for c in choices]
-        return numtext.Cells(numtext.text_cells([*names, nan]).T[:, index])
+        return numtext.text_cells([*names, nan])[index]
     return numtext.column_cells(values, shape, nan)
 
 
