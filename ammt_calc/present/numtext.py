@@ -44,6 +44,8 @@ _MAX_EXPONENT = 300  # exponents handled here; beyond, and subnormals, are left 
 _E0 = 330  # offset of the tables indexed by a decimal exponent
 _CELL = 24  # bytes of a cell: sign 0, prefix 1-5, digits and point 6-18, exponent 19-23
 _DIGITS_AT = 6
+_CHUNK = 1 << 16  # values formatted at a time
+_SMALL = 256  # up to this many values, Python's own formatting is faster than the ~60 numpy calls
 _GROUP_TEXT = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), dtype=np.uint32).astype(np.uint64)
 _GROUP_ZEROS = np.array([4] + [len(s) - len(s.rstrip("0")) for s in map("{:04d}".format, range(1, 10_000))],
                         dtype=np.uint8)  # trailing zeros of each 4-digit group
@@ -141,17 +143,28 @@ class Cells:
 Piece = Union[bytes, np.ndarray, Cells]  # literal bytes (same on every row), an (n, w) cell matrix, or Cells
 
 
-def format_numbers(values: np.ndarray, nan: bytes = b"") -> np.ndarray:
-    """`'%.12g' % v` of every value, as an (n, width) uint8 matrix with zero bytes between.
+def format_numbers(values: np.ndarray, nan: bytes = b"", after: bytes = b"") -> np.ndarray:
+    """`'%.12g' % v` of every value and then `after` (a separator), as an (n, width) uint8
+    matrix with zero bytes between.
 
     NaN becomes `nan` (b"" for an empty CSV cell, b"null" for JSON). Only the byte slots
     some value uses are kept."""
     x = np.asarray(values, dtype=float).ravel()
+    if len(x) <= _SMALL:
+        return text_cells([(nan if v != v else b"%.12g" % v) + after for v in x.tolist()])
     words = np.empty((len(x), 3), np.uint64)
-    used = _format_into(words, x, nan)
-    cells = words.view(np.uint8).reshape(len(x), _CELL)
+    used = np.zeros(_CELL, bool)
+    for first in range(0, len(x), _CHUNK):  # bounded temporaries, however many values (a wide row)
+        used |= _format_into(words[first:first + _CHUNK], x[first:first + _CHUNK], nan)
     used = np.flatnonzero(used)
-    return cells[:, used[0]:used[-1] + 1] if used.size else cells[:, :1]
+    cells = words.view(np.uint8).reshape(len(x), _CELL)[:, used[0]:used[-1] + 1]
+    if after:  # in the free slots after the text if there are enough, else in a wider copy
+        if used[-1] + 1 + len(after) > _CELL:
+            cells = np.concatenate([cells, np.zeros((len(x), len(after)), np.uint8)], axis=1)
+        else:
+            cells = words.view(np.uint8).reshape(len(x), _CELL)[:, used[0]:used[-1] + 1 + len(after)]
+        cells[:, -len(after):] = np.frombuffer(after, np.uint8)
+    return cells
 
 
 def _format_into(words: np.ndarray, x: np.ndarray, nan: bytes) -> np.ndarray:
@@ -257,12 +270,16 @@ def _fill(table: np.ndarray, pieces: Sequence[Piece], widths: list[int], shape: 
     blocked = table.reshape((*shape, table.shape[1]))  # for Cells broadcast along the block's axes
     at = 0
     for piece, width in zip(pieces, widths):
+        if not width:
+            continue
         if isinstance(piece, bytes):
-            table[:, at:at + width] = np.frombuffer(piece, np.uint8)
-        elif isinstance(piece, Cells):
-            blocked[..., at:at + width] = piece.c
+            source = np.frombuffer(piece, np.uint8)
         else:
-            table[:, at:at + width] = piece
+            source = piece.c if isinstance(piece, Cells) else piece.reshape((*shape, width))
+            if source.strides[-1] != 1:
+                source = np.ascontiguousarray(source)
+        # each cell copied as one void item: byte by byte, numpy's loop costs ten times as much
+        blocked[..., at:at + width].view(f"V{width}")[...] = source.view(f"V{width}")
         at += width
 
 
@@ -282,27 +299,27 @@ def _scratch_bytes(size: int) -> bytearray:
     return buffer
 
 
-def column_cells(values, shape: tuple[int, ...], nan: bytes = b"") -> Cells:
-    """Text cells of one column of a block (values broadcastable to `shape`): a value that
-    does not change along an axis is formatted once; -0.0 prints as 0 and inf as `nan`."""
+def column_cells(values, shape: tuple[int, ...], nan: bytes = b"", after: bytes = b"") -> Cells:
+    """Text cells of one column of a block (values broadcastable to `shape`), each followed by
+    `after`: a value that does not change along an axis is formatted once; -0.0 prints as 0
+    and inf as `nan`."""
     v = np.asarray(values, dtype=float)
     v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
     for axis in range(v.ndim):
         if v.shape[axis] > 1 and _constant_along(v, axis):
             v = v[(slice(None),) * axis + (slice(0, 1),)]
     v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
-    cells = format_numbers(v, nan)
+    cells = format_numbers(v, nan, after)
     return Cells(cells.reshape((*v.shape, cells.shape[1])))
 
 
 def _constant_along(v: np.ndarray, axis: int) -> bool:
-    def at(i):
-        return v[(slice(None),) * axis + (slice(i, i + 1),)]
-
-    def same(a, b) -> bool:
-        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-
-    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
+    """Whether v's slices along `axis` are all the same, bit for bit (so NaN equals NaN; -0.0
+    and 0.0 differ, which only costs formatting both)."""
+    bits = v.view(np.int64)
+    first = bits[(slice(None),) * axis + (slice(0, 1),)]
+    second = bits[(slice(None),) * axis + (slice(1, 2),)]
+    return bool(np.array_equal(first, second)) and bool((bits == first).all())  # the cheap test first
 
 
 T = TypeVar("T")
