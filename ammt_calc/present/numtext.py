@@ -45,6 +45,8 @@ _E0 = 330  # offset of the tables indexed by a decimal exponent
 _CELL = 24  # bytes of a cell: sign 0, prefix 1-5, digits and point 6-18, exponent 19-23
 _DIGITS_AT = 6
 _CHUNK = 1 << 16  # values formatted at a time
+_TABLE_BYTES = 256 << 10  # join_rows: rows laid out at a time, in bytes
+_MERGE_ROWS = 4096  # join_rows: pieces of at most this many distinct rows are joined and compacted first
 _SMALL = 256  # up to this many values, Python's own formatting is faster than the ~60 numpy calls
 _GROUP_TEXT = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), dtype=np.uint32).astype(np.uint64)
 _GROUP_ZEROS = np.array([4] + [len(s) - len(s.rstrip("0")) for s in map("{:04d}".format, range(1, 10_000))],
@@ -250,36 +252,92 @@ def text_cells(texts: Sequence[bytes], width: int | None = None) -> np.ndarray:
     return fixed.view(np.uint8).reshape(len(texts), width)
 
 
-def join_rows(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = None) -> bytearray:
+def join_rows(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = None) -> bytes:
     """n rows of text: each row is the pieces side by side, without the zero bytes.
 
     `shape` is the block's shape (its rows are the C-order flattening), needed by Cells
     pieces whose row axes broadcast to it."""
+    return b"".join(row_chunks(pieces, n, shape))
+
+
+def row_chunks(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = None) -> list[bytearray]:
+    """join_rows's text in consecutive chunks of rows (to be written one after the other).
+
+    The rows are laid out in a table a chunk at a time, then their zero bytes dropped: a
+    table of ~256 kB stays in the processor's cache from the first piece copied into it to
+    the last byte read out of it (a whole block's table does not)."""
     shape = (n,) if shape is None else tuple(shape)
-    widths = [len(p) if isinstance(p, bytes) else p.c.shape[-1] if isinstance(p, Cells) else p.shape[1]
-              for p in pieces]
-    width_total = sum(widths)
-    buffer = _scratch_bytes(width_total * n)
-    _fill(np.frombuffer(buffer, np.uint8).reshape(n, width_total), pieces, widths, shape)
-    return buffer.translate(None, b"\0")
+    cells = _merged([_as_cells(p, shape) for p in pieces])
+    width = sum(c.shape[-1] for c in cells)
+    inner = math.prod(shape[1:])
+    step = max(1, _TABLE_BYTES // max(1, inner * width))  # along the block's first axis
+    chunks = []
+    for first in range(0, shape[0], step):
+        last = min(first + step, shape[0])
+        buffer = _scratch_bytes((last - first) * inner * width)
+        _fill(np.frombuffer(buffer, np.uint8).reshape((last - first, *shape[1:], width)),
+              [c if c.shape[0] == 1 else c[first:last] for c in cells])
+        chunks.append(buffer.translate(None, b"\0"))
+    return chunks
 
 
-def _fill(table: np.ndarray, pieces: Sequence[Piece], widths: list[int], shape: tuple[int, ...]) -> None:
-    """The pieces side by side in the row-major (n, width) table (its views end with this call,
-    so that the buffer under it can be resized for the next block)."""
-    blocked = table.reshape((*shape, table.shape[1]))  # for Cells broadcast along the block's axes
-    at = 0
-    for piece, width in zip(pieces, widths):
-        if not width:
-            continue
-        if isinstance(piece, bytes):
-            source = np.frombuffer(piece, np.uint8)
+def _as_cells(piece: Piece, shape: tuple[int, ...]) -> np.ndarray:
+    """A piece as a (*row axes, width) uint8 array, its row axes broadcastable to `shape`."""
+    if isinstance(piece, bytes):
+        return np.frombuffer(piece, np.uint8).reshape((1,) * len(shape) + (len(piece),))
+    if isinstance(piece, Cells):
+        return piece.c
+    return piece.reshape((*shape, piece.shape[1]))
+
+
+def _merged(cells: list[np.ndarray]) -> list[np.ndarray]:
+    """Consecutive pieces with few distinct rows between them (literal separators, a column
+    that depends on one axis of the block, a constant) joined into one piece, its text made
+    compact: most of a row's bytes come from such pieces, and the zero bytes between their
+    slots would otherwise be copied and dropped on every row of the block."""
+    out: list[np.ndarray] = []
+    run: list[np.ndarray] = []
+    for c in cells:
+        if run:
+            joint = np.broadcast_shapes(*(r.shape[:-1] for r in run), c.shape[:-1])
+            if math.prod(joint) <= _MERGE_ROWS:
+                run.append(c)
+                continue
+            out.append(_compact(run))
+            run = []
+        if math.prod(c.shape[:-1]) <= _MERGE_ROWS:
+            run.append(c)
         else:
-            source = piece.c if isinstance(piece, Cells) else piece.reshape((*shape, width))
-            if source.strides[-1] != 1:
-                source = np.ascontiguousarray(source)
+            out.append(c)
+    if run:
+        out.append(_compact(run))
+    return out
+
+
+def _compact(run: list[np.ndarray]) -> np.ndarray:
+    """The pieces of `run` side by side, each row's text without its zero bytes (then padded)."""
+    shape = np.broadcast_shapes(*(r.shape[:-1] for r in run))
+    width = sum(r.shape[-1] for r in run)
+    table = np.empty((*shape, width), np.uint8)
+    at = 0
+    for r in run:
+        table[..., at:at + r.shape[-1]] = r
+        at += r.shape[-1]
+    rows = table.reshape(-1, width).tobytes()
+    texts = [rows[i:i + width].replace(b"\0", b"") for i in range(0, len(rows), width)]
+    return text_cells(texts).reshape((*shape, -1))
+
+
+def _fill(table: np.ndarray, cells: list[np.ndarray]) -> None:
+    """The cells side by side in the (*block shape, width) table (its views end with this call,
+    so that the buffer under it can be resized for the next block)."""
+    at = 0
+    for source in cells:
+        width = source.shape[-1]
+        if source.strides[-1] != 1:
+            source = np.ascontiguousarray(source)
         # each cell copied as one void item: byte by byte, numpy's loop costs ten times as much
-        blocked[..., at:at + width].view(f"V{width}")[...] = source.view(f"V{width}")
+        table[..., at:at + width].view(f"V{width}")[...] = source.view(f"V{width}")
         at += width
 
 

@@ -123,8 +123,8 @@ def _block_text(block: Block, pieces, texts: list[bytes] | None) -> bytes | Iter
     width = _ROW_WIDTH * (len(block.values) + 2) + max(map(len, texts or [b""]))
     step = max(1, sweeps.MEMORY_BUDGET // (_TEXT_FACTOR * width))
     if step >= rows:  # the whole block: a column constant along an axis is formatted once per value
-        return numtext.join_rows(pieces(lambda name: (block.values[name], block.shape), slice(None)), rows,
-                                 block.shape)
+        return numtext.row_chunks(pieces(lambda name: (block.values[name], block.shape), slice(None)), rows,
+                                  block.shape)
     return _slices(block, pieces, rows, step)
 
 
@@ -138,13 +138,13 @@ def _slices(block: Block, pieces, rows: int, step: int) -> Iterator[bytes]:
         for i in range(0, shape[0], per):
             j = min(i + per, shape[0])
             part, sub_shape = slice(i * inner, j * inner), (j - i, *shape[1:])
-            yield numtext.join_rows(pieces(lambda name: (_first_axis(block.values[name], shape, i, j), sub_shape), part),
-                                    (j - i) * inner, sub_shape)
+            yield from numtext.row_chunks(pieces(lambda name: (_first_axis(block.values[name], shape, i, j), sub_shape),
+                                                 part), (j - i) * inner, sub_shape)
         return
     for first in range(0, rows, step):
         part = slice(first, min(first + step, rows))
         count = part.stop - part.start
-        yield numtext.join_rows(pieces(lambda name: (block.column(name)[part], (count,)), part), count, (count,))
+        yield from numtext.row_chunks(pieces(lambda name: (block.column(name)[part], (count,)), part), count, (count,))
 
 
 def _first_axis(values, shape: tuple[int, ...], first: int, last: int) -> np.ndarray:
