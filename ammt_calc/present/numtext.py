@@ -108,8 +108,8 @@ def _shape_tables() -> tuple[np.ndarray, ...]:
             high[c] = divmod(mask(before, keep), 1 << 64)[::-1]
             if point is not None:
                 dot[c] = divmod(ord(".") << (8 * point), 1 << 64)[::-1]
-            if not scientific and e < 0:
-                prefix[c] = _word(b"0." + b"0" * (-e - 1))
+            if not scientific and e < 0:  # right-aligned against the digits: no zero bytes between
+                prefix[c] = _word(b"0." + b"0" * (-e - 1)) << 8 * (4 + e)
     # one-dimensional tables: gathering rows of a 2-d table is an order of magnitude slower
     return low[:, 0].copy(), low[:, 1].copy(), high[:, 0].copy(), high[:, 1].copy(), dot[:, 0].copy(), dot[:, 1].copy(), prefix
 
@@ -129,6 +129,8 @@ def _keep_freed_memory() -> None:
 _keep_freed_memory()
 _FLOOR_LOG, _CEILING, _MULTIPLY, _DIVIDE, _FAR, _EXPONENT = _power_tables()
 _LOW0, _LOW1, _HIGH0, _HIGH1, _DOT0, _DOT1, _PREFIX = _shape_tables()
+# the shape tables' row for 12 significant digits, by e + _E0 (trailing zeros count back from it)
+_SHAPE_ROW = (np.clip(np.arange(2 * _E0 + 1) - _E0, -5, 12) + 5) * 13 + DIGITS
 
 
 class Cells:
@@ -177,18 +179,25 @@ def _format_into(words: np.ndarray, x: np.ndarray, nan: bytes) -> np.ndarray:
     a = np.abs(x) if everything_normal else np.where(normal, np.abs(x), 1.0)  # specials are overwritten below
     e = _FLOOR_LOG[biased]
     e += a >= _CEILING[e + (_E0 + 1)]
-    with np.errstate(over="ignore", under="ignore"):
-        index = e + _E0
-        scaled = a * _MULTIPLY[index] / _DIVIDE[index] * _FAR[index]  # ~m, within a few ulp
+    low_e, high_e = (int(e.min()), int(e.max())) if len(e) else (0, 0)
+    index = e + _E0
+    # ~m, within a few ulp; each factor only where some value needs it (most columns need one)
+    scaled = a * _MULTIPLY[index] if low_e < DIGITS - 1 else a
+    if high_e > DIGITS - 1:
+        scaled = scaled / _DIVIDE[index]
+    if low_e < DIGITS - 1 - 22 or high_e > DIGITS - 1 + 22:
+        scaled = scaled * _FAR[index]
     m = np.rint(scaled)
-    tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-3  # float error could have rounded it either way
+    tie = np.abs(scaled - m) > 0.5 - 1e-3  # float error could have rounded it either way
     high = m >= 10.0 ** DIGITS  # 9.9999999999996 rounds up to 10
     if high.any():
         e += high
+        index += high
+        high_e += 1
         m[high] = 10.0 ** (DIGITS - 1)
-    used = _layout(words, m, e, np.signbit(x))
+    used = _layout(words, m, e, index, (low_e, high_e), np.signbit(x))
     cells = words.view(np.uint8).reshape(len(x), _CELL)
-    python = tie | (np.abs(e) > _MAX_EXPONENT)
+    python = tie if -_MAX_EXPONENT <= low_e and high_e <= _MAX_EXPONENT else tie | (np.abs(e) > _MAX_EXPONENT)
     if not everything_normal:
         nans = np.isnan(x)
         zero = x == 0
@@ -211,18 +220,20 @@ def _format_into(words: np.ndarray, x: np.ndarray, nan: bytes) -> np.ndarray:
     return used
 
 
-def _layout(words: np.ndarray, m: np.ndarray, e: np.ndarray, negative: np.ndarray) -> np.ndarray:
+def _layout(words: np.ndarray, m: np.ndarray, e: np.ndarray, index: np.ndarray, e_range: tuple[int, int],
+            negative: np.ndarray) -> np.ndarray:
     """The cells of m * 10**(e - 11) for 10**11 <= m < 10**12, into the (n, 3) uint64 words:
     sign (byte 0), '0.000' prefix (1-5), digits with the point among them (6-18), exponent
     (19-23); a slot the text does not use holds a zero byte. Also which of the 24 bytes
-    any cell uses (a slot no cell uses is dropped from the column)."""
+    any cell uses (a slot no cell uses is dropped from the column). `index` is e + _E0."""
     top = np.floor(m / 1e8)  # the digits in three 4-digit groups; float division is exact here
     rest = m - top * 1e8
     middle = np.floor(rest / 1e4)
     bottom = (rest - middle * 1e4).astype(np.intp)
     top, middle = top.astype(np.intp), middle.astype(np.intp)
-    zeros = _GROUP_ZEROS[bottom] + (bottom == 0) * (_GROUP_ZEROS[middle] + (middle == 0) * _GROUP_ZEROS[top])
-    shape = (np.clip(e, -5, 12) + 5) * 13 + (DIGITS - zeros)  # row of the shape tables
+    zeros = _GROUP_ZEROS[bottom]  # trailing zeros, 4 for a zero group
+    zeros += (zeros == 4) * (_GROUP_ZEROS[middle] + (_GROUP_ZEROS[middle] == 4) * _GROUP_ZEROS[top])
+    shape = _SHAPE_ROW[index] - zeros  # row of the shape tables
     d0 = _GROUP_TEXT[top] | (_GROUP_TEXT[middle] << 32)  # digits 0-7 and 8-11, as text
     d1 = _GROUP_TEXT[bottom]
     high0 = d0 & _HIGH0[shape]
@@ -230,7 +241,7 @@ def _layout(words: np.ndarray, m: np.ndarray, e: np.ndarray, negative: np.ndarra
     # the digits after the point move one byte up, the point takes their place
     r0 = (d0 & _LOW0[shape]) | (high0 << 8) | _DOT0[shape]
     r1 = (d1 & _LOW1[shape]) | (high1 << 8) | (high0 >> 56) | _DOT1[shape]
-    low_e, high_e = (int(e.min()), int(e.max())) if len(e) else (0, 0)
+    low_e, high_e = e_range
     w0 = r0 << 8 * _DIGITS_AT
     if negative.any():
         w0 |= negative * np.uint64(ord("-"))
@@ -238,7 +249,7 @@ def _layout(words: np.ndarray, m: np.ndarray, e: np.ndarray, negative: np.ndarra
         w0 |= _PREFIX[shape] << 8
     w2 = r1 >> 8 * (8 - _DIGITS_AT)
     if low_e < _POSITIONAL[0] or high_e >= _POSITIONAL[1]:  # some exponent
-        w2 |= _EXPONENT[e + _E0] << 8 * (_CELL - 16 - 5)
+        w2 |= _EXPONENT[index] << 8 * (_CELL - 16 - 5)
     w1 = (r0 >> 8 * (8 - _DIGITS_AT)) | (r1 << 8 * _DIGITS_AT)
     words[:, 0], words[:, 1], words[:, 2] = w0, w1, w2
     seen = np.array([np.bitwise_or.reduce(w) if len(m) else 0 for w in (w0, w1, w2)], np.uint64)
