@@ -119,3 +119,15 @@ def test_join_rows_mixes_pieces(n):
     names = numtext.text_cells([b"a", b"bcd", b""])[np.arange(n) % 3]
     out = numtext.join_rows([b"<", cells, names, b">\n"], n)
     assert bytes(out) == b"".join(b"<%.12g;%s>\n" % (v, [b"a", b"bcd", b""][i % 3]) for i, v in enumerate(numbers))
+
+
+def test_chosen_texts_take_only_the_width_of_their_chunk(monkeypatch):
+    monkeypatch.setattr(numtext, "_TABLE_BYTES", 64)  # chunks of a few rows: most have no reason at all
+    texts = [b"", b"a reason", b"another, longer reason"]
+    index = np.array([0] * 40 + [1] * 3 + [0] * 40 + [2] + [0] * 16)
+    shape = (25, 4)
+    numbers = numtext.column_cells(np.arange(100.0).reshape(shape), shape, after=b",")
+    out = numtext.join_rows([numbers, numtext.Chosen(numtext.text_cells(texts), index), b"\n"], 100, shape)
+    assert bytes(out) == b"".join(b"%d,%s\n" % (i, texts[k]) for i, k in enumerate(index))
+    empty = numtext.join_rows([numtext.Chosen(numtext.text_cells([b""]), np.zeros(6, int))], 6, (2, 3))
+    assert bytes(empty) == b""

@@ -144,7 +144,20 @@ class Cells:
         self.c = c
 
 
-Piece = Union[bytes, np.ndarray, Cells]  # literal bytes (same on every row), an (n, w) cell matrix, or Cells
+class Chosen:
+    """A column of few distinct texts (the reasons a row is infeasible): `texts[index[r]]` on
+    row r, texts a zero-padded (k, w) matrix. Written a chunk of rows at a time, as wide as the
+    chunk's longest text (no bytes at all where every row's text is empty)."""
+
+    __slots__ = ("texts", "index", "lengths")
+
+    def __init__(self, texts: np.ndarray, index: np.ndarray):
+        self.texts, self.index = texts, np.asarray(index).ravel()
+        self.lengths = np.count_nonzero(texts, axis=1)
+
+
+# literal bytes (same on every row), an (n, w) cell matrix, Cells or Chosen
+Piece = Union[bytes, np.ndarray, Cells, Chosen]
 
 
 def format_numbers(values: np.ndarray, nan: bytes = b"", after: bytes = b"") -> np.ndarray:
@@ -278,18 +291,27 @@ def row_chunks(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = 
     table of ~256 kB stays in the processor's cache from the first piece copied into it to
     the last byte read out of it (a whole block's table does not)."""
     shape = (n,) if shape is None else tuple(shape)
-    cells = _merged([_as_cells(p, shape) for p in pieces])
-    width = sum(c.shape[-1] for c in cells)
+    cells = _merged([p if isinstance(p, Chosen) else _as_cells(p, shape) for p in pieces])
+    width = sum(c.texts.shape[1] if isinstance(c, Chosen) else c.shape[-1] for c in cells)
     inner = math.prod(shape[1:])
     step = max(1, _TABLE_BYTES // max(1, inner * width))  # along the block's first axis
     chunks = []
     for first in range(0, shape[0], step):
         last = min(first + step, shape[0])
+        part = [_chosen(c, first * inner, last * inner, (last - first, *shape[1:])) if isinstance(c, Chosen)
+                else c if c.shape[0] == 1 else c[first:last] for c in cells]
+        width = sum(c.shape[-1] for c in part)
         buffer = _scratch_bytes((last - first) * inner * width)
-        _fill(np.frombuffer(buffer, np.uint8).reshape((last - first, *shape[1:], width)),
-              [c if c.shape[0] == 1 else c[first:last] for c in cells])
+        _fill(np.frombuffer(buffer, np.uint8).reshape((last - first, *shape[1:], width)), part)
         chunks.append(buffer.translate(None, b"\0"))
     return chunks
+
+
+def _chosen(piece: Chosen, start: int, stop: int, shape: tuple[int, ...]) -> np.ndarray:
+    """Rows start..stop of a Chosen piece, as wide as their longest text."""
+    index = piece.index[start:stop]
+    width = int(piece.lengths[index].max()) if len(index) else 0
+    return piece.texts[index, :width].reshape((*shape, width))
 
 
 def _as_cells(piece: Piece, shape: tuple[int, ...]) -> np.ndarray:
@@ -301,14 +323,20 @@ def _as_cells(piece: Piece, shape: tuple[int, ...]) -> np.ndarray:
     return piece.reshape((*shape, piece.shape[1]))
 
 
-def _merged(cells: list[np.ndarray]) -> list[np.ndarray]:
+def _merged(cells: list) -> list:
     """Consecutive pieces with few distinct rows between them (literal separators, a column
     that depends on one axis of the block, a constant) joined into one piece, its text made
     compact: most of a row's bytes come from such pieces, and the zero bytes between their
     slots would otherwise be copied and dropped on every row of the block."""
-    out: list[np.ndarray] = []
+    out: list = []
     run: list[np.ndarray] = []
     for c in cells:
+        if isinstance(c, Chosen):  # full size: it ends a run
+            if run:
+                out.append(_compact(run))
+                run = []
+            out.append(c)
+            continue
         if run:
             joint = np.broadcast_shapes(*(r.shape[:-1] for r in run), c.shape[:-1])
             if math.prod(joint) <= _MERGE_ROWS:
@@ -345,6 +373,8 @@ def _fill(table: np.ndarray, cells: list[np.ndarray]) -> None:
     at = 0
     for source in cells:
         width = source.shape[-1]
+        if not width:
+            continue
         if source.strides[-1] != 1:
             source = np.ascontiguousarray(source)
         # each cell copied as one void item: byte by byte, numpy's loop costs ten times as much

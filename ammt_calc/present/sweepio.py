@@ -155,7 +155,7 @@ def _first_axis(values, shape: tuple[int, ...], first: int, last: int) -> np.nda
 
 
 def _reason_cells(texts: list[bytes], index: np.ndarray, part: slice) -> numtext.Piece:
-    return numtext.text_cells(texts)[index[part]]
+    return numtext.Chosen(numtext.text_cells(texts), index[part])
 
 
 def _threads(grid: Grid) -> int:
