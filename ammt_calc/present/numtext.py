@@ -3,7 +3,7 @@
 Python's float formatting costs ~200 ns a number however it is called (np.savetxt adds a
 Python loop per row on top), so a million-row sweep would be limited by it, not by the
 disk. Here the text is built with numpy, a column at a time, as 24-byte cells held in three
-uint64 words (little-endian, so byte k of a cell is byte k % 8 of word k // 8):
+little-endian uint64 words (byte k of a cell is byte k % 8 of word k // 8):
 
 - the decimal exponent `e` comes from the float's binary exponent and one exact comparison
   with a power of ten (log10 is several times slower and not exact near powers of ten);
@@ -23,9 +23,19 @@ them the other way), exponents beyond +-300, subnormals and infinity are formatt
 own `'%.12g'`; they are rare. So the text is always what `'%.12g' % x` gives; tests check this
 on random values. Zeros and NaN are written in bulk (`0`, `-0`, and the NaN text given).
 
-`join_rows` lays cells and literal separators side by side in one row-major byte table (a
-cell that repeats along an axis of the block is written by broadcasting, not formatted
-again) and drops the zero bytes with `bytearray.translate` (C speed), giving the rows' text.
+Small arrays (a column that depends on one axis of a block) go straight to Python: below a few
+hundred values the ~60 numpy calls cost more than formatting each value.
+
+`join_rows` (and `row_chunks`, its text in chunks) lays cells and literal separators side by
+side in a row-major byte table and drops the zero bytes with `bytearray.translate` (C speed):
+- pieces with few distinct rows (separators, a column constant along an axis of the block)
+  are joined and compacted first, and then broadcast: most of a row's bytes come from them;
+- each cell is copied as one void item (numpy's byte-by-byte strided loop is ten times slower);
+- the table is made ~256 kB of rows at a time, so it stays in the processor's cache between
+  being filled and being read by translate;
+- a `Chosen` piece (the infeasibility reasons: few distinct texts) is gathered a chunk at a
+  time, as wide as that chunk's longest text.
+Nothing here is transposed or masked byte by byte.
 """
 
 from __future__ import annotations
@@ -48,9 +58,12 @@ _CHUNK = 1 << 16  # values formatted at a time
 _TABLE_BYTES = 256 << 10  # join_rows: rows laid out at a time, in bytes
 _MERGE_ROWS = 4096  # join_rows: pieces of at most this many distinct rows are joined and compacted first
 _SMALL = 256  # up to this many values, Python's own formatting is faster than the ~60 numpy calls
-_GROUP_TEXT = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), dtype=np.uint32).astype(np.uint64)
-_GROUP_ZEROS = np.array([4] + [len(s) - len(s.rstrip("0")) for s in map("{:04d}".format, range(1, 10_000))],
-                        dtype=np.uint8)  # trailing zeros of each 4-digit group
+_GROUPS = np.arange(10_000)
+# each 4-digit group's text as a little-endian word whatever the machine's byte order (byte k
+# of a cell is byte k % 8 of word k // 8), and its trailing zeros (4 for 0000)
+_GROUP_TEXT = (np.stack([_GROUPS // 10**k % 10 for k in (3, 2, 1, 0)], axis=1) + ord("0")).astype(np.uint8) \
+    .view("<u4").ravel().astype(np.uint64)
+_GROUP_ZEROS = sum((_GROUPS % 10**k == 0).astype(np.uint8) for k in (1, 2, 3, 4))
 
 
 def _word(text: bytes) -> int:
@@ -87,6 +100,12 @@ def _power_tables() -> tuple[np.ndarray, ...]:
     return floor_log, ceiling, multiply, divide, far, exponent
 
 
+def _bytes_mask(first: int, last: int) -> tuple[int, int]:
+    """Bytes first..last-1 of a 16-byte string set, as its two little-endian uint64 words."""
+    mask = (1 << 8 * last) - (1 << 8 * first)
+    return mask & (2**64 - 1), mask >> 64
+
+
 def _shape_tables() -> tuple[np.ndarray, ...]:
     """Tables indexed by (clip(e, -5, 12) + 5) * 13 + s, s the significant digits (1..12):
     the 16-byte digit string split in two (the digits before the point, those after it),
@@ -103,11 +122,9 @@ def _shape_tables() -> tuple[np.ndarray, ...]:
                 point = None
             before = keep if point is None else point
             c = row * 13 + s
-            mask = lambda first, last: int.from_bytes(bytes(0xFF if first <= i < last else 0 for i in range(16)), "little")
-            low[c] = divmod(mask(0, before), 1 << 64)[::-1]
-            high[c] = divmod(mask(before, keep), 1 << 64)[::-1]
+            low[c], high[c] = _bytes_mask(0, before), _bytes_mask(before, keep)
             if point is not None:
-                dot[c] = divmod(ord(".") << (8 * point), 1 << 64)[::-1]
+                dot[c] = (ord(".") << (8 * point)) & (2**64 - 1), (ord(".") << (8 * point)) >> 64
             if not scientific and e < 0:  # right-aligned against the digits: no zero bytes between
                 prefix[c] = _word(b"0." + b"0" * (-e - 1)) << 8 * (4 + e)
     # one-dimensional tables: gathering rows of a 2-d table is an order of magnitude slower
@@ -169,7 +186,7 @@ def format_numbers(values: np.ndarray, nan: bytes = b"", after: bytes = b"") -> 
     x = np.asarray(values, dtype=float).ravel()
     if len(x) <= _SMALL:
         return text_cells([(nan if v != v else b"%.12g" % v) + after for v in x.tolist()])
-    words = np.empty((len(x), 3), np.uint64)
+    words = np.empty((len(x), 3), "<u8")
     used = np.zeros(_CELL, bool)
     for first in range(0, len(x), _CHUNK):  # bounded temporaries, however many values (a wide row)
         used |= _format_into(words[first:first + _CHUNK], x[first:first + _CHUNK], nan)
@@ -265,7 +282,7 @@ def _layout(words: np.ndarray, m: np.ndarray, e: np.ndarray, index: np.ndarray, 
         w2 |= _EXPONENT[index] << 8 * (_CELL - 16 - 5)
     w1 = (r0 >> 8 * (8 - _DIGITS_AT)) | (r1 << 8 * _DIGITS_AT)
     words[:, 0], words[:, 1], words[:, 2] = w0, w1, w2
-    seen = np.array([np.bitwise_or.reduce(w) if len(m) else 0 for w in (w0, w1, w2)], np.uint64)
+    seen = np.array([np.bitwise_or.reduce(w) if len(m) else 0 for w in (w0, w1, w2)], "<u8")
     return seen.view(np.uint8) != 0
 
 
