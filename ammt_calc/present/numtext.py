@@ -162,8 +162,8 @@ class Cells:
 
 
 class Chosen:
-    """A column of few distinct texts (the reasons a row is infeasible): `texts[index[r]]` on
-    row r, texts a zero-padded (k, w) matrix. Written a chunk of rows at a time, as wide as the
+    """A column of few distinct texts (the reasons a row is infeasible, a KPI's named choice):
+    `texts[index[r]]` on row r, texts a zero-padded (k, w) matrix. Written a chunk of rows at a time, as wide as the
     chunk's longest text (no bytes at all where every row's text is empty)."""
 
     __slots__ = ("texts", "index", "lengths")

@@ -51,7 +51,7 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, 
     sink = _Capped(out, grid, "csv", force, len(header))
     sink.write(header)
 
-    def rows(block: Block) -> bytes:
+    def rows(block: Block) -> Iterable[bytes | bytearray]:
         reasons = infeasible_reasons(block)
         texts = None
         if reasons is not None:
@@ -80,7 +80,7 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
     sink = _Capped(out, grid, "json", force, len(head))
     sink.write(head)
 
-    def rows(block: Block) -> bytes:
+    def rows(block: Block) -> Iterable[bytes | bytearray]:
         reasons = infeasible_reasons(block)
         texts = None if reasons is None else [json.dumps(t, ensure_ascii=False).encode() for t in reasons[1]]
 
@@ -108,7 +108,7 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
     sink.write(b"\n]}\n")
 
 
-def _stream(grid: Grid, rows: Callable[[Block], bytes | Iterator[bytes]], sink, on_block) -> None:
+def _stream(grid: Grid, rows: Callable[[Block], Iterable[bytes | bytearray]], sink, on_block) -> None:
     """Every block's text into `sink` in row order (formatted on several threads where it pays)."""
     for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
         sink.write_all(text)
@@ -116,9 +116,9 @@ def _stream(grid: Grid, rows: Callable[[Block], bytes | Iterator[bytes]], sink, 
             on_block(block)
 
 
-def _block_text(block: Block, pieces, texts: list[bytes] | None) -> bytes | Iterator[bytes]:
-    """A block's rows: in one piece or, when its text would pass the memory budget, slices of
-    rows made one at a time as they are written (a generator)."""
+def _block_text(block: Block, pieces, texts: list[bytes] | None) -> Iterable[bytes | bytearray]:
+    """A block's rows, in chunks to be written in turn: made at once or, when its text would
+    pass the memory budget, in slices of rows made one at a time as they are written (a generator)."""
     rows = block.stop - block.start
     width = _ROW_WIDTH * (len(block.values) + 2) + max(map(len, texts or [b""]))
     step = max(1, sweeps.MEMORY_BUDGET // (_TEXT_FACTOR * width))
@@ -128,7 +128,7 @@ def _block_text(block: Block, pieces, texts: list[bytes] | None) -> bytes | Iter
     return _slices(block, pieces, rows, step)
 
 
-def _slices(block: Block, pieces, rows: int, step: int) -> Iterator[bytes]:
+def _slices(block: Block, pieces, rows: int, step: int) -> Iterator[bytes | bytearray]:
     """Slices of whole rows of the block's first axis where `step` holds one or more, so that
     a column constant along the other axes is still formatted once per value; else flat."""
     shape = block.shape
@@ -227,7 +227,7 @@ def _cells(values: Any, shape: tuple[int, ...], nan: bytes = b"", choices: tuple
         codes = np.broadcast_to(np.asarray(values, dtype=float), shape).ravel()
         index = np.where(np.isfinite(codes), np.nan_to_num(codes), len(choices)).astype(np.int64)
         names = [json.dumps(c).encode() if quote else _csv_line([c]).rstrip("\n").encode() for c in choices]
-        return numtext.text_cells([t + after for t in (*names, nan)])[index]
+        return numtext.Chosen(numtext.text_cells([t + after for t in (*names, nan)]), index)
     return numtext.column_cells(values, shape, nan, after)
 
 
