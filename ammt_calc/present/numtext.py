@@ -185,7 +185,7 @@ def format_numbers(values: np.ndarray, nan: bytes = b"", after: bytes = b"") -> 
     some value uses are kept."""
     x = np.asarray(values, dtype=float).ravel()
     if len(x) <= _SMALL:
-        return text_cells([(nan if v != v else b"%.12g" % v) + after for v in x.tolist()])
+        return text_cells([(nan if v != v else b"%.*g" % (DIGITS, v)) + after for v in x.tolist()])
     words = np.empty((len(x), 3), "<u8")
     used = np.zeros(_CELL, bool)
     for first in range(0, len(x), _CHUNK):  # bounded temporaries, however many values (a wide row)
