@@ -63,6 +63,7 @@ _GROUPS = np.arange(10_000)
 # of a cell is byte k % 8 of word k // 8), and its trailing zeros (4 for 0000)
 _GROUP_TEXT = (np.stack([_GROUPS // 10**k % 10 for k in (3, 2, 1, 0)], axis=1) + ord("0")).astype(np.uint8) \
     .view("<u4").ravel().astype(np.uint64)
+_GROUP_TEXT_HIGH = _GROUP_TEXT << 32  # as the second 4 bytes of a word
 _GROUP_ZEROS = sum((_GROUPS % 10**k == 0).astype(np.uint8) for k in (1, 2, 3, 4))
 
 
@@ -262,9 +263,10 @@ def _layout(words: np.ndarray, m: np.ndarray, e: np.ndarray, index: np.ndarray, 
     bottom = (rest - middle * 1e4).astype(np.intp)
     top, middle = top.astype(np.intp), middle.astype(np.intp)
     zeros = _GROUP_ZEROS[bottom]  # trailing zeros, 4 for a zero group
-    zeros += (zeros == 4) * (_GROUP_ZEROS[middle] + (_GROUP_ZEROS[middle] == 4) * _GROUP_ZEROS[top])
+    zeros_middle = _GROUP_ZEROS[middle]
+    zeros += (zeros == 4) * (zeros_middle + (zeros_middle == 4) * _GROUP_ZEROS[top])
     shape = _SHAPE_ROW[index] - zeros  # row of the shape tables
-    d0 = _GROUP_TEXT[top] | (_GROUP_TEXT[middle] << 32)  # digits 0-7 and 8-11, as text
+    d0 = _GROUP_TEXT[top] | _GROUP_TEXT_HIGH[middle]  # digits 0-7 and 8-11, as text
     d1 = _GROUP_TEXT[bottom]
     high0 = d0 & _HIGH0[shape]
     high1 = d1 & _HIGH1[shape]
