@@ -319,9 +319,9 @@ def row_chunks(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = 
         last = min(first + step, shape[0])
         part = [_chosen(c, first * inner, last * inner, (last - first, *shape[1:])) if isinstance(c, Chosen)
                 else c if c.shape[0] == 1 else c[first:last] for c in cells]
-        width = sum(c.shape[-1] for c in part)
-        buffer = _scratch_bytes((last - first) * inner * width)
-        _fill(np.frombuffer(buffer, np.uint8).reshape((last - first, *shape[1:], width)), part)
+        part_width = sum(c.shape[-1] for c in part)  # a Chosen piece's width varies by chunk
+        buffer = _scratch_bytes((last - first) * inner * part_width)
+        _fill(np.frombuffer(buffer, np.uint8).reshape((last - first, *shape[1:], part_width)), part)
         chunks.append(buffer.translate(None, b"\0"))
     return chunks
 
@@ -387,8 +387,8 @@ def _compact(run: list[np.ndarray]) -> np.ndarray:
 
 
 def _fill(table: np.ndarray, cells: list[np.ndarray]) -> None:
-    """The cells side by side in the (*block shape, width) table (its views end with this call,
-    so that the buffer under it can be resized for the next block)."""
+    """The cells side by side in the (*rows' shape, width) table (its views end with this call,
+    so that the buffer under it can be resized for the next chunk)."""
     at = 0
     for source in cells:
         width = source.shape[-1]
