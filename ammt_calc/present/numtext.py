@@ -2,35 +2,45 @@
 
 Python's float formatting costs ~200 ns a number however it is called (np.savetxt adds a
 Python loop per row on top), so a million-row sweep would be limited by it, not by the
-disk. Here the text is built with numpy on byte matrices, a column at a time:
+disk. Here the text is built with numpy, a column at a time, as 24-byte cells held in three
+little-endian uint64 words (byte k of a cell is byte k % 8 of word k // 8):
 
-- each value is scaled to a 12-digit integer mantissa `m` and a decimal exponent `e`
-  (12 significant digits, as render.SIGNIFICANT_DIGITS: enough for any input, no float
-  noise such as 144.00000000000003);
-- the digits come from a table of 4-digit groups (one gather); trailing zeros are cut;
-- every cell has one layout of byte slots, `-` `0.000` d `.` d `.` d ... d `e+XX`, in
-  which a slot that `'%g'` would not print holds a zero byte. That covers both of its
-  forms, positional for -4 <= e < 12 (`0.00012`, `144`, `62.5`) and scientific
-  otherwise (`1.5e-07`, `2e+15`), with no per-value branching.
+- the decimal exponent `e` comes from the float's binary exponent and one exact comparison
+  with a power of ten (log10 is several times slower and not exact near powers of ten);
+- each value is scaled to a 12-digit integer mantissa `m` (12 significant digits, as
+  render.SIGNIFICANT_DIGITS: enough for any input, no float noise such as 144.00000000000003);
+- its digits come from a table of 4-digit groups; everything else about the text depends
+  only on the exponent and on how many significant digits are left once trailing zeros are
+  cut, so it comes from small tables indexed by that pair: which digit bytes are kept, where
+  the point goes, a `0.000` prefix, an `e+XX` suffix;
+- every cell has one layout of byte slots, sign | `0.000` | 13 bytes of digits and point |
+  `e-300`, in which a slot that `'%g'` would not print holds a zero byte. That covers both of
+  its forms, positional for -4 <= e < 12 (`0.00012`, `144`, `62.5`) and scientific otherwise
+  (`1.5e-07`, `2e+15`), with no per-value branching.
 
-Values whose scaled mantissa lies within 1e-3 of a rounding tie (float scaling might
-round them the other way), exponents beyond +-300, NaN and infinity are formatted by
-Python's own `'%.12g'`; they are rare. So the text is always what `'%.12g' % x` gives;
-tests check this on random values.
+Values whose scaled mantissa lies within 1e-3 of a rounding tie (float scaling might round
+them the other way), exponents beyond +-300, subnormals and infinity are formatted by Python's
+own `'%.12g'`; they are rare. So the text is always what `'%.12g' % x` gives; tests check this
+on random values. Zeros and NaN are written in bulk (`0`, `-0`, and the NaN text given).
 
-Zeros and NaN are written in bulk too (`0`, `-0`, and the NaN text given), so only ties,
-infinities and extreme exponents reach Python, one value at a time.
+Small arrays (a column that depends on one axis of a block) go straight to Python: below a few
+hundred values the ~60 numpy calls cost more than formatting each value.
 
-`join_rows` lays cells and literal separators side by side and drops the zero bytes,
-giving the rows as bytes. The table is built transposed (a row of bytes per slot, each
-written contiguously, a broadcast column written straight from its distinct values),
-then read row by row once and the zero bytes deleted by `bytes.translate` (C speed),
-with no boolean mask. `column_cells` gives a column of a block as such a piece: a value
-that does not change along an axis of the block is formatted once and broadcast.
+`join_rows` (and `row_chunks`, its text in chunks) lays cells and literal separators side by
+side in a row-major byte table and drops the zero bytes with `bytearray.translate` (C speed):
+- pieces with few distinct rows (separators, a column constant along an axis of the block)
+  are joined and compacted first, and then broadcast: most of a row's bytes come from them;
+- each cell is copied as one void item (numpy's byte-by-byte strided loop is ten times slower);
+- the table is made ~256 kB of rows at a time, so it stays in the processor's cache between
+  being filled and being read by translate;
+- a `Chosen` piece (the infeasibility reasons: few distinct texts) is gathered a chunk at a
+  time, as wide as that chunk's longest text.
+Nothing here is transposed or masked byte by byte.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections import deque
@@ -40,158 +50,242 @@ import numpy as np
 
 DIGITS = 12  # significant digits
 _POSITIONAL = (-4, DIGITS)  # '%g' is positional for exponents in [-4, 12)
-_MAX_EXPONENT = 300  # scaling stays within float range (subnormals are left to Python)
-_POW10 = 10.0 ** np.arange(0, 23)  # exact in float64
-_GROUP_TEXT = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), dtype=np.uint32)
-_GROUP_ZEROS = np.array([4] + [len(s) - len(s.rstrip("0")) for s in map("{:04d}".format, range(1, 10_000))],
-                        dtype=np.int64)  # trailing zeros of each 4-digit group
-_KEEP = np.where(np.arange(DIGITS)[None, :] < np.arange(DIGITS + 1)[:, None], 0xFF, 0).astype(np.uint8)
+_MAX_EXPONENT = 300  # exponents handled here; beyond, and subnormals, are left to Python
+_E0 = 330  # offset of the tables indexed by a decimal exponent
+_CELL = 24  # bytes of a cell: sign 0, prefix 1-5, digits and point 6-18, exponent 19-23
+_DIGITS_AT = 6
+_CHUNK = 1 << 16  # values formatted at a time
+_TABLE_BYTES = 256 << 10  # join_rows: rows laid out at a time, in bytes
+_MERGE_ROWS = 4096  # join_rows: pieces of at most this many distinct rows are joined and compacted first
+_SMALL = 256  # up to this many values, Python's own formatting is faster than the ~60 numpy calls
+_GROUPS = np.arange(10_000)
+# each 4-digit group's text as a little-endian word whatever the machine's byte order (byte k
+# of a cell is byte k % 8 of word k // 8), and its trailing zeros (4 for 0000)
+_GROUP_TEXT = (np.stack([_GROUPS // 10**k % 10 for k in (3, 2, 1, 0)], axis=1) + ord("0")).astype(np.uint8) \
+    .view("<u4").ravel().astype(np.uint64)
+_GROUP_TEXT_HIGH = _GROUP_TEXT << 32  # as the second 4 bytes of a word
+_GROUP_ZEROS = sum((_GROUPS % 10**k == 0).astype(np.uint8) for k in (1, 2, 3, 4))
 
+
+def _word(text: bytes) -> int:
+    """Up to 8 bytes as a little-endian uint64."""
+    return int.from_bytes(text, "little")
+
+
+def _power_tables() -> tuple[np.ndarray, ...]:
+    """Tables indexed by a float's biased binary exponent or by a decimal exponent e (+ _E0).
+
+    A normal float a in [2**k, 2**(k + 1)) has floor(log10 a) = floor(k log10 2) or one more,
+    the latter exactly when a >= 10**(that + 1): `ceiling` holds the smallest float >= 10**j,
+    so the comparison is exact. (k log10 2 stays >= 4e-4 from an integer for |k| < 1100,
+    far more than its float error.)"""
+    k = np.arange(2048) - 1023
+    floor_log = np.floor(k * math.log10(2)).astype(np.int64)
+    floor_log[[0, 2047]] = 0  # zero, subnormals, inf and NaN: formatted elsewhere
+    ceiling = np.ones(2 * _E0 + 1)
+    for j in range(-307, 309):
+        f = float(10**j) if j >= 0 else 1 / 10**-j  # correctly rounded
+        num, den = f.as_integer_ratio()
+        if (num < den * 10**j) if j >= 0 else (num * 10**-j < den):
+            f = math.nextafter(f, math.inf)
+        ceiling[j + _E0] = f
+    # scaling a by 10**(11 - e): an exact power of ten up to 10**22 (one rounding), a second factor beyond
+    shift = DIGITS - 1 - (np.arange(2 * _E0 + 1) - _E0)
+    near = np.clip(shift, -22, 22)
+    multiply, divide = 10.0 ** np.maximum(near, 0), 10.0 ** np.maximum(-near, 0)
+    far = 10.0 ** np.clip(shift - near, -300, 300).astype(float)  # the clip only touches unused rows
+    exponent = np.zeros(2 * _E0 + 1, np.uint64)  # the 'e+XX' text of a scientific exponent
+    for e in range(-_E0, _E0 + 1):
+        if not _POSITIONAL[0] <= e < _POSITIONAL[1]:
+            exponent[e + _E0] = _word(f"e{e:+03d}".encode()[:5])
+    return floor_log, ceiling, multiply, divide, far, exponent
+
+
+def _bytes_mask(first: int, last: int) -> tuple[int, int]:
+    """Bytes first..last-1 of a 16-byte string set, as its two little-endian uint64 words."""
+    mask = (1 << 8 * last) - (1 << 8 * first)
+    return mask & (2**64 - 1), mask >> 64
+
+
+def _shape_tables() -> tuple[np.ndarray, ...]:
+    """Tables indexed by (clip(e, -5, 12) + 5) * 13 + s, s the significant digits (1..12):
+    the 16-byte digit string split in two (the digits before the point, those after it),
+    the point's byte, and the '0.000' prefix of a small positional number."""
+    low, high, dot = (np.zeros((18 * 13, 2), np.uint64) for _ in range(3))
+    prefix = np.zeros(18 * 13, np.uint64)
+    for row in range(18):
+        e = row - 5
+        scientific = not _POSITIONAL[0] <= e < _POSITIONAL[1]
+        for s in range(1, 13):
+            keep = max(s, e + 1) if not scientific and e >= 0 else s  # integer-part zeros stay
+            point = 1 if scientific else e + 1 if e >= 0 else None  # digits before the point
+            if point is not None and s <= point:
+                point = None
+            before = keep if point is None else point
+            c = row * 13 + s
+            low[c], high[c] = _bytes_mask(0, before), _bytes_mask(before, keep)
+            if point is not None:
+                dot[c] = (ord(".") << (8 * point)) & (2**64 - 1), (ord(".") << (8 * point)) >> 64
+            if not scientific and e < 0:  # right-aligned against the digits: no zero bytes between
+                prefix[c] = _word(b"0." + b"0" * (-e - 1)) << 8 * (4 + e)
+    # one-dimensional tables: gathering rows of a 2-d table is an order of magnitude slower
+    return low[:, 0].copy(), low[:, 1].copy(), high[:, 0].copy(), high[:, 1].copy(), dot[:, 0].copy(), dot[:, 1].copy(), prefix
+
+
+def _keep_freed_memory() -> None:
+    """Let malloc keep freed blocks of up to 16 MB for reuse instead of returning them to the system.
+
+    Formatting makes dozens of temporary arrays per column and block, each a few hundred kB:
+    above glibc's initial mmap threshold (128 kB), so each would be fresh pages from the
+    kernel (a page fault per 4 kB), which took over half the formatting time. glibc raises
+    the threshold to the size of a mapped block when it is freed (up to 32 MB), and its trim
+    threshold to twice that; freeing one untouched 16 MB array does it. Elsewhere it is just
+    an allocation."""
+    np.empty(16 << 20, np.uint8)  # made and freed at once
+
+
+_keep_freed_memory()
+_FLOOR_LOG, _CEILING, _MULTIPLY, _DIVIDE, _FAR, _EXPONENT = _power_tables()
+_LOW0, _LOW1, _HIGH0, _HIGH1, _DOT0, _DOT1, _PREFIX = _shape_tables()
+# the shape tables' row for 12 significant digits, by e + _E0 (trailing zeros count back from it)
+_SHAPE_ROW = (np.clip(np.arange(2 * _E0 + 1) - _E0, -5, 12) + 5) * 13 + DIGITS
 
 
 class Cells:
-    """Cells of one column, transposed: `t[k, ...]` is byte slot k of every row, with the
-    row axes broadcastable to the block's shape (a constant axis has length 1)."""
+    """Cells of one column of a block, row-major: `c[..., k]` is byte k of each row's cell,
+    the row axes broadcastable to the block's shape (an axis the value does not change
+    along has length 1, so its text is formatted once and broadcast)."""
 
-    __slots__ = ("t",)
+    __slots__ = ("c",)
 
-    def __init__(self, t: np.ndarray):
-        self.t = t
-
-
-Piece = Union[bytes, np.ndarray, Cells]  # literal bytes (same on every row), an (n, w) cell matrix, or Cells
+    def __init__(self, c: np.ndarray):
+        self.c = c
 
 
-def format_numbers(values: np.ndarray, nan: bytes = b"") -> np.ndarray:
-    """`'%.12g' % v` of every value, as an (n, width) uint8 matrix with zero bytes between.
+class Chosen:
+    """A column of few distinct texts (the reasons a row is infeasible, a KPI's named choice):
+    `texts[index[r]]` on row r, texts a zero-padded (k, w) matrix. Written a chunk of rows at a time, as wide as the
+    chunk's longest text (no bytes at all where every row's text is empty)."""
 
-    NaN becomes `nan` (b"" for an empty CSV cell, b"null" for JSON).
-    """
-    return format_numbers_t(values, nan).T
+    __slots__ = ("texts", "index", "lengths")
+
+    def __init__(self, texts: np.ndarray, index: np.ndarray):
+        self.texts, self.index = texts, np.asarray(index).ravel()
+        self.lengths = np.count_nonzero(texts, axis=1)
 
 
-def format_numbers_t(values: np.ndarray, nan: bytes = b"") -> np.ndarray:
-    """format_numbers, transposed: a (width, n) matrix, one contiguous row per byte slot."""
+# literal bytes (same on every row), an (n, w) cell matrix, Cells or Chosen
+Piece = Union[bytes, np.ndarray, Cells, Chosen]
+
+
+def format_numbers(values: np.ndarray, nan: bytes = b"", after: bytes = b"") -> np.ndarray:
+    """`'%.12g' % v` of every value and then `after` (a separator), as an (n, width) uint8
+    matrix with zero bytes between.
+
+    NaN becomes `nan` (b"" for an empty CSV cell, b"null" for JSON). Only the byte slots
+    some value uses are kept."""
     x = np.asarray(values, dtype=float).ravel()
-    with np.errstate(all="ignore"):
-        a = np.abs(x)
-        e = np.floor(np.log10(a))
-        e = np.where(np.isfinite(e), e, 0).astype(np.int64)
-        m, e, tie = _mantissa(a, e)
-    zero = x == 0
-    fast = np.isfinite(x) & ~zero & (np.abs(e) <= _MAX_EXPONENT) & ~tie
-    if fast.all():
-        return _layout(m, e, x < 0)
-    out = _layout(np.where(fast, m, 10**(DIGITS - 1)), np.where(fast, e, 0), (x < 0) & fast)
-    nans = np.isnan(x)
-    if zero.any() or nans.any():  # in bulk: '0', '-0' and the NaN text
-        out = _widen(out, max(2, len(nan)))
-        out[:, zero | nans] = 0
-        negative_zero = zero & np.signbit(x)
-        out[0, zero & ~negative_zero] = ord("0")
-        out[0, negative_zero], out[1, negative_zero] = ord("-"), ord("0")
-        if nan:
-            out[:len(nan), nans] = np.frombuffer(nan, np.uint8)[:, None]
-    rest = ~fast & ~zero & ~nans
-    if rest.any():
-        out[:, rest] = 0
-        out = _python_format(out, x, np.flatnonzero(rest), nan)
-    return out
+    if len(x) <= _SMALL:
+        return text_cells([(nan if v != v else b"%.*g" % (DIGITS, v)) + after for v in x.tolist()])
+    words = np.empty((len(x), 3), "<u8")
+    used = np.zeros(_CELL, bool)
+    for first in range(0, len(x), _CHUNK):  # bounded temporaries, however many values (a wide row)
+        used |= _format_into(words[first:first + _CHUNK], x[first:first + _CHUNK], nan)
+    used = np.flatnonzero(used)
+    cells = words.view(np.uint8).reshape(len(x), _CELL)[:, used[0]:used[-1] + 1]
+    if after:  # in the free slots after the text if there are enough, else in a wider copy
+        if used[-1] + 1 + len(after) > _CELL:
+            cells = np.concatenate([cells, np.zeros((len(x), len(after)), np.uint8)], axis=1)
+        else:
+            cells = words.view(np.uint8).reshape(len(x), _CELL)[:, used[0]:used[-1] + 1 + len(after)]
+        cells[:, -len(after):] = np.frombuffer(after, np.uint8)
+    return cells
 
 
-def _widen(out: np.ndarray, width: int) -> np.ndarray:
-    """At least `width` slots (the new ones zero)."""
-    if out.shape[0] >= width:
-        return out
-    return np.concatenate([out, np.zeros((width - out.shape[0], out.shape[1]), np.uint8)])
-
-
-def _mantissa(a: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """a rounded to DIGITS significant digits: a ~ m * 10**(e - DIGITS + 1), 10**11 <= m < 10**12.
-
-    Also where the scaled value lies within 1e-3 of a rounding tie: its float error (a
-    few ulp, under 5e-4 below 10**12) could have rounded it the wrong way.
-    """
-    scaled = _scale(a, e)
-    low = np.flatnonzero(scaled < 10.0 ** (DIGITS - 1) - 0.5)  # log10 rounded up across a power of ten
-    e[low] -= 1
-    scaled[low] = _scale(a[low], e[low])
+def _format_into(words: np.ndarray, x: np.ndarray, nan: bytes) -> np.ndarray:
+    """The cells of x into the (n, 3) uint64 `words`; which of the 24 bytes some cell uses."""
+    biased = (x.view(np.uint64) >> 52) & 0x7FF  # 0: zero or subnormal, 0x7FF: inf or NaN
+    normal = (biased != 0) & (biased != 0x7FF)
+    everything_normal = bool(normal.all())
+    a = np.abs(x) if everything_normal else np.where(normal, np.abs(x), 1.0)  # specials are overwritten below
+    e = _FLOOR_LOG[biased]
+    e += a >= _CEILING[e + (_E0 + 1)]
+    low_e, high_e = (int(e.min()), int(e.max())) if len(e) else (0, 0)
+    index = e + _E0
+    # ~m, within a few ulp; each factor only where some value needs it (most columns need one)
+    scaled = a * _MULTIPLY[index] if low_e < DIGITS - 1 else a
+    if high_e > DIGITS - 1:
+        scaled = scaled / _DIVIDE[index]
+    if low_e < DIGITS - 1 - 22 or high_e > DIGITS - 1 + 22:
+        scaled = scaled * _FAR[index]
     m = np.rint(scaled)
-    tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-3
+    tie = np.abs(scaled - m) > 0.5 - 1e-3  # float error could have rounded it either way
     high = m >= 10.0 ** DIGITS  # 9.9999999999996 rounds up to 10
-    e = e + high
-    m = np.where(high, 10.0 ** (DIGITS - 1), m)
-    return np.where(np.isfinite(m), m, 0).astype(np.int64), e, tie
+    if high.any():
+        e += high
+        index += high
+        high_e += 1
+        m[high] = 10.0 ** (DIGITS - 1)
+    used = _layout(words, m, e, index, (low_e, high_e), np.signbit(x))
+    cells = words.view(np.uint8).reshape(len(x), _CELL)
+    python = tie if -_MAX_EXPONENT <= low_e and high_e <= _MAX_EXPONENT else tie | (np.abs(e) > _MAX_EXPONENT)
+    if not everything_normal:
+        nans = np.isnan(x)
+        zero = x == 0
+        python |= ~normal & ~nans & ~zero  # inf and subnormals
+        if zero.any() or nans.any():  # in bulk: '0', '-0' and the NaN text, in the digit slots
+            cells[zero | nans] = 0
+            cells[zero, _DIGITS_AT] = ord("0")
+            cells[zero & np.signbit(x), 0] = ord("-")
+            used[0] |= bool((zero & np.signbit(x)).any())
+            if nan:
+                cells[nans, _DIGITS_AT:_DIGITS_AT + len(nan)] = np.frombuffer(nan, np.uint8)
+                used[_DIGITS_AT:_DIGITS_AT + len(nan)] |= bool(nans.any())
+    if python.any():
+        rows = np.flatnonzero(python)
+        texts = text_cells([nan if v != v else (f"%.{DIGITS}g" % v).encode() for v in x[rows].tolist()])
+        at = min(_DIGITS_AT, _CELL - texts.shape[1])  # from the digit slots, so as not to widen the column
+        cells[rows] = 0
+        cells[rows, at:at + texts.shape[1]] = texts
+        used[at:at + texts.shape[1]] = True
+    return used
 
 
-def _scale(a: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """a * 10**(DIGITS - 1 - e): an exact power of ten up to 10**22, a second factor beyond."""
-    k = DIGITS - 1 - e
-    near = np.clip(k, -22, 22)
-    scaled = a * _POW10[np.maximum(near, 0)] / _POW10[np.maximum(-near, 0)]  # one of the two is 1.0
-    far = k - near
-    if far.any():
-        scaled = scaled * 10.0 ** far.astype(float)
-    return scaled
-
-
-def _layout(m: np.ndarray, e: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """The text of m * 10**(e - 11) for 10**11 <= m < 10**12 and |e| <= 300.
-
-    Byte slots, left to right: sign; '0.' and up to 3 zeros (e < 0); each digit with a
-    point slot after it; 'e', exponent sign and two or three digits. Only slots some row uses are
-    built; a row leaves a slot it does not use zero.
-    """
-    groups = np.stack([m // 100_000_000, m // 10_000 % 10_000, m % 10_000], axis=1)
-    digits = _GROUP_TEXT[groups].view(np.uint8)  # (n, 12) ASCII digits
-    zeros = np.where(groups[:, 2] != 0, _GROUP_ZEROS[groups[:, 2]],
-                     np.where(groups[:, 1] != 0, 4 + _GROUP_ZEROS[groups[:, 1]], 8 + _GROUP_ZEROS[groups[:, 0]]))
-    significant = DIGITS - zeros
-    positional = (e >= _POSITIONAL[0]) & (e < _POSITIONAL[1])
-    small = positional & (e < 0)  # 0.000ddd
-    scientific = ~positional
-    keep = np.where(positional, np.maximum(significant, e + 1), significant)  # integer-part zeros stay
-    digits &= _KEEP[keep]
-    point_after = np.where(positional & (e >= 0), e, 0)  # the digit the point follows
-    point_after = np.where((significant > point_after + 1) & ~small, point_after, -1)  # -1: no point
-    slots = []
+def _layout(words: np.ndarray, m: np.ndarray, e: np.ndarray, index: np.ndarray, e_range: tuple[int, int],
+            negative: np.ndarray) -> np.ndarray:
+    """The cells of m * 10**(e - 11) for 10**11 <= m < 10**12, into the (n, 3) uint64 words:
+    sign (byte 0), '0.000' prefix (1-5), digits with the point among them (6-18), exponent
+    (19-23); a slot the text does not use holds a zero byte. Also which of the 24 bytes
+    any cell uses (a slot no cell uses is dropped from the column). `index` is e + _E0."""
+    top = np.floor(m / 1e8)  # the digits in three 4-digit groups; float division is exact here
+    rest = m - top * 1e8
+    middle = np.floor(rest / 1e4)
+    bottom = (rest - middle * 1e4).astype(np.intp)
+    top, middle = top.astype(np.intp), middle.astype(np.intp)
+    zeros = _GROUP_ZEROS[bottom]  # trailing zeros, 4 for a zero group
+    zeros_middle = _GROUP_ZEROS[middle]
+    zeros += (zeros == 4) * (zeros_middle + (zeros_middle == 4) * _GROUP_ZEROS[top])
+    shape = _SHAPE_ROW[index] - zeros  # row of the shape tables
+    d0 = _GROUP_TEXT[top] | _GROUP_TEXT_HIGH[middle]  # digits 0-7 and 8-11, as text
+    d1 = _GROUP_TEXT[bottom]
+    high0 = d0 & _HIGH0[shape]
+    high1 = d1 & _HIGH1[shape]
+    # the digits after the point move one byte up, the point takes their place
+    r0 = (d0 & _LOW0[shape]) | (high0 << 8) | _DOT0[shape]
+    r1 = (d1 & _LOW1[shape]) | (high1 << 8) | (high0 >> 56) | _DOT1[shape]
+    low_e, high_e = e_range
+    w0 = r0 << 8 * _DIGITS_AT
     if negative.any():
-        slots.append(_char(negative, "-"))
-    if small.any():
-        slots += [_char(small, "0"), _char(small, ".")]
-        slots += [_char(small & (i < -e - 1), "0") for i in range(int((-e[small]).max()) - 1)]
-    point_after = point_after.astype(np.int8)
-    used_points = np.bincount(point_after + 1, minlength=DIGITS + 1)[1:]
-    for i in range(int(keep.max())):
-        slots.append(digits[:, i])
-        if used_points[i]:
-            slots.append(_char(point_after == i, "."))
-    if scientific.any():
-        magnitude = np.abs(e).astype(np.uint16)
-        slots += [_char(scientific, "e"), _char(scientific & (e < 0), "-") | _char(scientific & (e >= 0), "+")]
-        hundreds = scientific & (magnitude >= 100)
-        if hundreds.any():
-            slots.append(_char(hundreds, "0") + hundreds * (magnitude // 100).astype(np.uint8))
-        slots += [_char(scientific, "0") + scientific * (magnitude // 10 % 10).astype(np.uint8),
-                  _char(scientific, "0") + scientific * (magnitude % 10).astype(np.uint8)]
-    return np.stack(slots)  # (slots, n): built slot by slot, each contiguous; join_rows transposes once
-
-
-def _char(mask: np.ndarray, char: str) -> np.ndarray:
-    """`char` where mask holds, else a zero byte."""
-    return mask.view(np.uint8) * np.uint8(ord(char))
-
-
-def _python_format(out: np.ndarray, x: np.ndarray, rows: np.ndarray, nan: bytes) -> np.ndarray:
-    """Fill `rows` (columns of the transposed `out`) with Python's own '%.12g' (NaN as `nan`)."""
-    if not rows.size:
-        return out
-    texts = [nan if v != v else (f"%.{DIGITS}g" % v).encode() for v in x[rows].tolist()]
-    cells = text_cells(texts)
-    out = _widen(out, cells.shape[1])
-    out[:, rows] = 0
-    out[:cells.shape[1], rows] = cells.T
-    return out
+        w0 |= negative * np.uint64(ord("-"))
+    if low_e < 0 and high_e >= _POSITIONAL[0]:  # some '0.000' prefix
+        w0 |= _PREFIX[shape] << 8
+    w2 = r1 >> 8 * (8 - _DIGITS_AT)
+    if low_e < _POSITIONAL[0] or high_e >= _POSITIONAL[1]:  # some exponent
+        w2 |= _EXPONENT[index] << 8 * (_CELL - 16 - 5)
+    w1 = (r0 >> 8 * (8 - _DIGITS_AT)) | (r1 << 8 * _DIGITS_AT)
+    words[:, 0], words[:, 1], words[:, 2] = w0, w1, w2
+    seen = np.array([np.bitwise_or.reduce(w) if len(m) else 0 for w in (w0, w1, w2)], "<u8")
+    return seen.view(np.uint8) != 0
 
 
 def text_cells(texts: Sequence[bytes], width: int | None = None) -> np.ndarray:
@@ -206,71 +300,144 @@ def join_rows(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = N
 
     `shape` is the block's shape (its rows are the C-order flattening), needed by Cells
     pieces whose row axes broadcast to it."""
+    return b"".join(row_chunks(pieces, n, shape))
+
+
+def row_chunks(pieces: Sequence[Piece], n: int, shape: tuple[int, ...] | None = None) -> list[bytearray]:
+    """join_rows's text in consecutive chunks of rows (to be written one after the other).
+
+    The rows are laid out in a table a chunk at a time, then their zero bytes dropped: a
+    table of ~256 kB stays in the processor's cache from the first piece copied into it to
+    the last byte read out of it (a whole block's table does not)."""
     shape = (n,) if shape is None else tuple(shape)
-    widths = [len(p) if isinstance(p, bytes) else p.t.shape[0] if isinstance(p, Cells) else p.shape[1]
-              for p in pieces]
-    width_total = sum(widths)
-    table = _scratch("table", width_total * n).reshape(width_total, n)  # transposed: a row per byte slot
+    cells = _merged([p if isinstance(p, Chosen) else _as_cells(p, shape) for p in pieces])
+    width = sum(c.texts.shape[1] if isinstance(c, Chosen) else c.shape[-1] for c in cells)
+    inner = math.prod(shape[1:])
+    step = max(1, _TABLE_BYTES // max(1, inner * width))  # along the block's first axis
+    chunks = []
+    for first in range(0, shape[0], step):
+        last = min(first + step, shape[0])
+        part = [_chosen(c, first * inner, last * inner, (last - first, *shape[1:])) if isinstance(c, Chosen)
+                else c if c.shape[0] == 1 else c[first:last] for c in cells]
+        part_width = sum(c.shape[-1] for c in part)  # a Chosen piece's width varies by chunk
+        buffer = _scratch_bytes((last - first) * inner * part_width)
+        _fill(np.frombuffer(buffer, np.uint8).reshape((last - first, *shape[1:], part_width)), part)
+        chunks.append(buffer.translate(None, b"\0"))
+    return chunks
+
+
+def _chosen(piece: Chosen, start: int, stop: int, shape: tuple[int, ...]) -> np.ndarray:
+    """Rows start..stop of a Chosen piece, as wide as their longest text."""
+    index = piece.index[start:stop]
+    width = int(piece.lengths[index].max()) if len(index) else 0
+    return piece.texts[index, :width].reshape((*shape, width))
+
+
+def _as_cells(piece: Piece, shape: tuple[int, ...]) -> np.ndarray:
+    """A piece as a (*row axes, width) uint8 array, its row axes broadcastable to `shape`."""
+    if isinstance(piece, bytes):
+        return np.frombuffer(piece, np.uint8).reshape((1,) * len(shape) + (len(piece),))
+    if isinstance(piece, Cells):
+        return piece.c
+    return piece.reshape((*shape, piece.shape[1]))
+
+
+def _merged(cells: list) -> list:
+    """Consecutive pieces with few distinct rows between them (literal separators, a column
+    that depends on one axis of the block, a constant) joined into one piece, its text made
+    compact: most of a row's bytes come from such pieces, and the zero bytes between their
+    slots would otherwise be copied and dropped on every row of the block."""
+    out: list = []
+    run: list[np.ndarray] = []
+    for c in cells:
+        if isinstance(c, Chosen):  # full size: it ends a run
+            if run:
+                out.append(_compact(run))
+                run = []
+            out.append(c)
+            continue
+        if run:
+            joint = np.broadcast_shapes(*(r.shape[:-1] for r in run), c.shape[:-1])
+            if math.prod(joint) <= _MERGE_ROWS:
+                run.append(c)
+                continue
+            out.append(_compact(run))
+            run = []
+        if math.prod(c.shape[:-1]) <= _MERGE_ROWS:
+            run.append(c)
+        else:
+            out.append(c)
+    if run:
+        out.append(_compact(run))
+    return out
+
+
+def _compact(run: list[np.ndarray]) -> np.ndarray:
+    """The pieces of `run` side by side, each row's text without its zero bytes (then padded)."""
+    shape = np.broadcast_shapes(*(r.shape[:-1] for r in run))
+    width = sum(r.shape[-1] for r in run)
+    table = np.empty((*shape, width), np.uint8)
     at = 0
-    for piece, width in zip(pieces, widths):
+    for r in run:
+        table[..., at:at + r.shape[-1]] = r
+        at += r.shape[-1]
+    rows = table.reshape(-1, width).tobytes()
+    texts = [rows[i:i + width].replace(b"\0", b"") for i in range(0, len(rows), width)]
+    return text_cells(texts).reshape((*shape, -1))
+
+
+def _fill(table: np.ndarray, cells: list[np.ndarray]) -> None:
+    """The cells side by side in the (*rows' shape, width) table (its views end with this call,
+    so that the buffer under it can be resized for the next chunk)."""
+    at = 0
+    for source in cells:
+        width = source.shape[-1]
         if not width:
             continue
-        slab = table[at:at + width]
-        if isinstance(piece, bytes):
-            slab[...] = np.frombuffer(piece, np.uint8)[:, None]
-        elif isinstance(piece, Cells):
-            flat = piece.t.ndim == 2 and piece.t.shape[1] == n  # one cell per row already
-            (slab if flat else slab.reshape((width, *shape)))[...] = piece.t
-        else:
-            slab[...] = piece.T
+        if source.strides[-1] != 1:
+            source = np.ascontiguousarray(source)
+        # each cell copied as one void item: byte by byte, numpy's loop costs ten times as much
+        table[..., at:at + width].view(f"V{width}")[...] = source.view(f"V{width}")
         at += width
-    rows = _scratch_bytes(width_total * n)
-    np.copyto(np.frombuffer(rows, np.uint8).reshape(n, width_total), table.T)  # the one transposition
-    return rows.translate(None, b"\0")
 
 
-_SCRATCH = threading.local()  # per formatting thread: buffers reused from block to block
-
-
-def _scratch(name: str, size: int) -> np.ndarray:
-    """A reused uint8 buffer of at least `size` bytes (fresh memory costs a page fault per 4 kB)."""
-    buffer = getattr(_SCRATCH, name, None)
-    if buffer is None or buffer.size < size:
-        buffer = np.empty(size, np.uint8)
-        setattr(_SCRATCH, name, buffer)
-    return buffer[:size]
+_SCRATCH = threading.local()  # per formatting thread: a table reused from block to block
 
 
 def _scratch_bytes(size: int) -> bytearray:
-    """A reused bytearray of exactly `size` bytes (bytearray.translate reads all of it)."""
+    """A reused bytearray of exactly `size` bytes (bytearray.translate reads all of it); fresh
+    memory costs a page fault per 4 kB, so it is resized in place, not made anew."""
     buffer = getattr(_SCRATCH, "rows", None)
-    if buffer is None or len(buffer) != size:
-        buffer = bytearray(size)
-        _SCRATCH.rows = buffer
+    if buffer is None:
+        buffer = _SCRATCH.rows = bytearray(size)
+    elif len(buffer) > size:
+        del buffer[size:]
+    elif len(buffer) < size:
+        buffer.extend(bytes(size - len(buffer)))
     return buffer
 
 
-def column_cells(values, shape: tuple[int, ...], nan: bytes = b"") -> Cells:
-    """Text cells of one column of a block (values broadcastable to `shape`): a value that
-    does not change along an axis is formatted once; -0.0 prints as 0 and inf as `nan`."""
+def column_cells(values, shape: tuple[int, ...], nan: bytes = b"", after: bytes = b"") -> Cells:
+    """Text cells of one column of a block (values broadcastable to `shape`), each followed by
+    `after`: a value that does not change along an axis is formatted once; -0.0 prints as 0
+    and inf as `nan`."""
     v = np.asarray(values, dtype=float)
     v = v.reshape((1,) * (len(shape) - v.ndim) + v.shape)
     for axis in range(v.ndim):
         if v.shape[axis] > 1 and _constant_along(v, axis):
             v = v[(slice(None),) * axis + (slice(0, 1),)]
     v = np.where(np.isfinite(v), v + 0.0, np.nan)  # -0.0 prints as 0; no 'inf' in a table
-    cells = format_numbers_t(v, nan)
-    return Cells(cells.reshape((cells.shape[0], *v.shape)))
+    cells = format_numbers(v, nan, after)
+    return Cells(cells.reshape((*v.shape, cells.shape[1])))
 
 
 def _constant_along(v: np.ndarray, axis: int) -> bool:
-    def at(i):
-        return v[(slice(None),) * axis + (slice(i, i + 1),)]
-
-    def same(a, b) -> bool:
-        return bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-
-    return same(at(0), at(1)) and same(v, at(0))  # the cheap test first
+    """Whether v's slices along `axis` are all the same, bit for bit (so NaN equals NaN; -0.0
+    and 0.0 differ, which only costs formatting both)."""
+    bits = v.view(np.int64)
+    first = bits[(slice(None),) * axis + (slice(0, 1),)]
+    second = bits[(slice(None),) * axis + (slice(1, 2),)]
+    return bool(np.array_equal(first, second)) and bool((bits == first).all())  # the cheap test first
 
 
 T = TypeVar("T")
