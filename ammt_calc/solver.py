@@ -323,7 +323,11 @@ def _judged(kpi, magnitude, env, upstream, shape, invalid) -> KpiResult:
         shown = np.where(subnormal, 0.0, shown)
     if not kpi.allow_negative:
         mark(magnitude < 0, NEGATIVE)
-    feasible = code == 0
-    value = np.where(feasible, shown + 0.0, np.nan)  # + 0.0 turns -0.0 (ceil(-0.5)) into 0.0
+    shown = shown + 0.0  # turns -0.0 (ceil(-0.5)) into 0.0
+    if reasons:
+        feasible = code == 0
+        value = np.where(feasible, shown, np.nan)
+    else:  # the usual case: no pass over the codes
+        feasible, value = np.ones(shape, dtype=bool), np.asarray(shown)
     return KpiResult(kpi.name, kpi.label, kpi.direction, kpi.unit, value, feasible, code, tuple(reasons),
                      applicable, kpi.choices)

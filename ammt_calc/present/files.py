@@ -52,15 +52,45 @@ def atomic_file(path: str | Path, binary: bool = False):
             try:
                 os.chmod(tmp, _file_mode(path))  # mkstemp's 0600 would hide the export from everyone else
                 with os.fdopen(fd, **_open_mode(binary)) as handle:
-                    yield handle
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                    with _syncing_meanwhile(fd):
+                        yield handle
+                        handle.flush()
+                    os.fsync(fd)  # only what the background syncs have not written yet
                 _blocked(lambda: os.replace(tmp, path))
             except OSError as exc:
                 raise os_error(shown, exc, "write") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+SYNC_INTERVAL = 0.25  # seconds between background syncs of a file being written
+
+
+@contextmanager
+def _syncing_meanwhile(fd: int):
+    """While a long export is written, sync what it has so far every SYNC_INTERVAL on a
+    thread: the disk writes while the next rows are formatted, instead of the whole file
+    at the final fsync (about 0.5 s of a 260 MB sweep here). A short write ends first and
+    never syncs twice."""
+    import threading
+
+    done = threading.Event()
+
+    def sync() -> None:
+        while not done.wait(SYNC_INTERVAL):
+            try:
+                os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+            except OSError:  # the final fsync reports any problem
+                return
+
+    worker = threading.Thread(target=sync, name="ammt-calc-sync", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        worker.join()
 
 
 _SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
