@@ -35,7 +35,6 @@ CHUNK_POINTS = 65_536  # points per evaluated block at most: arrays stay in cach
 # slices of rows that fit it too.
 MEMORY_BUDGET = 64 << 20  # 64 MiB for one block: its evaluated arrays and its text
 CELL_BYTES = 72  # per number cell of a block (measured with tracemalloc: 69 bytes at 3,200 KPIs)
-TEXT_FACTOR = 5  # bytes per character of a row's text while it is formatted and joined (measured: 4.4)
 MAX_OUTPUT_BYTES = 2 << 30  # 2 GiB: a larger sweep output is refused unless forced
 INFEASIBLE_COLUMN = "infeasible"
 _COUNT = re.compile(r"\d+")

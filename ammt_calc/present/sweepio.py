@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import sweeps
 from ..errors import UserError
-from ..sweeps import CHUNK_POINTS, INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
+from ..sweeps import INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
 from . import numtext
 from .formats import safe_cell
 
@@ -34,8 +34,8 @@ WIDE_COLUMNS = 32  # a row of more columns is formatted in one call, not column 
 _ROW_WIDTH = 25  # bytes a formatted number cell may take: '%.12g' (at most 18) and its separator
 # bytes held per character of a row's text while its block is formatted and joined: the
 # row-major table (about the text's width with its zero bytes), the text itself, the number
-# words of the columns; measured 0.9 on a 1000 x 1000 sweep of 21 columns (the old
-# transposed writer held 4.4, sweeps.TEXT_FACTOR)
+# words of the columns; measured 0.9 on a 1000 x 1000 sweep of 21 columns (the
+# transposed writer before it held 4.4)
 _TEXT_FACTOR = 2
 
 
@@ -159,11 +159,9 @@ def _reason_cells(texts: list[bytes], index: np.ndarray, part: slice) -> numtext
 
 
 def _threads(grid: Grid) -> int:
-    """Format on several threads where it pays: more than one block, and blocks of full size
-    (a block cut down to the memory budget is one of several in flight otherwise)."""
-    if grid.size <= CHUNK_POINTS or sweeps.block_points(grid) < CHUNK_POINTS:
-        return 1
-    return numtext.threads()
+    """Format on several threads where the grid has more than one block: threads + 1 blocks
+    are in flight at once (numtext.in_order), each within the memory budget (docs/limits.md)."""
+    return 1 if grid.size <= sweeps.block_points(grid) else numtext.threads()
 
 
 class _Capped:
