@@ -195,7 +195,8 @@ def _implications(uc: UseCase, kpi: str, target) -> str:
     direct = uc.kpi_inputs(kpi, through_derivations=False)  # not the inputs of a derivation: alternatives
     # a choice is no number to solve for
     names = [name for name in uc.parameters if name in direct and not uc.parameters[name].choices]
-    for name, solution in zip(names, solve_many(uc, [(name, kpi, target) for name in names])):  # in lockstep
+    # in lockstep, to 1e-9: the note prints 4 digits (a float-tight root takes 2 rounds more)
+    for name, solution in zip(names, solve_many(uc, [(name, kpi, target) for name in names], precision=1e-9)):
         # an implied compression ratio below 1 is no explanation of a published value
         if solution.quantity is not None and _allowed(uc.parameters[name], solution.quantity):
             default_unit = uc.parameters[name].unit

@@ -20,6 +20,7 @@ from .solver import evaluate
 
 SPAN_DECADES = 9  # search from 1e-9 to 1e9 times the current value
 GRID_POINTS = 2001
+FLOAT_TIGHT = 1e-15  # a bracket this narrow (relative) is a few floats wide: the root as exact as a float
 MAX_REFINEMENTS = 250  # 1000-fold each: enough to go from 1e308 to a float's precision near 1e-308
 
 
@@ -43,7 +44,7 @@ def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, An
 
 
 def solve_many(uc: UseCase, questions: Sequence[tuple[str, str, Any]],
-               values: Mapping[str, Any] | None = None, transport=None) -> list[Solution]:
+               values: Mapping[str, Any] | None = None, transport=None, precision: float = FLOAT_TIGHT) -> list[Solution]:
     """solve() for several (parameter, kpi, target) questions of one use case, in lockstep:
     each round's trial values of every question go into as few evaluations as the
     derivations allow (usually one), so `check` evaluates each use case about once per
@@ -52,7 +53,8 @@ def solve_many(uc: UseCase, questions: Sequence[tuple[str, str, Any]],
     A question's other parameters stay at their defaults (or `values`), exactly as in
     solve(): a parameter that is derived, or that a derivation reads, is never set on
     another question's rows (setting it, even to its default, would change what is
-    derived), so its questions get evaluations of their own.
+    derived), so its questions get evaluations of their own. Each root is found to within
+    `precision` (relative; by default as tight as a float allows).
     """
     values = dict(values or {})
     searches = []
@@ -60,7 +62,7 @@ def solve_many(uc: UseCase, questions: Sequence[tuple[str, str, Any]],
         _check_question(uc, parameter, kpi, target, transport)
         if parameter in values:
             raise UserError(f"{parameter} is what to solve for; do not also --set it")
-        searches.append(_search(uc, parameter, kpi, target, transport))
+        searches.append(_search(uc, parameter, kpi, target, transport, precision))
     requests = {i: next(search) for i, search in enumerate(searches)}  # question -> trial values
     solutions: dict[int, Solution] = {}
     while requests:
@@ -112,7 +114,8 @@ def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict,
     return answers
 
 
-def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> Generator[np.ndarray, np.ndarray, Solution]:
+def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None,
+            precision: float = FLOAT_TIGHT) -> Generator[np.ndarray, np.ndarray, Solution]:
     """One question's search: yields trial values (in the parameter's unit), is sent the
     KPI at them (base units, NaN where infeasible), returns the Solution."""
     param = uc.parameters[parameter]
@@ -131,7 +134,7 @@ def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> Ge
                                                                    reached / kpi_factor, transport))
     ends = _at(xs, reached, lo, hi)
     for _ in range(MAX_REFINEMENTS):  # until the bracket is as tight as a float: a root near 0 needs many
-        if hi - lo <= 1e-15 * max(abs(lo), abs(hi)):
+        if hi - lo <= precision * max(abs(lo), abs(hi)):
             break
         fine = np.linspace(lo, hi, 1001)
         reached = yield fine
