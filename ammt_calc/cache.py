@@ -66,7 +66,13 @@ def enabled() -> bool:
 
 def folder() -> Path | None:
     """The cache folder (see the module docstring); None where there is no home to put it in."""
-    override = os.environ.get("AMMT_CALC_CACHE", "").strip()
+    names = ("AMMT_CALC_CACHE", "XDG_CACHE_HOME", "LOCALAPPDATA", "HOME", "USERPROFILE")
+    return _folder(tuple(os.environ.get(name, "").strip() for name in names))
+
+
+@functools.lru_cache(maxsize=8)  # asked for each catalog file: worked out once per environment
+def _folder(environment: tuple[str, ...]) -> Path | None:
+    override, xdg, local, _, _ = environment
     if override:
         return Path(override)
     try:
@@ -76,9 +82,7 @@ def folder() -> Path | None:
     if sys.platform == "darwin":
         return home / "Library" / "Caches" / "ammt-calc"
     if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA", "").strip()
-        return (Path(base) if base else home / "AppData" / "Local") / "ammt-calc" / "Cache"
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return (Path(local) if local else home / "AppData" / "Local") / "ammt-calc" / "Cache"
     return (Path(xdg) if xdg and os.path.isabs(xdg) else home / ".cache") / "ammt-calc"
 
 
@@ -202,4 +206,5 @@ def clear_memory() -> None:
     _documents.clear()
     _folder_of.clear()
     _dirty.clear()
+    _folder.cache_clear()
     _enabled = True
