@@ -1,7 +1,7 @@
 """Units and quantities as plain values: what the engine computes with, without pint.
 
-pint decides what a unit name means (units.py asks it, or a table made by it, see
-units.names_table); the algebra on those meanings is small and lives here, so that a
+pint decides what a unit name means (units.py asks it, or unit_names.json, its answers
+made by units.build_names_table); the algebra on those meanings is small and lives here, so that a
 command importing neither pint nor its ~400 ms of start-up can still check dimensions,
 convert and format. Everything behaves as the same pint objects would:
 
@@ -12,7 +12,8 @@ convert and format. Everything behaves as the same pint objects would:
 - a `Quantity` is a magnitude (a float or a numpy array) and a Unit; `to()` converts
   by the ratio of base factors and refuses another dimension.
 
-The tests compare both against pint on every name the registry knows.
+tests/test_units.py compares units built here with pint's own (terms, symbols, factor,
+dimension text) and checks that unit_names.json is what pint says today.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from .errors import UserError
 
 BASE_UNITS = {"[information]": ("bit", "bit"), "[time]": ("second", "s"), "[length]": ("metre", "m"),
-              "[computation]": ("operation", "op")}  # units.txt's base unit of each dimension
+              "[computation]": ("operation", "op")}  # units.txt's base unit (name, symbol) of each dimension
 
 
 def read_unit(text: str) -> Unit:

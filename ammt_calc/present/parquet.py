@@ -63,16 +63,29 @@ def block_table(schema_, columns: Sequence[Any], block) -> Any:
 
 def write(out, columns: Sequence[Any], blocks: Iterable[Any], about: dict,
           on_block: Callable[[Any], None] | None = None) -> int:
-    """Blocks to the binary stream or path `out`, one row group each; returns the rows written."""
+    """Blocks to the binary stream or path `out`, one row group each; returns the rows written.
+
+    A block is written on a thread (Arrow encodes without the GIL) while the next one is
+    evaluated: two blocks in flight at most. Only the reasons are dictionary-encoded: a
+    dictionary of a million distinct numbers is tried, then dropped, at twice the cost of
+    writing them plainly (a 1e7-point sweep: 2.7 s -> 1.2 s, 99 -> 85 MB)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     _, pq = require()
     schema_ = schema(columns, about)
-    rows = 0
-    with pq.ParquetWriter(out, schema_, compression="zstd") as writer:
+    rows, writing = 0, None
+    with pq.ParquetWriter(out, schema_, compression="zstd", use_dictionary=[INFEASIBLE_COLUMN]) as writer, \
+            ThreadPoolExecutor(1, thread_name_prefix="ammt-parquet") as pool:
         for block in blocks:
-            writer.write_table(block_table(schema_, columns, block), row_group_size=block.stop - block.start)
+            table = block_table(schema_, columns, block)
+            if writing is not None:
+                writing.result()
+            writing = pool.submit(writer.write_table, table, row_group_size=block.stop - block.start)
             rows += block.stop - block.start
             if on_block:
                 on_block(block)
+        if writing is not None:
+            writing.result()
         if not rows:  # a file with its schema and no rows, not no file
             writer.write_table(schema_.empty_table())
     return rows
