@@ -82,7 +82,7 @@ def list_usecases(family: str | None = None, catalog: Catalog | None = None) -> 
 
 def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | None = None) -> Document:
     """Parameters, KPIs with formulas, sources and published values; with qos, the 5QIs per flow
-    at the defaults (which evaluates the use case: numpy and pint)."""
+    at the defaults (which evaluates the use case: numpy)."""
     if not qos:
         uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
         return Document(documents.describe(uc))

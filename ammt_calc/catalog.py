@@ -36,7 +36,7 @@ class CatalogError(UserError):
     """A catalog file is invalid; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity (no generated __eq__ and __hash__: quicker to import)
 class Parameter:
     name: str
     default: str  # quantity text, e.g. "0.27 MByte"; for a choice its code ("0")
@@ -97,7 +97,7 @@ class Condition(NamedTuple):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity (no generated __eq__ and __hash__: quicker to import)
 class Kpi:
     name: str
     formula: Formula
@@ -140,7 +140,7 @@ class Published(NamedTuple):
         return f">= {self.minimum}" if self.minimum else f"<= {self.maximum}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity (no generated __eq__ and __hash__: quicker to import)
 class UseCase:
     id: str
     title: str
@@ -174,7 +174,7 @@ class Catalog:
 
     A use case whose file the cache knows as unchanged and already checked is built
     (structure validated, formulas compiled) only when it is first asked for, so a command
-    about one use case builds one; listing needs only each one's `Summary`.
+    about one use case builds one; listing needs only `summaries()`.
     """
 
     def __init__(self, usecases: list[UseCase | _Deferred]):
@@ -277,7 +277,7 @@ def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
 
 def check_catalog_dimensions(catalog: Catalog) -> None:
     """Every use case's formulas on units alone (see check_dimensions): once per load; the
-    cache remembers each file that passed, so the next run needs no pint to trust it."""
+    cache remembers each file that passed, so the next run need not check it again."""
     from . import cache
 
     for uc in catalog.summaries():  # a deferred one was checked when the cache stored it
@@ -764,7 +764,7 @@ def _check_name(name, where: str) -> None:
         raise CatalogError(f"{where}: name must be lowercase letters, digits and underscores, starting with a letter")
 
 
-# --- dimensions (needs pint) ------------------------------------------------------------
+# --- dimensions ------------------------------------------------------------------------
 
 
 def check_dimensions(uc: UseCase) -> None:
@@ -814,7 +814,7 @@ def _check_dimensions(uc: UseCase) -> None:
                         f" but the KPI's unit '{uc.kpis[entry.kpi].unit}' is {units.dimension_text(declared)}"
                     )
         if entry.minimum is not None and entry.maximum is not None and (
-                _parse(entry.minimum, "") > _parse(entry.maximum, "")):  # pint compares across units
+                _parse(entry.minimum, "") > _parse(entry.maximum, "")):  # quantities compare across units
             raise CatalogError(f"{uc.path} ({uc.id}): published.{entry.kpi}: min '{entry.minimum}' is above"
                                f" max '{entry.maximum}'")
 

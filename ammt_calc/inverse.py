@@ -34,7 +34,7 @@ class Solution(NamedTuple):
 
 def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, Any] | None = None,
           transport=None) -> Solution:
-    """The smallest value of `parameter` at which `kpi` equals `target` (a pint Quantity).
+    """The smallest value of `parameter` at which `kpi` equals `target` (a Quantity).
 
     The search runs from the parameter's minimum (0 unless the catalog says) to its
     maximum, or to 10**9 times its default when it has none. No value there is an answer

@@ -144,7 +144,7 @@ def _from_list(name: str, items, param):
     """[quantity, quantity, ...] as one array quantity (API callers)."""
     try:
         return units.Quantity.from_list(list(items))
-    except Exception:  # pint raises several kinds here: mixed types, other registries, units that differ
+    except Exception:  # several kinds: mixed types, foreign objects, units of another dimension
         raise UserError(f"{name}: a list must hold quantities of one dimension made with ammt_calc.quantity"
                         f" (e.g. {param.default})") from None
 

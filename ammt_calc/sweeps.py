@@ -162,7 +162,7 @@ def _choice_axis(uc: UseCase, param, spec: str, what: str) -> Axis:
 
 
 def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
-    """An axis from the Python API: a spec string, a pint quantity array, or numbers
+    """An axis from the Python API: a spec string, a quantity array (ammt_calc.quantity), or numbers
     (in the parameter's unit) or quantity texts."""
     param = parameter(uc, name)
     if isinstance(values, str):

@@ -1,6 +1,7 @@
 """The command line: a thin typer layer over `ammt_calc.api` (the only package that imports typer).
 
-Commands that do not compute (`--help`, `list`, `show`) import neither numpy nor pint.
+Commands that do not compute (`--help`, `list`, `show`) import neither numpy nor pint; no usual
+command imports pint (docs/speed.md).
 Bad input ends in a one-line `error:` on stderr and exit code 2; anything else that goes
 wrong is a bug and exits 1.
 """
