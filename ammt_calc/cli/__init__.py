@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the output itself failed (a full disk behind a redirect); files say so as UserError
+        sys.stderr.write(f"error: could not write the output: {exc.strerror or exc}\n")
+        return 1
     return code if isinstance(code, int) else 0  # without standalone mode typer returns an Exit's code (Ctrl-C: 130)
 
 
@@ -97,4 +100,26 @@ def _command_name(argv: list[str]) -> str | None:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The `ammt-calc` program: main(), then the exit."""
+    _exit(main())
+
+
+def _exit(code: int) -> None:
+    """Exit with `code`, skipping the interpreter's teardown where nothing needs it: freeing
+    every module's objects one by one is ~30 ms of a 200 ms run. Output is flushed first;
+    with a thread still running, or Dask or multiprocessing loaded (their exit handlers
+    stop workers), the exit is the usual one."""
+    import threading
+
+    busy = any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread())
+    if busy or {"multiprocessing", "distributed", "dask"} & sys.modules.keys():
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that stopped early (| head); a closed stream
+            pass
+        except OSError as exc:  # a full disk behind a redirect: the output is incomplete
+            os.write(2, f"error: could not write the output: {exc.strerror or exc}\n".encode())
+            code = 2
+    os._exit(code)
