@@ -418,25 +418,28 @@ def write_sweep(grid, output: str | Path, fmt: str = "parquet", *, engine: str =
 
 
 def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-                *, count: int | None = None, seed: int = 0, catalog: Catalog | None = None):
+                *, count: int | None = None, seed: int = 0, transport: str | None = None,
+                catalog: Catalog | None = None):
     """The checked plan of a Monte Carlo sample (nothing evaluated yet but one draw).
     `draws` maps parameter names to distributions ("loguniform:10MB:1GB"); zoo references in
-    `settings` are resolved as in `evaluate`."""
+    `settings` are resolved as in `evaluate`; a `transport` adds its KPIs, as in a sweep."""
     from . import sample as sampling
 
     uc = usecase(usecase_or_id, catalog)
     for name in draws:
         if name in (settings or {}):
             raise UserError(f"{name} is both drawn and set; give it with --draw or --set, not both")
+    spec, transport_notes = _transport(transport)
     inputs = resolve([uc], settings or {})[0]
     plan = sampling.plan(uc, draws, inputs.values, count=sampling.DEFAULT_DRAWS if count is None else count,
-                         seed=seed)
-    return plan.__class__(**{**plan.__dict__, "notes": (*(f"{uc.id}: {n}" for n in inputs.notes), *plan.notes)})
+                         seed=seed, transport=spec)
+    notes = (*(f"{uc.id}: {n}" for n in inputs.notes), *transport_notes, *plan.notes)
+    return plan.__class__(**{**plan.__dict__, "notes": notes})
 
 
 def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-           *, count: int | None = None, seed: int = 0, engine: str = "local", scheduler: str | None = None,
-           draws_output: str | Path | None = None, catalog: Catalog | None = None):
+           *, count: int | None = None, seed: int = 0, transport: str | None = None, engine: str = "local",
+           scheduler: str | None = None, draws_output: str | Path | None = None, catalog: Catalog | None = None):
     """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
     infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
     writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
@@ -444,7 +447,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     from . import sample as sampling
 
     distributed.check_engine(engine)
-    plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, catalog=catalog)
+    plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, transport=transport, catalog=catalog)
     if engine == "dask":
         writer = None
         if draws_output is not None:
@@ -459,8 +462,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     from .present.files import atomic_file
 
     parquet.require("sample -o FILE.parquet")
-    summary = sampling.Summary(0, plan.count, {k.name: sampling.KpiSummary(k.name, k.unit, plan.exact)
-                                               for k in plan.usecase.kpis.values()})
+    summary = sampling.Summary(0, plan.count, sampling.kpi_summaries(plan))
 
     def add(block) -> None:  # the summary of the draws as they are written, as sample.summarize makes it
         for name, kpi in summary.kpis.items():

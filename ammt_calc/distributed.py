@@ -223,7 +223,7 @@ def _replace_folder(staging: Path, target: Path) -> None:
 
 def plan_job(plan: sampling.Plan) -> dict:
     return {"usecase": _usecase_source(plan.usecase), "fixed": _fixed_texts(plan.fixed), "draws": plan.draws,
-            "count": plan.count, "seed": plan.seed, "exact": plan.exact}
+            "count": plan.count, "seed": plan.seed, "exact": plan.exact, "transport": plan.transport}
 
 
 def rebuild_plan(job: dict) -> sampling.Plan:
@@ -233,7 +233,7 @@ def rebuild_plan(job: dict) -> sampling.Plan:
 
     axes = [sweeps.Axis(d.name, np.asarray(d.numbers), d.unit, spec=d.spec) for d in draws]
     return sampling.Plan(uc, draws, _fixed(uc, job["fixed"]), job["count"], job["seed"],
-                         sweeps.columns_for(uc, axes), exact=job["exact"])
+                         sweeps.columns_for(uc, axes, job["transport"]), exact=job["exact"], transport=job["transport"])
 
 
 def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int,
@@ -242,7 +242,7 @@ def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int
     plan = rebuild_plan(job)
     if folder is None:
         return sampling.summarize(plan, start, stop)
-    kpis = {k.name: sampling.KpiSummary(k.name, k.unit, plan.exact) for k in plan.usecase.kpis.values()}
+    kpis = sampling.kpi_summaries(plan)
 
     def summarised(blocks):
         for block in blocks:

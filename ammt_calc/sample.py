@@ -112,6 +112,7 @@ class Plan:
     columns: tuple[sweeps.Column, ...]
     notes: tuple[str, ...] = ()
     exact: bool = True  # percentiles exact (count <= EXACT_DRAWS when planned) or sketched
+    transport: Any = None  # a transport.TransportSpec: its KPIs are summarised too
 
 
 # --- specs -------------------------------------------------------------------------------
@@ -193,8 +194,8 @@ def _check_normal(draw: Draw, what: str, texts: list[str]) -> None:
 
 
 def plan(uc: UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-         count: int = DEFAULT_DRAWS, seed: int = 0) -> Plan:
-    """Check everything before any evaluation."""
+         count: int = DEFAULT_DRAWS, seed: int = 0, transport=None) -> Plan:
+    """Check everything before any evaluation; a `transport` spec adds its KPIs (as a sweep's)."""
     settings = dict(settings or {})
     if not draws:
         raise UserError(f"nothing to draw: give at least one --draw NAME=DIST (e.g. --draw {EXAMPLE})")
@@ -215,8 +216,12 @@ def plan(uc: UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | No
         parsed.append(draw)
         notes += draw_notes
     axes = [sweeps.Axis(d.name, np.asarray(d.numbers), d.unit, spec=d.spec) for d in parsed]
-    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed), sweeps.columns_for(uc, axes), tuple(notes),
-                  exact=count <= EXACT_DRAWS)
+    if transport is not None:
+        from .transport import parse_transport
+
+        transport = parse_transport(transport)
+    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed), sweeps.columns_for(uc, axes, transport),
+                  tuple(notes), exact=count <= EXACT_DRAWS, transport=transport)
     next(blocks(result, 0, 1))  # one draw first: a conflict (a value set and what it derives from) ends here
     return result
 
@@ -231,7 +236,8 @@ def blocks(plan: Plan, start: int = 0, stop: int | None = None) -> Iterator[swee
         end = min((start // CHUNK_DRAWS + 1) * CHUNK_DRAWS, stop)
         quantities = {d.name: units.quantity(d.values(plan.seed, start, end), units.parse_unit(d.unit))
                       for d in plan.draws}
-        yield sweeps.evaluate_block(plan.usecase, plan.fixed, plan.columns, start, end, (end - start,), quantities)
+        yield sweeps.evaluate_block(plan.usecase, plan.fixed, plan.columns, start, end, (end - start,), quantities,
+                                    plan.transport)
         start = end
 
 
@@ -359,10 +365,15 @@ class Summary:
         self.stop = later.stop
 
 
+def kpi_summaries(plan: Plan) -> dict[str, KpiSummary]:
+    """An empty summary of each KPI column (the use case's, then a transport's)."""
+    return {c.name: KpiSummary(c.name, c.unit, plan.exact) for c in plan.columns if c.kind == "kpi"}
+
+
 def summarize(plan: Plan, start: int = 0, stop: int | None = None) -> Summary:
     """Draws start..stop, evaluated and summarised (what a Dask task returns)."""
     stop = plan.count if stop is None else stop
-    kpis = {k.name: KpiSummary(k.name, k.unit, plan.exact) for k in plan.usecase.kpis.values()}
+    kpis = kpi_summaries(plan)
     for block in blocks(plan, start, stop):
         for name, summary in kpis.items():
             summary.add(np.broadcast_to(block.values[name], block.shape))
@@ -404,6 +415,7 @@ def describe(plan: Plan) -> dict:
         "drawn": [{"name": d.name, "unit": d.unit, "spec": d.spec} for d in plan.draws],
         "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in plan.columns],
         "fixed": {name: str(q) for name, q in plan.fixed.items()},
+        **({"transport": plan.transport.document()} if plan.transport is not None else {}),
     }
 
 

@@ -212,6 +212,33 @@ def test_cli_sample_csv_and_json(capsys):
     assert "model-distribution-image-recognition,dl_data_rate,Mbit/s,2208.0,2208.0" in "\n".join(lines)
 
 
+def test_cli_sample_with_a_transport_summarises_its_kpis_as_usecase_gives_them(capsys):
+    """One value drawn: every percentile of a transport KPI is what `usecase --transport` says."""
+    import json
+
+    from ammt_calc.cli import main
+
+    common = ["model-distribution-image-recognition", "--transport", "tcp,rtt=20ms", "--format", "json"]
+    assert main(["usecase", *common, "--set", "model_size=100MB"]) == 0
+    evaluated = {r["kpi"]: r["value"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert main(["sample", *common, "--draw", "model_size=choice:100MB", "--draws", "20"]) == 0
+    out = capsys.readouterr()
+    rows = {r["kpi"]: r for r in json.loads(out.out)["rows"]}
+    assert "--transport: ip=4" in out.err
+    for kpi in ("dl_ip_rate", "dl_transport_time", "dl_transport_rate"):
+        assert rows[kpi]["p5"] == rows[kpi]["p99"] == evaluated[kpi], kpi
+    assert rows["dl_ip_rate"]["p50"] > rows["dl_data_rate"]["p50"]  # headers on top of the payload
+
+
+def test_a_dask_job_keeps_the_transport(uc):
+    from ammt_calc import distributed
+
+    plan = sample.plan(uc, {"model_size": "choice:100MB"}, count=3, transport="quic")
+    rebuilt = distributed.rebuild_plan(distributed.plan_job(plan))
+    assert rebuilt.transport == plan.transport and rebuilt.columns == plan.columns
+    assert "dl_ip_rate" in sample.kpi_summaries(rebuilt)
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["--draws", "0"], "--draws must be a whole number from 1 to 100,000,000"),
     (["--draws", "lots"], "--draws must be a whole number"),

@@ -138,6 +138,7 @@ def sample_command(
     count: str = typer.Option("10000", "--draws", metavar="N", help="How many draws (1 to 100,000,000)."),
     seed: str = typer.Option("0", "--seed", metavar="S", help="The random seed: the same seed gives the same numbers."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
+    transport: Optional[str] = transport_option(),
     fmt: Optional[str] = format_option(views.SAMPLE),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the summary to FILE (format from its extension); FILE.parquet holds every draw instead (a FOLDER with --engine dask)."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
@@ -158,7 +159,7 @@ def sample_command(
     chosen = "parquet" if every_draw else choose_format(fmt, output, views.SAMPLE.formats)
     draws = sample.parse_draws(draw)
     result = api.sample(usecase_id, draws, settings(values), count=_whole(count, "--draws"), seed=_whole(seed, "--seed"),
-                        engine=engine, scheduler=scheduler, draws_output=output if every_draw else None,
+                        transport=transport, engine=engine, scheduler=scheduler, draws_output=output if every_draw else None,
                         catalog=catalog())
     if every_draw:
         notes(result.notes)
