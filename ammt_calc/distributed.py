@@ -149,12 +149,13 @@ def rebuild_grid(job: dict) -> sweeps.Grid:
                        columns=sweeps.columns_for(uc, axes, job["transport"]), transport=job["transport"])
 
 
-def block_count(grid: sweeps.Grid, chunk: int = sweeps.CHUNK_POINTS) -> int:
+def block_count(grid: sweeps.Grid, chunk: int | None = None) -> int:
     return sum(1 for _ in sweeps.block_values(grid, chunk))
 
 
-def grid_blocks(grid: sweeps.Grid, first: int, last: int, chunk: int = sweeps.CHUNK_POINTS):
-    """Blocks first..last of sweeps.blocks(grid), the same blocks, without evaluating the others."""
+def grid_blocks(grid: sweeps.Grid, first: int, last: int, chunk: int | None = None):
+    """Blocks first..last of sweeps.blocks(grid), the same blocks (of the memory budget's size,
+    by default), without evaluating the others."""
     for start, stop, shape, quantities in islice(sweeps.block_values(grid, chunk), first, last):
         yield sweeps.evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities,
                                     grid.transport)

@@ -45,8 +45,20 @@ def same(a, b):
             assert np.array_equal(a[name], b[name], equal_nan=True), name
 
 
+def test_a_part_evaluates_the_local_engines_blocks_of_the_memory_budget(uc):
+    """A worker's blocks are the local engine's: as many points as fit sweeps.MEMORY_BUDGET
+    (a row of thousands of KPIs is not evaluated 65,536 points at a time)."""
+    grid = sweeps.plan(uc, {"model_size": "10MB:1GB:400:log", "latency": "100ms:10s:400:log"})
+    remote = [(b.start, b.stop) for b in distributed.grid_blocks(grid, 1, 3)]
+    local = [(b.start, b.stop) for b in sweeps.blocks(grid)][1:3]
+    assert remote == local and all(stop - start <= sweeps.block_points(grid) < sweeps.CHUNK_POINTS
+                                   for start, stop in remote)
+    assert distributed.block_count(grid) == -(-400 // (sweeps.block_points(grid) // 400)) == 4
+
+
 def test_sweep_dataset_equals_the_local_file(uc, scheduler, tmp_path):
-    # 400 x 400 = 160,000 points: 3 blocks of the local engine, spread over 3 parts
+    # 400 x 400 = 160,000 points: 4 blocks of the local engine (44,000 points: 64 MiB / (72
+    # bytes x 21 cells)), the same blocks on the workers, spread over 3 parts
     grid = sweeps.plan(uc, {"model_size": "10MB:1GB:400:log", "latency": "100ms:10s:400:log"}, {"packet_error_rate": "0.01"})
     parquet.write_sweep(grid, str(tmp_path / "local.parquet"))
     rows = distributed.sweep(grid, tmp_path / "dataset", parquet.write, scheduler=scheduler, parts=3)
