@@ -346,14 +346,21 @@ def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: 
     `transport` adds its KPIs as columns."""
     from . import sweeps
 
+    uc, inputs, spec, notes = _planning(usecase_or_id, vary, ("varied", "--vary"), settings, transport, catalog)
+    return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins, notes=notes, transport=spec)
+
+
+def _planning(usecase_or_id, given: Mapping[str, Any], how: tuple[str, str], settings, transport, catalog):
+    """What a sweep or a sample is planned from: (use case, its resolved settings, transport
+    spec, notes). A parameter both given (`how`: "varied", "--vary") and set is refused by
+    the name written, a zoo name such as model= included, before the zoo resolves it."""
     uc = usecase(usecase_or_id, catalog)
-    for name in vary:
+    for name in given:
         if name in (settings or {}):
-            raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
+            raise UserError(f"{name} is both {how[0]} and set; give it with {how[1]} or --set, not both")
     spec, transport_notes = _transport(transport)
     inputs = resolve([uc], settings or {})[0]
-    return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins,
-                       notes=[f"{uc.id}: {n}" for n in inputs.notes] + transport_notes, transport=spec)
+    return uc, inputs, spec, [f"{uc.id}: {n}" for n in inputs.notes] + transport_notes
 
 
 def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
@@ -425,16 +432,10 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
     `settings` are resolved as in `evaluate`; a `transport` adds its KPIs, as in a sweep."""
     from . import sample as sampling
 
-    uc = usecase(usecase_or_id, catalog)
-    for name in draws:
-        if name in (settings or {}):
-            raise UserError(f"{name} is both drawn and set; give it with --draw or --set, not both")
-    spec, transport_notes = _transport(transport)
-    inputs = resolve([uc], settings or {})[0]
+    uc, inputs, spec, notes = _planning(usecase_or_id, draws, ("drawn", "--draw"), settings, transport, catalog)
     plan = sampling.plan(uc, draws, inputs.values, count=sampling.DEFAULT_DRAWS if count is None else count,
                          seed=seed, transport=spec)
-    notes = (*(f"{uc.id}: {n}" for n in inputs.notes), *transport_notes, *plan.notes)
-    return plan.__class__(**{**plan.__dict__, "notes": notes})
+    return plan.__class__(**{**plan.__dict__, "notes": (*notes, *plan.notes)})
 
 
 def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
