@@ -46,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:  # the output itself failed (a full disk behind a redirect); files say so as UserError
-        sys.stderr.write(f"error: could not write the output: {exc.strerror or exc}\n")
-        return 1
+        return _output_failed(exc)
     return code if isinstance(code, int) else 0  # without standalone mode typer returns an Exit's code (Ctrl-C: 130)
 
 
@@ -120,6 +119,11 @@ def _exit(code: int) -> None:
         except (BrokenPipeError, ValueError):  # a reader that stopped early (| head); a closed stream
             pass
         except OSError as exc:  # a full disk behind a redirect: the output is incomplete
-            os.write(2, f"error: could not write the output: {exc.strerror or exc}\n".encode())
-            code = 2
+            code = _output_failed(exc)
     os._exit(code)
+
+
+def _output_failed(exc: OSError) -> int:
+    """One error line for output that could not be written; the exit code (1: not bad input)."""
+    os.write(2, f"error: could not write the output: {exc.strerror or exc}\n".encode())
+    return 1

@@ -76,11 +76,12 @@ def _syncing_meanwhile(fd: int):
     import threading
 
     done = threading.Event()
+    sync_data = getattr(os, "fdatasync", os.fsync)  # the data is what matters; fsync where there is no fdatasync
 
     def sync() -> None:
         while not done.wait(SYNC_INTERVAL):
             try:
-                os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+                sync_data(fd)
             except OSError:  # the final fsync reports any problem
                 return
 
