@@ -74,20 +74,14 @@ def test_plain_unicode_text_is_still_fine(tmp_path):
     assert uc.title == "Modèle — 模型 download"
 
 
-def test_a_derive_cycle_of_two_is_refused_and_named(tmp_path):
+@pytest.mark.parametrize("derived, message", [
     # main accepted p from q and q from p, and printed contradictory values
-    text = usecase_text().replace("parameters:\n", "parameters:\n"
-                                  "  p: {default: 1 MByte, derive: q * 2}\n"
-                                  "  q: {default: 1 MByte, derive: p / 2}\n", 1)
-    refused(tmp_path, text, "parameters.p.derive: the derivations go round (p from q, q from p)")
-
-
-def test_a_longer_derive_cycle_is_refused_and_named(tmp_path):
-    text = usecase_text().replace("parameters:\n", "parameters:\n"
-                                  "  p: {default: 1 MByte, derive: q + model_size}\n"
-                                  "  q: {default: 1 MByte, derive: r}\n"
-                                  "  r: {default: 1 MByte, derive: p}\n", 1)
-    refused(tmp_path, text, "the derivations go round (p from q, q from r, r from p)")
+    ({"p": "q * 2", "q": "p / 2"}, "parameters.p.derive: the derivations go round (p from q, q from p)"),
+    ({"p": "q + model_size", "q": "r", "r": "p"}, "the derivations go round (p from q, q from r, r from p)"),
+])
+def test_a_derive_cycle_is_refused_and_named(tmp_path, derived, message):
+    lines = "".join(f"  {name}: {{default: 1 MByte, derive: {formula}}}\n" for name, formula in derived.items())
+    refused(tmp_path, usecase_text().replace("parameters:\n", "parameters:\n" + lines, 1), message)
 
 
 def test_a_derive_chain_without_a_cycle_is_fine(tmp_path):
