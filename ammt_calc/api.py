@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from . import documents
-from .catalog import Catalog, UseCase, check_dimensions, suggest
-from .catalog import load_catalog as _load_catalog
+from .present import documents
+from .usecases.model import Catalog, UseCase
+from .usecases.dimensions import check_dimensions
+from .errors import suggest
+from .usecases.loading import load_catalog as _load_catalog
 from .errors import UserError
-from .inputs import resolve
+from .engine.settings import resolve
 
 _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
@@ -48,7 +50,7 @@ def quantity(value: Any, unit: str | None = None):
     quantity(np.array([1, 2]), "Gbit/s"); `.magnitude`, `.units`, `.to(unit)`, f"{q:.3g}"."""
     import numpy as np
 
-    from . import units
+    from .units import registry as units
 
     if isinstance(value, str) and unit is None:
         return units.parse_quantity(value)
@@ -86,8 +88,8 @@ def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | Non
     if not qos:
         uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
         return Document(documents.describe(uc))
-    from . import qos as qos_module
-    from .solver import evaluate as _evaluate
+    from .network import qos as qos_module
+    from .engine.evaluation import evaluate as _evaluate
 
     uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
     try:
@@ -136,7 +138,7 @@ class Result:
         A KPI with choices gives the chosen name (None where infeasible; an array of names)."""
         import numpy as np
 
-        from . import units
+        from .units import registry as units
 
         result = self._kpi(kpi)
         if result.choices:
@@ -193,7 +195,7 @@ class Result:
             doc["cell"] = documents.cell_json(self.cell)
             doc["cell_flows"] = documents.cell_flows(self.evaluations, self.cell, self.transport)
         if self.qos:
-            from . import qos as qos_module
+            from .network import qos as qos_module
 
             doc["qos"] = qos_module.usecase_flows(self.evaluations)
         return doc
@@ -205,7 +207,7 @@ class Result:
             raise UserError(f"use case '{self.usecase.id}' has no KPI '{kpi}'{suggest(kpi, self.evaluation.kpis)}") from None
 
     def __repr__(self) -> str:
-        from .numbers import human_number
+        from .units.numbers import human_number
 
         def shown(result) -> str:
             if result.value.ndim:
@@ -230,13 +232,13 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
     ITU-R M.2410 average) and each flow's burst and sustained load on it, `qos` the 5QIs per
     flow, `transport` ("tcp,rtt=20ms", docs/network.md) each flow's IP rate, delivery time
     and the rate meeting its deadline."""
-    from .solver import evaluate as _evaluate
+    from .engine.evaluation import evaluate as _evaluate
 
     chosen = _usecases(usecases, catalog)
     spec, notes = _transport(transport)
     parsed_cell = None
     if cell is not None:
-        from .radio import parse_cell
+        from .network.cells import parse_cell
 
         cell_notes: list[str] = []
         parsed_cell = parse_cell(cell, cell_notes, profiles=True)
@@ -252,7 +254,7 @@ def _transport(text: str | None) -> tuple[Any, list[str]]:
     """The parsed transport spec and a note on the defaults it took (None, [] without one)."""
     if text is None:
         return None, []
-    from .transport import parse_transport
+    from .network.transport import parse_transport
 
     spec = parse_transport(text)
     return spec, ([f"--transport: {', '.join(spec.defaults)}"] if spec.defaults else [])
@@ -302,7 +304,7 @@ class SweepResult:
             raise UserError(f"no column '{name}' (columns: {', '.join(self.columns)})") from None
 
     def quantity(self, name: str):
-        from . import units
+        from .units import registry as units
 
         return units.quantity(self[name], units.parse_unit(self.units[name]))
 
@@ -319,7 +321,7 @@ class SweepResult:
 
     def to_pandas(self):
         """A pandas DataFrame: a column per parameter and KPI (plain names; units in df.attrs["units"])."""
-        from .sweeps import INFEASIBLE_COLUMN
+        from .engine.sweeps import INFEASIBLE_COLUMN
 
         try:
             import pandas
@@ -344,7 +346,7 @@ def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: 
     """The checked, sized grid of a sweep (nothing evaluated yet but one point): what the CLI
     streams block by block. Zoo references in `settings` are resolved as in `evaluate`; a
     `transport` adds its KPIs as columns."""
-    from . import sweeps
+    from .engine import sweeps
 
     uc, inputs, spec, notes = _planning(usecase_or_id, vary, ("varied", "--vary"), settings, transport, catalog)
     return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins, notes=notes, transport=spec)
@@ -370,7 +372,7 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
     quantity array. A full grid of all of them, or with zip=True the i-th values together."""
     import numpy as np
 
-    from . import sweeps
+    from .engine import sweeps
 
     grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, transport=transport, catalog=catalog)
     columns: dict[str, list] = {c.name: [] for c in grid.columns}
@@ -395,7 +397,7 @@ def write_sweep(grid, output: str | Path, fmt: str = "parquet", *, engine: str =
                 scheduler: str | None = None, on_block=None) -> int:
     """A planned grid (`plan_sweep`) to a file: CSV, JSON or Parquet on the local engine, or a
     Parquet dataset (a folder of parts written by the workers) with engine="dask". Returns the rows."""
-    from . import distributed
+    from .engine import dask_engine as distributed
 
     distributed.check_engine(engine)
     if engine == "dask":
@@ -405,7 +407,7 @@ def write_sweep(grid, output: str | Path, fmt: str = "parquet", *, engine: str =
 
         parquet.require("--engine dask")
         return distributed.sweep(grid, output, parquet.write, scheduler=scheduler)
-    from .present.files import atomic_file
+    from .present.atomic import atomic_file
 
     if fmt == "parquet":
         from .present import parquet
@@ -430,7 +432,7 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
     """The checked plan of a Monte Carlo sample (nothing evaluated yet but one draw).
     `draws` maps parameter names to distributions ("loguniform:10MB:1GB"); zoo references in
     `settings` are resolved as in `evaluate`; a `transport` adds its KPIs, as in a sweep."""
-    from . import sample as sampling
+    from .engine import montecarlo as sampling
 
     uc, inputs, spec, notes = _planning(usecase_or_id, draws, ("drawn", "--draw"), settings, transport, catalog)
     plan = sampling.plan(uc, draws, inputs.values, count=sampling.DEFAULT_DRAWS if count is None else count,
@@ -444,8 +446,8 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
     infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
     writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
-    from . import distributed
-    from . import sample as sampling
+    from .engine import dask_engine as distributed
+    from .engine import montecarlo as sampling
 
     distributed.check_engine(engine)
     plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, transport=transport, catalog=catalog)
@@ -460,7 +462,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     if draws_output is None:
         return sampling.run(plan)
     from .present import parquet
-    from .present.files import atomic_file
+    from .present.atomic import atomic_file
 
     parquet.require("sample -o FILE.parquet")
     summary = sampling.Summary(0, plan.count, sampling.kpi_summaries(plan))
@@ -500,8 +502,8 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
     target "dl_data_rate=500 Mbit/s" or ("dl_data_rate", "500 Mbit/s" | quantity); a plain number
     only for a KPI that is a count or ratio. With a `transport`, its KPIs are targets too
     ("ul_transport_rate=300 Mbit/s")."""
-    from .inverse import parse_target
-    from .inverse import solve as _solve
+    from .engine.inverse import parse_target
+    from .engine.inverse import solve as _solve
 
     uc = usecase(usecase_or_id, catalog)
     spec, transport_notes = _transport(transport)
@@ -523,7 +525,7 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
 
 def check(catalog: Catalog | None = None) -> Document:
     """Every published value against the catalog's computation at the defaults."""
-    from .check import check_catalog, summary, unpublished
+    from .engine.published import check_catalog, summary, unpublished
 
     catalog = catalog or load_catalog()
     rows = check_catalog(catalog)
@@ -541,10 +543,10 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
           frame_rate: str | None = None, device_speed: str = "1 TOPS", server_speed: str = "100 TOPS") -> Document:
     """Every candidate split point of a zoo model or an .onnx file: payload, UL and compute
     times, latency, and the best split (texts with units; bare numbers take the option's unit)."""
-    from .splitpoint import analyse, settings_from_text
-    from .zoo import load_model
+    from .models.splitpoints import analyse, settings_from_text
+    from .models.zoo import load_model
 
-    from .precision import preset_bits
+    from .units.precision import preset_bits
 
     loaded = load_model(model)
     if bits is None and loaded.transformer is not None:  # hidden states at the model's own precision
@@ -566,7 +568,7 @@ def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: s
     a transformer its architecture, the hidden state and KV cache per token, and the LoRA adapter of
     `lora_rank` on `lora_targets` ("all", "attention", "q_proj,v_proj"). A `ModelFacts`: `to_dict()`
     is the JSON document, `rows()` the table, `notes` the caveats."""
-    from .modelfacts import model_facts
+    from .models.facts import model_facts
 
     return model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets)
 
@@ -578,7 +580,7 @@ def radio(carriers: Sequence[str] = (), direction: str = "DL", **options: str | 
     """NR peak data rate of one or more carriers (TS 38.306 clause 4.1.2). `options` are the
     defaults of every carrier (bandwidth="100MHz", scs="30kHz", layers="4", modulation="256QAM",
     fr, scaling, tdd); each of `carriers` is a spec "bandwidth=...,scs=..." overriding them."""
-    from . import radio as nr
+    from .network import cells as nr
 
     unknown = set(options) - set(RADIO_OPTIONS)
     if unknown:

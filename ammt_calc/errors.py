@@ -64,3 +64,11 @@ def os_error(path, exc: OSError, action: str = "read") -> UserError:
     """
     reason = _OS_REASONS.get(exc.errno) or one_line(exc.strerror or type(exc).__name__).lower()
     return UserError(f"cannot {action} '{short_path(path)}': {reason}")
+
+
+def suggest(word: str, candidates) -> str:
+    """'; did you mean X?' for the closest candidate, or ''."""
+    import difflib  # only when a name is wrong
+
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

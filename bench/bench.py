@@ -193,8 +193,8 @@ def _disk_write(path: Path, size: int) -> float:
 
 
 def evaluation(n: int, runs: int) -> list[tuple]:
-    from ammt_calc import sweeps
-    from ammt_calc.catalog import load_catalog
+    from ammt_calc.engine import sweeps
+    from ammt_calc.usecases.loading import load_catalog
 
     uc = load_catalog([CATALOG], check_units=True).get("bench-model-download")
     grid = sweeps.plan(uc, {"model_size": f"10MB:1GB:{n}:log", "latency": f"100ms:10s:{n}:log"})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 from helpers import evaluate_many
 
 

@@ -15,7 +15,7 @@ import pytest
 from ammt_calc.errors import UserError
 
 import ammt_calc as ac
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 
 from conftest import entry_point
 from test_sweep import DOWNLOAD

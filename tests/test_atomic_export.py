@@ -21,7 +21,7 @@ import sys
 import pytest
 
 from ammt_calc.errors import short_path
-from ammt_calc.present import files, formats
+from ammt_calc.present import atomic as files, formats
 from hardening_helpers import assert_refused, run, usecase_text, write_usecase
 
 DL = "model-distribution-image-recognition"

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from ammt_calc import cache, catalog
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases import cache, loading as catalog
+from ammt_calc.usecases.loading import load_catalog
 
 USECASE = """\
 id: test-cached

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.cli import main
 from ammt_calc.errors import UserError
 

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from ammt_calc import radio
+from ammt_calc.network import cells as radio
 from ammt_calc.errors import UserError
 from helpers import ok, refused
 

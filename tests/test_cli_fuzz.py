@@ -144,7 +144,7 @@ def test_user_catalog_bad_input_is_one_line(tmp_path):
 
 # --- generated input -----------------------------------------------------------------------
 
-from ammt_calc.catalog import load_catalog  # noqa: E402  (after the helpers: one catalog for the strategies)
+from ammt_calc.usecases.loading import load_catalog  # noqa: E402  (after the helpers: one catalog for the strategies)
 
 CATALOG = load_catalog(check_units=True)
 PARAMETERS = sorted({(uc.id, name) for uc in CATALOG for name in uc.parameters})

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from ammt_calc import distributed, sample, sweeps
+from ammt_calc.engine import dask_engine as distributed, montecarlo as sample, sweeps
 from ammt_calc.present import parquet
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
 
 pytest.importorskip("distributed")

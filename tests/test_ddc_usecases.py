@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ammt_calc.check import check_catalog
+from ammt_calc.engine.published import check_catalog
 from ammt_calc.errors import UserError
 from helpers import value
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from ammt_calc.check import check_catalog
+from ammt_calc.engine.published import check_catalog
 from ammt_calc.errors import UserError
 from helpers import value
 

@@ -7,10 +7,10 @@ Arithmetic by hand: 132 MByte = 1056 Mbit; rate [Mbit/s] = Mbit / window [s].
 import numpy as np
 import pytest
 
-from ammt_calc import sweeps
-from ammt_calc.catalog import load_catalog
+from ammt_calc.engine import sweeps
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
-from ammt_calc.solver import evaluate, resolve_inputs
+from ammt_calc.engine.evaluation import evaluate, resolve_inputs
 from helpers import value
 
 FL = "fl-uncompressed-image-recognition"

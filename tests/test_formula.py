@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.errors import UserError
-from ammt_calc.formula import MAX_DEPTH, MAX_LENGTH, MAX_NODES, FormulaError, compile_formula
-from ammt_calc.quantities import DIMENSIONLESS, Quantity
-from ammt_calc.units import parse_unit
+from ammt_calc.usecases.formula import MAX_DEPTH, MAX_LENGTH, MAX_NODES, FormulaError, compile_formula
+from ammt_calc.units.quantities import DIMENSIONLESS, Quantity
+from ammt_calc.units.registry import parse_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -329,7 +329,7 @@ def test_limits_are_inclusive():
 
 
 def test_compiling_imports_neither_numpy_nor_pint():
-    code = ("import sys; from ammt_calc.formula import compile_formula; "
+    code = ("import sys; from ammt_calc.usecases.formula import compile_formula; "
             "compile_formula('where(a > 0, ceil(b / a), max(a, 0)) ** 2'); "
             "print('numpy' in sys.modules, 'pint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

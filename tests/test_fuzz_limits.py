@@ -25,8 +25,8 @@ from hardening_helpers import examples
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from ammt_calc import splitpoint  # noqa: E402
-from ammt_calc.onnx_import import load_onnx  # noqa: E402
+from ammt_calc.models import splitpoints as splitpoint  # noqa: E402
+from ammt_calc.models.onnx_graph import load_onnx  # noqa: E402
 
 EXTRA_MEMORY = 1536 << 20  # address space a generated case may add: far below an unbounded one's gigabytes
 
@@ -170,8 +170,8 @@ def wide_catalogs(draw):
 @fuzz(5)
 @given(wide_catalogs())
 def test_generated_wide_catalogs_sweep_or_refuse_in_one_line(case):
-    from ammt_calc import sweeps
-    from ammt_calc.catalog import load_catalog
+    from ammt_calc.engine import sweeps
+    from ammt_calc.usecases.loading import load_catalog
     from ammt_calc.present.sweepio import write_csv, write_json
 
     text, points, fmt = case

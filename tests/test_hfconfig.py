@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ammt_calc import hfconfig, zoo
+from ammt_calc.models import hfconfig, zoo
 from ammt_calc.errors import UserError
 
 LLAMA_31_8B = dict(model_type="llama", hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ammt_calc import catalog
-from ammt_calc.catalog import CatalogError, load_file
+from ammt_calc.usecases import loading as catalog
+from ammt_calc.usecases.model import CatalogError
+from ammt_calc.usecases.loading import load_file
 from ammt_calc.errors import UserError
 from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
 
@@ -404,10 +405,10 @@ def test_the_rich_use_case_loads_as_it_is(tmp_path):
 def test_generated_documents_load_or_are_refused_cleanly(tmp_path_factory, data):
     import yaml
 
-    from ammt_calc.catalog import Catalog
-    from ammt_calc.check import check_catalog
+    from ammt_calc.usecases.model import Catalog
+    from ammt_calc.engine.published import check_catalog
     from ammt_calc.present.formats import to_json
-    from ammt_calc.documents import usecase_rows
+    from ammt_calc.present.documents import usecase_rows
     from helpers import evaluate_many
 
     path = tmp_path_factory.mktemp("gen") / "uc.yaml"
@@ -437,7 +438,7 @@ formula_atoms = st.sampled_from(["model_size", "latency", "1", "0", "2.5", "1e30
 def test_generated_formulas_in_a_valid_file(tmp_path_factory, formula):
     """Random formula text in an otherwise valid file: it loads (and computes something the
     solver judges), or it is refused with a one-line CatalogError."""
-    from ammt_calc.solver import evaluate
+    from ammt_calc.engine.evaluation import evaluate
 
     path = tmp_path_factory.mktemp("gen") / "uc.yaml"
     path.write_text(usecase_text(formula=_yaml_quoted(formula)), encoding="utf-8")

@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc import splitpoint
+from ammt_calc.models import splitpoints as splitpoint
 from ammt_calc.errors import UserError
 from limits_helpers import run_limited
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from ammt_calc import onnx_import  # noqa: E402
-from ammt_calc.onnx_import import load_onnx  # noqa: E402
+from ammt_calc.models import onnx_graph as onnx_import  # noqa: E402
+from ammt_calc.models.onnx_graph import load_onnx  # noqa: E402
 
 
 def _int_constant(name, value):
@@ -55,7 +55,7 @@ def _flatten_by_shape(source, out):
 
 
 LOAD_SHAPES = """
-from ammt_calc.onnx_import import load_onnx
+from ammt_calc.models.onnx_graph import load_onnx
 model = load_onnx(sys.argv[1])
 result["shapes"] = [[list(t.shape) for t in p.tensors] for p in model.points]
 result["notes"] = list(model.notes)
@@ -144,8 +144,8 @@ def test_a_10000_node_chain_loads_and_is_analysed_within_a_cpu_limit(tmp_path):
     # 10,000 nodes; now 1.6 s (and about 1 s to start Python and import onnx)
     path = _chain(tmp_path / "chain.onnx", 10_000)
     code, report, err = run_limited("""
-        from ammt_calc.onnx_import import load_onnx
-        from ammt_calc import splitpoint
+        from ammt_calc.models.onnx_graph import load_onnx
+        from ammt_calc.models import splitpoints as splitpoint
         model = load_onnx(sys.argv[1])
         settings, _ = splitpoint.settings_from_text(bits=None, ul_rate="100 Mbit/s", latency="50 ms",
                                                     device_speed="1 TOPS", server_speed="100 TOPS")
@@ -184,7 +184,7 @@ def test_ten_thousand_splits_on_the_envelope_in_n_log_n():
     # P_i = i, C_i = 1/(i+1): every split is best somewhere, so main's search did 10^4 passes of 10^4
     costs = [(float(i), 1.0 / (i + 1)) for i in range(10_000)]
     code, report, err = run_limited("""
-        from ammt_calc.splitpoint import best_split_changes
+        from ammt_calc.models.splitpoints import best_split_changes
         costs = [(float(i), 1.0 / (i + 1)) for i in range(10_000)]
         changes = best_split_changes(costs)
         result["count"], result["first"] = len(changes), list(changes[0])
@@ -225,8 +225,8 @@ def wide_catalog(folder, kpis: int, reason: str | None = None, distinct: bool = 
 
 
 SWEEP = """
-from ammt_calc.catalog import load_catalog
-from ammt_calc import sweeps
+from ammt_calc.usecases.loading import load_catalog
+from ammt_calc.engine import sweeps
 from ammt_calc.present.sweepio import write_csv
 uc = load_catalog([sys.argv[1]], check_units=True).get("wide")
 grid = sweeps.plan(uc, {"latency": "1s:10s:" + sys.argv[2]})
@@ -292,8 +292,8 @@ def test_long_reasons_on_every_row_are_written_in_slices(tmp_path):
 def test_the_output_cap_stops_a_sweep_whose_rows_grow(tmp_path, monkeypatch):
     # the estimate reads the first and last rows; a sweep whose middle rows are longer is stopped
     # when it passes the cap (here lowered to 2,000 bytes; the header alone is 50)
-    from ammt_calc import sweeps
-    from ammt_calc.catalog import load_catalog
+    from ammt_calc.engine import sweeps
+    from ammt_calc.usecases.loading import load_catalog
     from ammt_calc.present import sweepio
 
     folder = wide_catalog(tmp_path / "w", 2)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import ammt_calc as ac
-from ammt_calc.check import check_catalog, unpublished
+from ammt_calc.engine.published import check_catalog, unpublished
 from ammt_calc.errors import UserError
 from helpers import value, write_safetensors
 

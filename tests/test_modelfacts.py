@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ammt_calc.errors import UserError
-from ammt_calc.modelfacts import model_facts
+from ammt_calc.models.facts import model_facts
 from helpers import write_safetensors
 from test_hfconfig import LLAMA_32_1B
 

@@ -9,7 +9,7 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from ammt_calc.errors import UserError  # noqa: E402
-from ammt_calc.onnx_import import dtype_bits, load_onnx  # noqa: E402
+from ammt_calc.models.onnx_graph import dtype_bits, load_onnx  # noqa: E402
 
 
 def save(tmp_path, nodes, inputs, outputs, initializers=(), name="m.onnx"):
@@ -205,7 +205,7 @@ def test_alexnet_as_onnx_matches_the_zoo(tmp_path):
     path = save(tmp_path, nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 224, 224])],
                 [helper.make_tensor_value_info("fc8", TensorProto.FLOAT, None)], stored)
     model = load_onnx(str(path))
-    from ammt_calc.zoo import load_model
+    from ammt_calc.models.zoo import load_model
 
     zoo = load_model("alexnet")
     assert model.num_params == zoo.num_params == 61_100_840

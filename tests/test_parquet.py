@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from ammt_calc import sample, sweeps
+from ammt_calc.engine import montecarlo as sample, sweeps
 from ammt_calc.present import parquet, sweepio
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
 
 pq = pytest.importorskip("pyarrow.parquet")

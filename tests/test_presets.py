@@ -1,9 +1,9 @@
-"""Precision and FL-update compression presets (ammt_calc.precision)."""
+"""Precision and FL-update compression presets (ammt_calc.units.precision)."""
 
 import pytest
 
 from ammt_calc.errors import UserError
-from ammt_calc.precision import BITS, COMPRESSION, preset_bits, preset_ratio, resolve_preset
+from ammt_calc.units.precision import BITS, COMPRESSION, preset_bits, preset_ratio, resolve_preset
 
 
 @pytest.mark.parametrize("name, bits", [("fp32", 32), ("fp16", 16), ("bf16", 16), ("fp8", 8), ("int8", 8),

@@ -6,10 +6,10 @@ import functools
 
 import pytest
 
-from ammt_calc import radio
-from ammt_calc.catalog import load_catalog
+from ammt_calc.network import cells as radio
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
-from ammt_calc.solver import evaluate
+from ammt_calc.engine.evaluation import evaluate
 
 
 def cell(text):

@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ammt_calc import qos
+from ammt_calc.network import qos
 from ammt_calc.present import views
-from ammt_calc.catalog import check_dimensions, load_catalog, load_file
+from ammt_calc.usecases.dimensions import check_dimensions
+from ammt_calc.usecases.loading import load_catalog, load_file
 from helpers import evaluate_many
-from ammt_calc.solver import evaluate, resolve_inputs
+from ammt_calc.engine.evaluation import evaluate, resolve_inputs
 from helpers import ok
 
 
@@ -309,7 +310,7 @@ def test_the_whole_catalog_gets_flows_and_cell_shares(cli):
 
 
 def test_5qis_fit_the_window_left_after_device_compute(catalog):
-    from ammt_calc.solver import evaluate, resolve_inputs
+    from ammt_calc.engine.evaluation import evaluate, resolve_inputs
 
     uc = catalog.get("split-image-recognition")
     values, _ = resolve_inputs(uc, {"device_compute_time": "5 ms"})
@@ -324,7 +325,7 @@ def test_5qis_fit_the_window_left_after_device_compute(catalog):
 
 
 def test_candidates_show_their_example_services(catalog):
-    from ammt_calc.solver import evaluate
+    from ammt_calc.engine.evaluation import evaluate
 
     flows = qos.usecase_flows([evaluate(catalog.get("model-distribution-image-recognition"))])
     candidates = {c["five_qi"]: c for c in flows[0]["candidates"]}

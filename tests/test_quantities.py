@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ammt_calc import units as U
-from ammt_calc.quantities import DIMENSIONLESS, DimensionalityError, Quantity
+from ammt_calc.units import registry as U
+from ammt_calc.units.quantities import DIMENSIONLESS, DimensionalityError, Quantity
 
 
 def test_conversions_by_hand():

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc import radio, units
+from ammt_calc.network import cells as radio
+from ammt_calc.units import registry as units
 from ammt_calc.errors import UserError
 from helpers import ok, refused
 

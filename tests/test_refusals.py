@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from ammt_calc import solver, userfiles, zoo
-from ammt_calc.catalog import CatalogError, load_catalog, load_file
+from ammt_calc.engine import evaluation as solver
+from ammt_calc import files as userfiles
+from ammt_calc.models import zoo
+from ammt_calc.usecases.model import CatalogError
+from ammt_calc.usecases.loading import load_catalog, load_file
 from ammt_calc.errors import UserError, os_error, short_path
-from ammt_calc.formula import FormulaError, compile_formula
+from ammt_calc.usecases.formula import FormulaError, compile_formula
 from hardening_helpers import usecase_text, write_usecase
 
 # --- formulas -------------------------------------------------------------------------------
@@ -158,7 +161,7 @@ def _same(a, b) -> bool:
 def _mbyte(values):
     import numpy as np
 
-    from ammt_calc import units
+    from ammt_calc.units import registry as units
 
     return units.quantity(np.array(values), "MByte")
 
@@ -298,7 +301,7 @@ def test_cli_names_too_long_are_one_line(argv):
 
 
 def test_cli_sweep_output_cap_and_force(monkeypatch, tmp_path):
-    from ammt_calc import sweeps
+    from ammt_calc.engine import sweeps
     from hardening_helpers import assert_refused, run
 
     monkeypatch.setattr(sweeps, "MAX_OUTPUT_BYTES", 10_000)  # 1,000 rows of ~60 bytes pass it

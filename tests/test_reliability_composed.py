@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
-from ammt_calc.solver import evaluate
+from ammt_calc.engine.evaluation import evaluate
 from helpers import value
 
 
@@ -45,7 +45,7 @@ def test_a_kpi_that_does_not_apply_is_null_with_a_reason(catalog):
     assert math.isnan(float(result.value))
     assert result.applies_at() is False and result.reason_at() == "single image: no frame rate"
     assert float(evaluate(uc).kpis["ul_data_rate"].value) == pytest.approx(144.0)  # the formula still reads 0
-    from ammt_calc.solver import resolve_inputs
+    from ammt_calc.engine.evaluation import resolve_inputs
 
     values, _ = resolve_inputs(uc, {"frame_rate": "30 fps"})
     streamed = evaluate(uc, values).kpis["ul_sustained_rate"]
@@ -61,7 +61,7 @@ def test_not_applicable_does_not_spread_and_sweeps_mark_it(tmp_path):
         " not_applicable_if: {condition: rate <= 0, reason: no stream}}\n"
         "  total: {formula: stream + size * rate, unit: Mbit/s}\n")
     uc = load_catalog([tmp_path]).get("my-na")
-    from ammt_calc.solver import resolve_inputs
+    from ammt_calc.engine.evaluation import resolve_inputs
 
     from ammt_calc.api import quantity
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ammt_calc.numbers import clean_number, human_number
+from ammt_calc.units.numbers import clean_number, human_number
 from ammt_calc.present.formats import safe_cell, to_csv
 
 

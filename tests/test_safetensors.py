@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc import safetensors
+from ammt_calc.models import safetensors_header as safetensors
 from ammt_calc.errors import UserError
 from helpers import write_safetensors
 

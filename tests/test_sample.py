@@ -1,4 +1,4 @@
-"""ammt_calc.sample: distributions checked against the parameter, values by hand,
+"""ammt_calc.engine.montecarlo: distributions checked against the parameter, values by hand,
 determinism (same seed, any block size), percentiles against numpy, the sketch's bound."""
 
 import math
@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from ammt_calc import sample
-from ammt_calc.catalog import load_catalog
+from ammt_calc.engine import montecarlo as sample
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
 
 WINDOW = """\
@@ -231,7 +231,7 @@ def test_cli_sample_with_a_transport_summarises_its_kpis_as_usecase_gives_them(c
 
 
 def test_a_dask_job_keeps_the_transport(uc):
-    from ammt_calc import distributed
+    from ammt_calc.engine import dask_engine as distributed
 
     plan = sample.plan(uc, {"model_size": "choice:100MB"}, count=3, transport="quic")
     rebuilt = distributed.rebuild_plan(distributed.plan_job(plan))

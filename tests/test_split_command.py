@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ammt_calc.splitpoint import best_split_changes
+from ammt_calc.models.splitpoints import best_split_changes
 
 # AlexNet (torchvision) by hand: elements sent and cumulative MACs at each split point.
 # conv1 55*55*64*3*121 = 70,276,800; conv2 27*27*192*64*25 = 223,948,800;

@@ -182,7 +182,7 @@ def test_slow_device_leaves_only_the_early_split(kpis):
 
 
 def test_best_split_is_a_name(catalog):
-    from ammt_calc.solver import evaluate
+    from ammt_calc.engine.evaluation import evaluate
 
     result = evaluate(catalog.get("condition-dependent-split")).kpis["best_split"]
     assert result.choices == ("A", "B") and result.choice_at() == "B"  # pool5's 25 kByte wins at 100 Mbit/s

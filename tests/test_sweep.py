@@ -1,4 +1,4 @@
-"""`ammt-calc sweep` and ammt_calc.sweeps: specs, grid order, values checked by hand,
+"""`ammt-calc sweep` and ammt_calc.engine.sweeps: specs, grid order, values checked by hand,
 infeasible points, CSV/JSON shapes, chunking, the number formatter, plots."""
 
 import csv
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc import sweeps
+from ammt_calc.engine import sweeps
 from ammt_calc.present import numtext
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
 from helpers import ok, refused
 
@@ -306,7 +306,7 @@ def test_a_reader_that_stops_early_is_not_an_error(user_dir):
 
 @pytest.mark.parametrize("kpis", [3, 40])  # 40 KPIs of 3 reasons: 4**40 combinations, past an int64
 def test_infeasible_reasons_per_row(kpis):
-    from ammt_calc.solver import KpiResult
+    from ammt_calc.engine.evaluation import KpiResult
 
     rng = np.random.default_rng(7)
     codes = rng.integers(0, 4, size=(kpis, 50)).astype(np.int16)

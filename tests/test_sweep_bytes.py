@@ -8,9 +8,9 @@ import io
 import numpy as np
 import pytest
 
-from ammt_calc import sweeps
+from ammt_calc.engine import sweeps
 from ammt_calc.present import numtext, sweepio
-from ammt_calc.catalog import load_catalog
+from ammt_calc.usecases.loading import load_catalog
 
 SIGNED = """\
 id: test-signed

@@ -1,4 +1,4 @@
-"""Tests for ammt_calc.units: our own registry, parsing, refusals, formatting."""
+"""Tests for ammt_calc.units.registry: our own registry, parsing, refusals, formatting."""
 
 import math
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc import units as U
+from ammt_calc.units import registry as U
 from ammt_calc.errors import UserError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def test_registry_is_cached_and_has_no_pint_defaults():
 
 def test_importing_units_does_not_import_pint_or_numpy():
     code = (
-        "import sys, ammt_calc.units as u\n"
+        "import sys, ammt_calc.units.registry as u\n"
         "assert u.is_bare_number(' 1.5e3 ') and not u.is_bare_number('5 MB')\n"
         "assert 'pint' not in sys.modules and 'numpy' not in sys.modules, 'eager import'\n"
     )
@@ -54,7 +54,7 @@ def test_no_name_parses_two_ways():
 
 def test_names_table_is_current():
     """unit_names.json is what pint makes of units.txt today: after editing units.txt,
-    run `python -m ammt_calc.units`."""
+    run `python -m ammt_calc.units.registry`."""
     import json
 
     assert json.loads(U.NAMES_TABLE.read_text(encoding="utf-8")) == json.loads(json.dumps(U.build_names_table()))

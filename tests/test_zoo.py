@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from ammt_calc import zoo
+from ammt_calc.models import zoo
 from ammt_calc.errors import UserError
 from helpers import value
 

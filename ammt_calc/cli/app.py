@@ -38,6 +38,6 @@ def main_options(
                                   help="Read the catalog afresh and keep no compiled copy (see docs/scaling.md)."),
 ) -> None:
     State.catalog_dirs = list(catalog)
-    from .. import cache
+    from ..usecases import cache
 
     cache.disable() if no_cache else cache.enable()  # per invocation: in-process runs do not inherit it

@@ -16,7 +16,7 @@ def catalog():
 
 
 def settings(items: list[str]) -> dict[str, str]:
-    from ..inputs import parse_pairs
+    from ..engine.settings import parse_pairs
 
     return parse_pairs(items)
 

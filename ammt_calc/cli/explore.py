@@ -36,7 +36,8 @@ def sweep_command(
     force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see docs/limits.md)."),
 ) -> None:
     """One row per grid point: the varied parameters and every KPI, as CSV, JSON or Parquet."""
-    from .. import api, distributed, sweeps
+    from .. import api
+    from ..engine import dask_engine as distributed, sweeps
     from ..present.output import choose_format
     from ..present.sweepio import write_csv, write_json
 
@@ -87,7 +88,7 @@ def sweep_command(
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
                 return
         else:
-            from ..present.files import atomic_file
+            from ..present.atomic import atomic_file
 
             with atomic_file(output, binary=True) as handle:
                 write(grid, handle, on_block, force=force)
@@ -99,7 +100,7 @@ def sweep_command(
 @contextmanager
 def _progress(total: int):
     """A progress bar on stderr for sweeps of more than one block, on a terminal only."""
-    from ..sweeps import CHUNK_POINTS
+    from ..engine.sweeps import CHUNK_POINTS
 
     if total <= CHUNK_POINTS or not sys.stderr.isatty():
         yield lambda n: None
@@ -145,7 +146,8 @@ def sample_command(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
 ) -> None:
     """Monte Carlo over uncertain parameters: per KPI the mean, p5, p50, p95, p99 over the feasible draws and the infeasible share."""
-    from .. import api, distributed, sample
+    from .. import api
+    from ..engine import dask_engine as distributed, montecarlo as sample
     from ..present.output import choose_format
 
     distributed.check_engine(engine)
@@ -169,7 +171,7 @@ def sample_command(
 
 
 def _whole(text: str, option: str) -> int:
-    from ..sample import MAX_DRAWS
+    from ..engine.montecarlo import MAX_DRAWS
 
     cleaned = text.strip().replace("_", "").replace(",", "")
     if not cleaned.isdigit():

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Iterable, Sequence
 
-from ..numbers import NUMBER_RE
+from ..units.numbers import NUMBER_RE
 
 SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
-from .files import emit as write_text
+from .atomic import emit as write_text
 from .formats import to_csv, to_json, to_markdown, to_plain
 from .tables import print_table
 from .views import Table, View

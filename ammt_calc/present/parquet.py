@@ -47,7 +47,7 @@ def schema(columns: Sequence[Any], about: dict):
 def block_table(schema_, columns: Sequence[Any], block) -> Any:
     """One block as an Arrow table of `schema_`."""
     pa, _ = require()
-    from .. import sweeps
+    from ..engine import sweeps
 
     n = block.stop - block.start
     arrays = [pa.array(np.ascontiguousarray(block.column(c.name)), pa.float64()) for c in columns]
@@ -93,7 +93,7 @@ def write(out, columns: Sequence[Any], blocks: Iterable[Any], about: dict,
 
 def write_sweep(grid, out, on_block: Callable[[Any], None] | None = None) -> None:
     """A sweep as Parquet, with the signature of sweeps.write_csv."""
-    from .. import sweeps
+    from ..engine import sweeps
 
     require()
     write(out, grid.columns, sweeps.blocks(grid), sweeps.describe(grid), on_block)
@@ -101,7 +101,7 @@ def write_sweep(grid, out, on_block: Callable[[Any], None] | None = None) -> Non
 
 def write_sample(plan, out, on_block: Callable[[Any], None] | None = None) -> None:
     """Every draw of a sample as Parquet (`sample -o FILE.parquet`)."""
-    from .. import sample
+    from ..engine import montecarlo as sample
 
     require()
     write(out, plan.columns, sample.blocks(plan), sample.describe(plan), on_block)

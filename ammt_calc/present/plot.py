@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import units
-from ..catalog import suggest
+from ..units import registry as units
+from ..errors import suggest
 from ..errors import UserError
-from ..numbers import human_number
-from ..sweeps import Grid
-from .files import atomic_file
+from ..units.numbers import human_number
+from ..engine.sweeps import Grid
+from .atomic import atomic_file
 
 MAX_LINES = 10  # more values of the second parameter: 10 of them, spread evenly, first and last kept
 

@@ -24,9 +24,9 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .. import sweeps
+from ..engine import sweeps
 from ..errors import UserError
-from ..sweeps import INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
+from ..engine.sweeps import INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
 from . import numtext
 from .formats import safe_cell
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, Sequence
 
-from ..numbers import human_number
+from ..units.numbers import human_number
 
 
 class Table(NamedTuple):
@@ -427,7 +427,7 @@ SPLIT = View(_split_page, _split_csv)
 
 
 def _model_page(doc: dict) -> list:
-    from ..modelfacts import ROW_COLUMNS, document_rows
+    from ..models.facts import ROW_COLUMNS, document_rows
 
     family = f", {doc['family']}" if doc["family"] else ""
     title = f"{doc['name']} ({doc['model']}{family}): {doc['num_params']:,} parameters, {doc['count_basis']}"
@@ -439,7 +439,7 @@ def _model_page(doc: dict) -> list:
 
 
 def _model_csv(doc: dict):
-    from ..modelfacts import ROW_COLUMNS, document_rows
+    from ..models.facts import ROW_COLUMNS, document_rows
 
     return ROW_COLUMNS, [[r[c] for c in ROW_COLUMNS] for r in document_rows(doc)]
 

@@ -1,0 +1,390 @@
+"""Parameter sweeps: `--vary` specs, the grid, chunked evaluation (writers: present/sweepio.py).
+
+(Not `sweep.py`: a submodule of that name would shadow the `ammt_calc.sweep` function of
+the Python API.)
+
+The grid is never built point by point. A product grid is cut into blocks that are
+contiguous in row order (a range along one axis times every later axis whole), and each
+block is evaluated in one call of `solver.evaluate` with the varied values shaped to
+broadcast, so a formula that reads one varied parameter is computed once per value of
+it. Blocks hold about CHUNK_POINTS points, so memory stays flat however large the grid.
+
+Rows come in C order: the first `--vary` changes slowest, the last fastest (`--zip`: the
+i-th value of every spec together).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from ..units import registry as units
+from ..units.numbers import clean_number
+from ..usecases.model import UseCase
+from ..usecases.values import parse_setting
+from ..errors import suggest
+from ..errors import UserError
+from .evaluation import Evaluation, evaluate, resolve_inputs
+
+MAX_POINTS = 10_000_000  # larger grids are refused before any work (their CSV would pass 1 GB)
+CHUNK_POINTS = 65_536  # points per evaluated block at most: arrays stay in cache, memory stays flat
+# Memory is bounded by bytes, not points (docs/limits.md). A block's points are chosen so that
+# its columns fit MEMORY_BUDGET; a block whose rows carry long reason texts is written in
+# slices of rows that fit it too.
+MEMORY_BUDGET = 64 << 20  # 64 MiB for one block: its evaluated arrays and its text
+CELL_BYTES = 72  # per number cell of a block (measured with tracemalloc: 69 bytes at 3,200 KPIs)
+MAX_OUTPUT_BYTES = 2 << 30  # 2 GiB: a larger sweep output is refused unless forced
+INFEASIBLE_COLUMN = "infeasible"
+_COUNT = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One varied parameter: its values (magnitudes in `unit`) and how they were asked for."""
+
+    name: str
+    values: np.ndarray
+    unit: str  # the parameter's catalog unit ("" when dimensionless)
+    log: bool = False  # values spaced logarithmically (plots use a log axis)
+    spec: str = ""
+    choices: tuple[str, ...] = ()  # a categorical parameter: values are the codes of these
+
+    def quantity(self, values: np.ndarray | None = None):
+        unit = units.parse_unit(self.unit)
+        return units.quantity(self.values if values is None else values, unit)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    unit: str
+    kind: str  # "parameter" (varied), "derived" (a parameter derived from varied ones) or "kpi"
+    choices: tuple[str, ...] = ()  # values are codes of these names, written as the names
+
+    @property
+    def header(self) -> str:
+        return f"{self.name} [{self.unit}]"
+
+
+@dataclass(frozen=True)
+class Grid:
+    usecase: UseCase
+    axes: tuple[Axis, ...]
+    fixed: dict[str, Any]  # --set quantities
+    origins: dict[str, str]  # where a fixed value came from when not simply set ("zoo: vgg16")
+    zipped: bool = False
+    notes: tuple[str, ...] = ()
+    columns: tuple[Column, ...] = field(default=())
+    transport: Any = None  # a transport.TransportSpec: its KPIs are columns too
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.zipped:
+            return (len(self.axes[0].values),)
+        return tuple(len(a.values) for a in self.axes)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass
+class Block:
+    """The points start..stop of the grid (row order), evaluated together."""
+
+    start: int
+    stop: int
+    shape: tuple[int, ...]  # the block's own grid shape; rows are its C-order flattening
+    evaluation: Evaluation
+    values: dict[str, Any]  # column name -> values broadcastable to `shape`
+
+    def column(self, name: str) -> np.ndarray:
+        """One column as a flat array, one value per row."""
+        return np.broadcast_to(np.asarray(self.values[name], dtype=float), self.shape).ravel()
+
+
+# --- specs -------------------------------------------------------------------------------
+
+
+def parse_vary(items: Sequence[str]) -> dict[str, str]:
+    """`--vary NAME=SPEC` options; a parameter varied twice is an error."""
+    from .settings import parse_pairs
+
+    return parse_pairs(list(items), "--vary", "SPEC", "latency=100ms:10s:50:log")
+
+
+def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
+    """START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,...; returns the axis and notes."""
+    param = parameter(uc, name)
+    what = f"--vary {name}"
+    if param.choices:
+        return _choice_axis(uc, param, spec, what), []
+    if ":" in spec:
+        parts = [p.strip() for p in spec.split(":")]
+        if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "log"):
+            raise UserError(f"{what}: '{spec}' is not START:STOP:COUNT or START:STOP:COUNT:log"
+                            " (e.g. 10MB:1GB:50:log)")
+        log = len(parts) == 4
+        count = _count(parts[2], what)
+        (start, stop), notes = unit_magnitudes(param, parts[:2], what)
+        if not start < stop:
+            raise UserError(f"{what}: START {parts[0]} must be below STOP {parts[1]} (got an empty or reversed range)")
+        if log and start <= 0:
+            raise UserError(f"{what}: a log range needs START above 0, got {parts[0]}")
+        with np.errstate(all="ignore"):  # -1e308:1e308 overflows; _check_range refuses it in one line
+            values = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
+        values[[0, -1]] = start, stop  # exact ends despite rounding in geomspace
+    else:
+        items = [p.strip() for p in spec.split(",")]
+        if not all(items):
+            raise UserError(f"{what}: '{spec}' has an empty item; write values as v1,v2,v3 (e.g. 100ms,1s,10s)")
+        magnitudes, notes = unit_magnitudes(param, items, what)
+        values, log = np.array(magnitudes, dtype=float), False
+        if len(values) > MAX_POINTS:
+            raise UserError(f"{what}: {len(values)} values is more than {MAX_POINTS:,}")
+    axis = Axis(name, values, param.unit_text, log, spec)
+    _check_range(uc, axis)
+    return axis, notes
+
+
+def _choice_axis(uc: UseCase, param, spec: str, what: str) -> Axis:
+    """`--vary schedule=pipelined,sequential`: the choices named, in the order given."""
+    items = [p.strip() for p in spec.split(",")]
+    if not all(items):
+        raise UserError(f"{what}: '{spec}' has an empty item; name choices as a,b ({', '.join(param.choices)})")
+    try:
+        codes = [param.choice_code(item) for item in items]
+    except UserError as exc:
+        raise UserError(f"{what}: {exc}") from None
+    return Axis(param.name, np.array(codes, dtype=float), "", False, spec, param.choices)
+
+
+def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
+    """An axis from the Python API: a spec string, a quantity array (ammt_calc.quantity), or numbers
+    (in the parameter's unit) or quantity texts."""
+    param = parameter(uc, name)
+    if isinstance(values, str):
+        return parse_spec(uc, name, values)[0]
+    if param.choices:
+        return _choice_axis(uc, param, ",".join(str(v) for v in np.asarray(values, dtype=object).ravel()), name)
+    texts = [] if hasattr(values, "units") else [v for v in np.asarray(values, dtype=object).ravel() if isinstance(v, str)]
+    if texts:
+        items = [str(v) for v in np.asarray(values, dtype=object).ravel()]
+        magnitudes = np.array(unit_magnitudes(param, items, name)[0], dtype=float)
+    else:  # a quantity array, a list of quantities, or numbers: checked as --set values are
+        quantity = resolve_inputs(uc, {name: values})[0][name]
+        magnitudes = np.asarray(quantity.to(param.unit).magnitude, dtype=float).ravel()
+    if magnitudes.size == 0:
+        raise UserError(f"{name}: no values to sweep")
+    axis = Axis(name, magnitudes, param.unit_text)
+    _check_range(uc, axis)
+    return axis
+
+
+def parameter(uc: UseCase, name: str):
+    param = uc.parameters.get(name)
+    if param is None:
+        raise UserError(f"use case '{uc.id}' has no parameter '{name}'{suggest(name, uc.parameters)}"
+                        f" (parameters: {', '.join(uc.parameters)})")
+    return param
+
+
+def _count(text: str, what: str) -> int:
+    if not _COUNT.fullmatch(text) or not 2 <= int(text) <= MAX_POINTS:
+        raise UserError(f"{what}: COUNT must be a whole number from 2 to {MAX_POINTS:,}, got '{text}'")
+    return int(text)
+
+
+def unit_magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
+    """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
+    default_unit = param.unit
+    return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
+
+
+def _check_range(uc: UseCase, axis: Axis) -> None:
+    """The parameter's own checks (finite, min, max) on the extreme values, which name them."""
+    if not np.all(np.isfinite(axis.values)):
+        raise UserError(f"--vary {axis.name}: values must be finite numbers")
+    for value in (axis.values.min(), axis.values.max()):
+        resolve_inputs(uc, {axis.name: axis.quantity(np.float64(value))})
+
+
+# --- the grid ----------------------------------------------------------------------------
+
+
+def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
+         zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = (),
+         transport=None) -> Grid:
+    """Check everything and size the grid before any evaluation."""
+    settings = dict(settings or {})
+    if transport is not None:
+        from ..network.transport import parse_transport
+
+        transport = parse_transport(transport)
+    if not vary:
+        raise UserError("nothing to sweep: give at least one --vary NAME=SPEC")
+    for name in vary:
+        if name in settings:
+            raise UserError(f"{name} is both varied and set; give it with --vary or --set, not both")
+    fixed, more_notes = resolve_inputs(uc, settings)
+    notes = [*notes, *more_notes]
+    for name, quantity in fixed.items():
+        if np.ndim(quantity.magnitude):
+            raise UserError(f"{name} is set to several values; vary it (--vary) or set one value")
+    axes = []
+    for name, spec in vary.items():
+        if isinstance(spec, str):
+            axis, axis_notes = parse_spec(uc, name, spec)
+            notes += axis_notes
+        else:
+            axis = axis_from_values(uc, name, spec)
+        axes.append(axis)
+    if zipped:
+        lengths = {a.name: len(a.values) for a in axes}
+        if len(set(lengths.values())) > 1:
+            raise UserError("--zip pairs values, so every --vary needs as many values: "
+                            + ", ".join(f"{n} has {k}" for n, k in lengths.items()))
+    size = math.prod(len(a.values) for a in axes) if not zipped else len(axes[0].values)
+    if size > MAX_POINTS:
+        shape = " x ".join(str(len(a.values)) for a in axes)
+        raise UserError(f"the grid {shape} has {size:,} points, more than the limit of {MAX_POINTS:,};"
+                        " use fewer values per --vary (or --zip)")
+    # one point first: a conflict (setting a value and what it is derived from) ends the
+    # sweep here, before any output, not after the header
+    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport)
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), columns_for(uc, axes, transport),
+                transport)
+
+
+def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column, ...]:
+    from ..network.transport import kpi_columns
+
+    varied = {a.name for a in axes}
+    columns = [Column(a.name, a.unit, "parameter", a.choices) for a in axes]
+    for p in uc.parameters.values():
+        if p.derive is not None and p.derive.names & varied and p.name not in varied:
+            columns.append(Column(p.name, p.unit_text, "derived"))
+    columns += [Column(k.name, k.unit, "kpi", k.choices) for k in uc.kpis.values()]
+    columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport)]
+    return tuple(columns)
+
+
+def block_points(grid: Grid) -> int:
+    """Points per block: as many as fit MEMORY_BUDGET at CELL_BYTES per cell, at most CHUNK_POINTS."""
+    return max(1, min(CHUNK_POINTS, MEMORY_BUDGET // (CELL_BYTES * (len(grid.columns) + 1))))
+
+
+def blocks(grid: Grid, chunk: int | None = None) -> Iterator[Block]:
+    """The grid, evaluated block by block in row order."""
+    for start, stop, shape, quantities in block_values(grid, chunk):
+        yield evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities, grid.transport)
+
+
+def evaluate_block(uc: UseCase, fixed: Mapping[str, Any], columns: Sequence[Column], start: int, stop: int,
+                   shape: tuple[int, ...], quantities: Mapping[str, Any], transport=None) -> Block:
+    """Rows start..stop: the varied (or drawn) `quantities`, shaped to broadcast to `shape`,
+    evaluated in one call with the `fixed` ones; the block's values by column name."""
+    evaluation = evaluate(uc, {**fixed, **quantities}, transport=transport)
+    values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
+    for column in columns:
+        if column.kind == "derived":
+            values[column.name] = np.asarray(evaluation.parameters[column.name].quantity.magnitude)
+        elif column.kind == "kpi":
+            values[column.name] = evaluation.kpis[column.name].value
+    return Block(start, stop, shape, evaluation, values)
+
+
+def block_values(grid: Grid, chunk: int | None = None):
+    """(start, stop, shape, quantities) of each block, in row order, not yet evaluated; blocks
+    of `chunk` points, by default as many as fit the memory budget (block_points)."""
+    chunk = chunk or block_points(grid)
+    axes = grid.axes
+    if grid.zipped:
+        for start in range(0, grid.size, chunk):
+            stop = min(start + chunk, grid.size)
+            yield start, stop, (stop - start,), {a.name: a.quantity(a.values[start:stop]) for a in axes}
+        return
+    counts = grid.shape
+    split = next(k for k in range(len(counts)) if math.prod(counts[k + 1:]) <= chunk)
+    tail = counts[split + 1:]
+    step = max(1, chunk // math.prod(tail))
+    for prefix in np.ndindex(*counts[:split]):
+        for first in range(0, counts[split], step):
+            last = min(first + step, counts[split])
+            shape = (last - first, *tail)
+            quantities = {}
+            for j, axis in enumerate(axes):
+                if j < split:
+                    values = np.asarray(axis.values[prefix[j]])
+                elif j == split:
+                    values = axis.values[first:last].reshape((-1,) + (1,) * len(tail))
+                else:
+                    values = axis.values.reshape((1,) * (j - split) + (-1,) + (1,) * (len(counts) - 1 - j))
+                quantities[axis.name] = axis.quantity(values)
+            start = int(np.ravel_multi_index((*prefix, first, *(0,) * len(tail)), counts))
+            yield start, start + math.prod(shape), shape, quantities
+
+
+# --- infeasible points -------------------------------------------------------------------
+
+
+def infeasible_reasons(block: Block) -> tuple[np.ndarray, list[dict[str, str]]] | None:
+    """Per row, an index into a list of {kpi: reason} for its infeasible KPIs; None if
+    every KPI is feasible on the whole block."""
+    failing = [k for k in block.evaluation.kpis.values() if k.reasons and not k.feasible.all()]
+    if not failing:
+        return None
+    codes = [np.broadcast_to(k.reason_code, block.shape).ravel().astype(np.int64) for k in failing]
+    key, radix = np.zeros(block.stop - block.start, dtype=np.int64), 1  # the codes as digits of one number
+    for kpi, code in zip(failing, codes):
+        if radix * (len(kpi.reasons) + 1) > 2**62:  # too many combinations for an int64: unique rows
+            unique, index = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+            return index.ravel(), [_reasons(failing, row) for row in unique]
+        key += code * radix
+        radix *= len(kpi.reasons) + 1
+    unique, index = np.unique(key, return_inverse=True)
+    tables = []
+    for value in unique.tolist():
+        row = []
+        for kpi in failing:
+            row.append(value % (len(kpi.reasons) + 1))
+            value //= len(kpi.reasons) + 1
+        tables.append(_reasons(failing, row))
+    return index.ravel(), tables
+
+
+def _reasons(kpis, codes) -> dict[str, str]:
+    return {k.name: k.reasons[int(c) - 1] for k, c in zip(kpis, codes) if c}
+
+
+def reason_text(reasons: Mapping[str, str]) -> str:
+    """`a, b: why; c: why else` (KPIs grouped by their reason)."""
+    grouped: dict[str, list[str]] = {}
+    for kpi, reason in reasons.items():
+        grouped.setdefault(reason, []).append(kpi)
+    return "; ".join(f"{', '.join(kpis)}: {reason}" for reason, kpis in grouped.items())
+
+
+def describe(grid: Grid) -> dict:
+    """What a sweep's JSON says before its rows."""
+    at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
+    parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}, origins=grid.origins).parameters
+    shown = {c.name for c in grid.columns}
+    fixed = [{"name": p.name, "value": p.choice if p.choices else clean_number(float(p.quantity.magnitude)),
+              "unit": units.format_unit(p.quantity.units), "origin": p.origin}
+             for p in parameters.values() if p.name not in shown]
+    return {
+        "usecase": grid.usecase.id,
+        "grid": "zip" if grid.zipped else "product",
+        "points": grid.size,
+        "varied": [{"name": a.name, "unit": a.unit, "spec": a.spec, "count": len(a.values), "log": a.log}
+                   for a in grid.axes],
+        "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind, **({"choices": list(c.choices)} if c.choices else {})}
+                    for c in grid.columns],
+        "fixed": fixed,
+        **({"transport": grid.transport.document()} if grid.transport is not None else {}),
+    }

@@ -1,0 +1,1 @@
+"""Models: the zoo, ONNX graphs, safetensors headers, Hugging Face configs, model facts, split points."""

@@ -1,0 +1,299 @@
+"""Architecture facts from a Hugging Face `config.json`: parameters, layers, widths, heads.
+
+The parameter count follows each family's modelling code in Hugging Face transformers
+(`models/<family>/modeling_<family>.py`), weight by weight:
+
+- decoders (`llama`, `mistral`, `qwen2`, `gemma`, `gemma2`, `phi3`), with hidden size h,
+  intermediate size f, layers L, heads H, KV heads K, head dim d (`head_dim`, else h / H),
+  vocabulary V: embeddings V x h, an LM head of another V x h unless the embeddings are
+  tied; per layer q h x Hd, k and v h x Kd each, o Hd x h, MLP gate and up h x f each,
+  down f x h, RMSNorm weights h per norm (2 per layer; 4 in `gemma2`); a final norm h.
+  Biases: `qwen2` on q, k, v (not o); `llama` and `gemma` on q, k, v, o when
+  `attention_bias` is true and `llama` on the MLP when `mlp_bias` is true; none otherwise.
+  `phi3` fuses q, k, v into `qkv_proj` (h x (Hd + 2Kd)) and gate, up into `gate_up_proj`
+  (h x 2f): the same count. Tied embeddings default as each family's config class does
+  (true for `gemma`, `gemma2`; false for the others).
+- `bert` (BertModel: embeddings, encoder, pooler; no task head), `vit` (ViTModel with its
+  pooler, or ViTForImageClassification: no pooler, a classifier over `id2label`), and
+  `whisper` (WhisperForConditionalGeneration: convolutional stem, encoder, decoder with
+  cross-attention, output projection tied to the token embeddings), all LayerNorms with
+  weight and bias, linear layers with biases (except whisper's k_proj).
+
+Checked against the published totals: Llama-3.1-8B 8,030,261,248; Llama-3.2-1B
+1,235,814,400 (tied); Gemma-2-2B 2,614,341,888; Phi-3-mini 3,821,079,552; Qwen2.5-7B
+7,615,616,512; Mistral-7B 7,241,732,096; ViT-B/16 86,567,656; whisper-large-v3
+1,543,490,560 (tests/test_hfconfig.py recomputes each by hand).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UserError
+
+MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few kByte; more is not a config
+DECODERS = ("llama", "mistral", "qwen2", "gemma", "gemma2", "phi3")
+ENCODERS = ("bert", "vit", "whisper")
+FAMILIES = DECODERS + ENCODERS
+TIED_DEFAULT = {"llama": False, "mistral": False, "qwen2": False, "gemma": True, "gemma2": True, "phi3": False,
+                "whisper": True}
+# torch_dtype as config.json writes it -> bits per value
+DTYPE_BITS = {"float32": 32, "float": 32, "float16": 16, "half": 16, "bfloat16": 16, "float64": 64,
+              "float8_e4m3fn": 8, "float8_e5m2": 8, "int8": 8}
+ATTENTION_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj", "out_proj", "query", "key", "value",
+                     "attention.output.dense")
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A linear layer's weight: LoRA on it adds r x (d_in + d_out) parameters per copy."""
+
+    name: str  # the module name in the family's code (what PEFT's target_modules names)
+    d_in: int
+    d_out: int
+    count: int  # copies in the model (one per layer; whisper's attention also per decoder cross-attention)
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    family: str  # model_type
+    num_params: int
+    num_layers: int  # decoder layers (whisper: decoder; bert, vit: encoder layers)
+    hidden_size: int
+    num_heads: int
+    num_kv_heads: int | None  # None: no KV cache while generating (encoders)
+    head_dim: int
+    intermediate_size: int
+    vocab_size: int | None
+    context_length: int | None  # max_position_embeddings (whisper: max_target_positions)
+    dtype: str | None  # torch_dtype as written, e.g. "bfloat16"
+    tied_embeddings: bool
+    matrices: tuple[Matrix, ...]  # the linear layers LoRA may target
+    breakdown: dict[str, int] = field(default_factory=dict)
+    name: str = ""  # architectures[0] or _name_or_path
+
+    @property
+    def is_decoder(self) -> bool:
+        return self.num_kv_heads is not None
+
+    @property
+    def attention_modules(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.matrices if m.name in ATTENTION_MODULES)
+
+    @property
+    def dtype_bits(self) -> int | None:
+        return DTYPE_BITS.get(self.dtype) if self.dtype else None
+
+    def linear_macs_per_layer(self) -> int:
+        """Multiply-accumulates of one layer's weights for one token (attention over the context not counted)."""
+        per_layer = [m for m in self.matrices if m.count == self.num_layers]
+        return sum(m.d_in * m.d_out for m in per_layer)
+
+
+def read_config(path_text: str | os.PathLike) -> TransformerConfig:
+    """A config.json file, or a folder holding one."""
+    path = Path(path_text).expanduser()
+    if path.is_dir():
+        path = path / "config.json"
+        if not path.is_file():
+            raise UserError(f"'{path_text}' holds no config.json")
+    from .safetensors_header import read_bounded
+
+    raw = read_bounded(path, MAX_CONFIG_BYTES, str(path_text), "a config.json")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 JSON"
+        raise UserError(f"'{path_text}' is not a JSON config: {reason}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"'{path_text}' is not a JSON object of config keys")
+    return parse_config(data, str(path_text))
+
+
+def parse_config(data: dict, where: str = "config") -> TransformerConfig:
+    family = data.get("model_type")
+    if family not in FAMILIES:
+        shown = "no model_type" if family is None else f"model_type {str(family)[:40]!r}"
+        raise UserError(f"{where}: {shown} is not a family ammt-calc can count ({', '.join(FAMILIES)}); give the"
+                        " model's .safetensors file (or its folder) for an exact count of any architecture")
+    cfg = _Keys(data, where, family)
+    if family in DECODERS:
+        return _decoder(cfg, family)
+    return {"bert": _bert, "vit": _vit, "whisper": _whisper}[family](cfg)
+
+
+class _Keys:
+    """Typed access to config keys; a missing or wrong key is named in one line."""
+
+    def __init__(self, data: dict, where: str, family: str):
+        self.data, self.where, self.family = data, where, family
+
+    def count(self, key: str, default=None, minimum: int = 1) -> int:
+        value = self.data.get(key, default)
+        if value is None:
+            raise UserError(f"{self.where}: {self.family} config is missing '{key}'")
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise UserError(f"{self.where}: '{key}' must be an integer >= {minimum}, got {str(value)[:40]!r}")
+        return value
+
+    def optional_count(self, key: str) -> int | None:
+        return self.count(key) if self.data.get(key) is not None else None
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise UserError(f"{self.where}: '{key}' must be true or false, got {str(value)[:40]!r}")
+        return value
+
+    def dtype(self) -> str | None:
+        value = self.data.get("torch_dtype", self.data.get("dtype"))
+        return value if isinstance(value, str) else None
+
+    def name(self) -> str:
+        arch = self.data.get("architectures")
+        if isinstance(arch, list) and arch and isinstance(arch[0], str):
+            return arch[0]
+        return str(self.data.get("_name_or_path", ""))[:100]
+
+
+def _decoder(cfg: _Keys, family: str) -> TransformerConfig:
+    h, f = cfg.count("hidden_size"), cfg.count("intermediate_size")
+    layers, heads, vocab = cfg.count("num_hidden_layers"), cfg.count("num_attention_heads"), cfg.count("vocab_size")
+    kv_heads = cfg.count("num_key_value_heads", heads)
+    if heads % kv_heads:
+        raise UserError(f"{cfg.where}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv_heads}")
+    head_dim = cfg.optional_count("head_dim")
+    if head_dim is None:
+        if h % heads:
+            raise UserError(f"{cfg.where}: hidden_size {h} is not a multiple of num_attention_heads {heads}; give head_dim")
+        head_dim = h // heads
+    tied = cfg.flag("tie_word_embeddings", TIED_DEFAULT[family])
+    q, kv = heads * head_dim, kv_heads * head_dim
+    if family == "qwen2":
+        attn_bias = q + 2 * kv  # q, k, v biases; o has none
+    elif family in ("llama", "gemma", "gemma2") and cfg.flag("attention_bias", False):
+        attn_bias = q + 2 * kv + h
+    else:
+        attn_bias = 0
+    mlp_bias = 2 * f + h if family == "llama" and cfg.flag("mlp_bias", False) else 0
+    norms_per_layer = 4 if family == "gemma2" else 2
+    attention = h * q + 2 * h * kv + q * h + attn_bias
+    mlp = 3 * h * f + mlp_bias
+    breakdown = {
+        "embeddings": vocab * h,
+        "attention": layers * attention,
+        "mlp": layers * mlp,
+        "norms": layers * norms_per_layer * h + h,
+        "lm_head": 0 if tied else vocab * h,
+    }
+    if family == "phi3":
+        matrices = (Matrix("qkv_proj", h, q + 2 * kv, layers), Matrix("o_proj", q, h, layers),
+                    Matrix("gate_up_proj", h, 2 * f, layers), Matrix("down_proj", f, h, layers))
+    else:
+        matrices = (Matrix("q_proj", h, q, layers), Matrix("k_proj", h, kv, layers), Matrix("v_proj", h, kv, layers),
+                    Matrix("o_proj", q, h, layers), Matrix("gate_proj", h, f, layers), Matrix("up_proj", h, f, layers),
+                    Matrix("down_proj", f, h, layers))
+    return TransformerConfig(
+        family=family, num_params=sum(breakdown.values()), num_layers=layers, hidden_size=h, num_heads=heads,
+        num_kv_heads=kv_heads, head_dim=head_dim, intermediate_size=f, vocab_size=vocab,
+        context_length=cfg.optional_count("max_position_embeddings"), dtype=cfg.dtype(), tied_embeddings=tied,
+        matrices=matrices, breakdown=breakdown, name=cfg.name())
+
+
+def _block(h: int, f: int) -> dict[str, int]:
+    """A post-LN or pre-LN encoder block with biases everywhere: attention, MLP, two LayerNorms."""
+    return {"attention": 4 * (h * h + h), "mlp": h * f + f + f * h + h, "norms": 2 * 2 * h}
+
+
+def _encoder_matrices(h: int, f: int, layers: int) -> tuple[Matrix, ...]:
+    return (Matrix("query", h, h, layers), Matrix("key", h, h, layers), Matrix("value", h, h, layers),
+            Matrix("attention.output.dense", h, h, layers), Matrix("intermediate.dense", h, f, layers),
+            Matrix("output.dense", f, h, layers))
+
+
+def _bert(cfg: _Keys) -> TransformerConfig:
+    h, f = cfg.count("hidden_size"), cfg.count("intermediate_size")
+    layers, heads, vocab = cfg.count("num_hidden_layers"), cfg.count("num_attention_heads"), cfg.count("vocab_size")
+    positions, types = cfg.count("max_position_embeddings"), cfg.count("type_vocab_size", 2)
+    if h % heads:
+        raise UserError(f"{cfg.where}: hidden_size {h} is not a multiple of num_attention_heads {heads}")
+    block = _block(h, f)
+    breakdown = {
+        "embeddings": (vocab + positions + types) * h + 2 * h,  # word, position, token type, LayerNorm
+        "attention": layers * block["attention"],
+        "mlp": layers * block["mlp"],
+        "norms": layers * block["norms"],
+        "pooler": h * h + h,
+    }
+    return TransformerConfig(
+        family="bert", num_params=sum(breakdown.values()), num_layers=layers, hidden_size=h, num_heads=heads,
+        num_kv_heads=None, head_dim=h // heads, intermediate_size=f, vocab_size=vocab, context_length=positions,
+        dtype=cfg.dtype(), tied_embeddings=False, matrices=_encoder_matrices(h, f, layers), breakdown=breakdown,
+        name=cfg.name())
+
+
+def _vit(cfg: _Keys) -> TransformerConfig:
+    h, f = cfg.count("hidden_size"), cfg.count("intermediate_size")
+    layers, heads = cfg.count("num_hidden_layers"), cfg.count("num_attention_heads")
+    image, patch, channels = cfg.count("image_size", 224), cfg.count("patch_size", 16), cfg.count("num_channels", 3)
+    if h % heads or image % patch:
+        raise UserError(f"{cfg.where}: hidden_size {h} must be a multiple of num_attention_heads {heads}"
+                        f" and image_size {image} a multiple of patch_size {patch}")
+    qkv_bias = cfg.flag("qkv_bias", True)
+    tokens = (image // patch) ** 2 + 1  # patches and the [CLS] token
+    block = _block(h, f)
+    name = cfg.name()
+    if name.endswith("ForImageClassification"):
+        labels = cfg.data.get("id2label")
+        classes = len(labels) if isinstance(labels, dict) and labels else cfg.count("num_labels", 2)
+        head = {"classifier": h * classes + classes}
+    else:
+        head = {"pooler": h * h + h}
+    breakdown = {
+        "embeddings": channels * patch * patch * h + h + h + tokens * h,  # patch conv + bias, [CLS], positions
+        "attention": layers * (block["attention"] - (0 if qkv_bias else 3 * h)),
+        "mlp": layers * block["mlp"],
+        "norms": layers * block["norms"] + 2 * h,
+        **head,
+    }
+    return TransformerConfig(
+        family="vit", num_params=sum(breakdown.values()), num_layers=layers, hidden_size=h, num_heads=heads,
+        num_kv_heads=None, head_dim=h // heads, intermediate_size=f, vocab_size=None, context_length=tokens,
+        dtype=cfg.dtype(), tied_embeddings=False, matrices=_encoder_matrices(h, f, layers), breakdown=breakdown,
+        name=name)
+
+
+def _whisper(cfg: _Keys) -> TransformerConfig:
+    d, vocab, mels = cfg.count("d_model"), cfg.count("vocab_size"), cfg.count("num_mel_bins")
+    enc_layers, dec_layers = cfg.count("encoder_layers"), cfg.count("decoder_layers")
+    enc_heads, dec_heads = cfg.count("encoder_attention_heads"), cfg.count("decoder_attention_heads")
+    enc_ffn, dec_ffn = cfg.count("encoder_ffn_dim"), cfg.count("decoder_ffn_dim")
+    sources, targets = cfg.count("max_source_positions"), cfg.count("max_target_positions")
+    if d % dec_heads or d % enc_heads:
+        raise UserError(f"{cfg.where}: d_model {d} is not a multiple of the attention heads")
+    tied = cfg.flag("tie_word_embeddings", TIED_DEFAULT["whisper"])
+    attention = 4 * d * d + 3 * d  # q, v, out_proj have biases; k_proj has none
+    breakdown = {
+        "embeddings": (mels * d * 3 + d) + (d * d * 3 + d) + sources * d + vocab * d + targets * d,  # conv1, conv2, positions
+        "attention": enc_layers * attention + dec_layers * 2 * attention,  # decoder: self and cross attention
+        "mlp": enc_layers * (2 * d * enc_ffn + enc_ffn + d) + dec_layers * (2 * d * dec_ffn + dec_ffn + d),
+        "norms": enc_layers * 2 * 2 * d + dec_layers * 3 * 2 * d + 2 * 2 * d,  # LayerNorms and the two final ones
+        "lm_head": 0 if tied else vocab * d,
+    }
+    attn_copies = enc_layers + 2 * dec_layers
+    matrices = (Matrix("q_proj", d, d, attn_copies), Matrix("k_proj", d, d, attn_copies),
+                Matrix("v_proj", d, d, attn_copies), Matrix("out_proj", d, d, attn_copies),
+                Matrix("fc1", d, dec_ffn, enc_layers + dec_layers), Matrix("fc2", dec_ffn, d, enc_layers + dec_layers))
+    if enc_ffn != dec_ffn:  # the fc matrices above assume one width; count each stack apart
+        matrices = matrices[:4] + (Matrix("fc1", d, enc_ffn, enc_layers), Matrix("fc2", enc_ffn, d, enc_layers),
+                                   Matrix("fc1", d, dec_ffn, dec_layers), Matrix("fc2", dec_ffn, d, dec_layers))
+    return TransformerConfig(
+        family="whisper", num_params=sum(breakdown.values()), num_layers=dec_layers, hidden_size=d,
+        num_heads=dec_heads, num_kv_heads=dec_heads, head_dim=d // dec_heads, intermediate_size=dec_ffn,
+        vocab_size=vocab, context_length=targets, dtype=cfg.dtype(), tied_embeddings=tied, matrices=matrices,
+        breakdown=breakdown, name=cfg.name())

@@ -1,0 +1,93 @@
+"""Named numeric precisions and update-compression ratios.
+
+`--set bits_per_param=int4` is `--set bits_per_param=4bit`: a bits preset is a name for a
+number of bits per value, accepted wherever a parameter is a number of bits (its default is
+in bit). The widths are those of the formats themselves: IEEE 754 binary32/binary16,
+bfloat16 (Google Brain; Intel BF16 spec), OCP FP8 (E4M3/E5M2, OCP 8-bit Floating Point
+Specification 1.0), and integer quantisation to 8 and 4 bits. Quantisation scales and zero
+points (a few per block of values) are not counted.
+
+`--set compression_ratio=signsgd`: a compression preset is a name for a ratio of the bytes
+of an uncompressed update (32-bit values, fp32) to the bytes sent, accepted by a
+dimensionless parameter whose name says compression (compression_ratio). Each ratio counts
+everything sent per value: the top-k presets include a 32-bit index per kept value (leave a
+separate `index_bits` at 0 with them). They are relative to fp32: with bits_per_param below
+32 the same method saves less (signSGD sends 1 bit whatever the input width).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import UserError
+
+BITS = {"fp32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4}
+SOURCE = "IEEE 754 (fp32, fp16), bfloat16 (bf16), OCP FP8 spec 1.0 (fp8), integer quantisation (int8, int4)"
+
+
+def _topk(share: float) -> float:
+    """fp32 bytes over the bytes of a top-k update keeping `share` of the values, each sent
+    as a 32-bit value and a 32-bit index: 32 / (share x 64)."""
+    return 32 / (share * (32 + 32))
+
+
+# name: (ratio to fp32, how it follows, source)
+COMPRESSION = {
+    "none": (1.0, "no compression", ""),
+    "topk-10%": (_topk(0.10), "top-k keeping 10 % of values, 32-bit value + 32-bit index each: 32 / (0.1 x 64) = 5",
+                 "Aji and Heafield, EMNLP 2017; Stich et al., NeurIPS 2018 (top-k sparsification)"),
+    "topk-1%": (_topk(0.01), "top-k keeping 1 % of values, 32-bit value + 32-bit index each: 32 / (0.01 x 64) = 50",
+                "Aji and Heafield, EMNLP 2017; Stich et al., NeurIPS 2018 (top-k sparsification)"),
+    "topk-0.1%": (_topk(0.001), "top-k keeping 0.1 % of values, 32-bit value + 32-bit index each:"
+                  " 32 / (0.001 x 64) = 500",
+                  "Aji and Heafield, EMNLP 2017; Lin et al., ICLR 2018 (0.1 % density)"),
+    "signsgd": (32.0, "1 bit (the sign) per value instead of 32", "Bernstein et al., signSGD, ICML 2018"),
+    "qsgd-8bit": (4.0, "8 bits per value instead of 32 (the per-bucket norm not counted)",
+                  "Alistarh et al., QSGD, NeurIPS 2017"),
+    "qsgd-4bit": (8.0, "4 bits per value instead of 32 (the per-bucket norm not counted)",
+                  "Alistarh et al., QSGD, NeurIPS 2017"),
+    "sketched": (100.0, "structured and sketched updates: two orders of magnitude",
+                 "Konečný et al., Federated Learning: Strategies for Improving Communication Efficiency, 2016"),
+    "dgc": (270.0, "Deep Gradient Compression, the lower end of its 270x-600x (ResNet-50: 97 MB -> 0.35 MB)",
+            "Lin et al., Deep Gradient Compression, ICLR 2018"),
+    "dgc-600": (600.0, "Deep Gradient Compression, the upper end of its 270x-600x",
+                "Lin et al., Deep Gradient Compression, ICLR 2018"),
+    "deep-compression-alexnet": (35.0, "stored AlexNet weights 240 MB -> 6.9 MB (pruning, 5-8 bit weight sharing,"
+                                 " Huffman coding; relative to fp32)", "Han et al., Deep Compression, ICLR 2016"),
+    "deep-compression-vgg16": (49.0, "stored VGG-16 weights 552 MB -> 11.3 MB (pruning, 5-8 bit weight sharing,"
+                               " Huffman coding; relative to fp32)", "Han et al., Deep Compression, ICLR 2016"),
+}
+
+_NAME = re.compile(r"\s*[A-Za-z]")
+
+
+def preset_bits(text: str) -> int | None:
+    """The bits of a preset name (case and surrounding spaces ignored), else None."""
+    return BITS.get(text.strip().lower()) if isinstance(text, str) else None
+
+
+def preset_ratio(text: str) -> float | None:
+    """The ratio of a compression preset name (case and surrounding spaces ignored), else None."""
+    entry = COMPRESSION.get(text.strip().lower()) if isinstance(text, str) else None
+    return None if entry is None else entry[0]
+
+
+def resolve_preset(parameter_name: str, default_unit: str, text: str) -> str | None:
+    """Quantity text for a preset written for a parameter ("4 bit", "32"), or None when the
+    text is not a name (a number with or without a unit: the caller parses it as usual).
+    A name that is no preset of the parameter's kind is a UserError listing the presets."""
+    if not isinstance(text, str) or not _NAME.match(text):
+        return None
+    if default_unit.strip() == "bit":
+        bits = preset_bits(text)
+        if bits is None:
+            raise UserError(f"{parameter_name}={text.strip()} is not a number of bits or a precision name"
+                            f" ({', '.join(BITS)}; or e.g. 6 bit)")
+        return f"{bits} bit"
+    if default_unit.strip() == "" and "compression" in parameter_name:
+        ratio = preset_ratio(text)
+        if ratio is None:
+            raise UserError(f"{parameter_name}={text.strip()} is not a ratio or a compression preset"
+                            f" ({', '.join(COMPRESSION)}; or a number such as 13.2)")
+        return repr(ratio)
+    return None
