@@ -1,14 +1,12 @@
 """ammt-calc: KPI requirements for AI/ML model transfer over 5G (TS 22.261 clause 7.10)."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0.dev0"
 
-# The Python API (ammt_calc/api.py), imported on first use: `import ammt_calc` stays as cheap
-# as the CLI's `--help`, which imports neither numpy nor pint.
-# api.check, api.split and api.radio are reached as `ammt_calc.api.check`: the package's
-# modules of those names come first
-_API = ("load_catalog", "usecase", "evaluate", "sweep", "solve", "quantity", "list_usecases", "model", "Result",
-        "SweepResult", "Solution", "Document")
-__all__ = [*_API, "UserError", "__version__"]
+# The Python API (ammt_calc/api.py) and the pint registry, imported on first use:
+# `import ammt_calc` stays as cheap as the CLI's `--help`, which imports neither numpy nor pint.
+_API = ("load_catalog", "usecase", "evaluate", "sweep", "sample", "solve", "check", "show", "split", "radio",
+        "model", "quantity", "list_usecases", "Result", "SweepResult", "Solution", "Document")
+__all__ = [*_API, "ureg", "UserError", "__version__"]
 
 
 def __getattr__(name: str):
@@ -17,6 +15,10 @@ def __getattr__(name: str):
 
         api = importlib.import_module("ammt_calc.api")  # not `from . import api`: that asks this hook again
         return api if name == "api" else getattr(api, name)
+    if name == "ureg":  # the project's pint registry (units.txt): every API quantity is one of its quantities
+        from .units.boundary import ureg
+
+        return ureg()
     if name == "UserError":
         from .errors import UserError
 

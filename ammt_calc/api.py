@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from .present import documents
-from .usecases.model import Catalog, UseCase
+from .usecases.domain import Catalog, UseCase
 from .usecases.dimensions import check_dimensions
 from .errors import suggest
 from .usecases.loading import load_catalog as _load_catalog
@@ -38,6 +38,20 @@ def load_catalog(*dirs: str | Path) -> Catalog:
     return _CATALOGS[()]
 
 
+def parse_settings(items: Sequence[str]) -> dict[str, str]:
+    """`NAME=VALUE` texts (the CLI's `--set`) as {name: value}; a parameter named twice is refused."""
+    from .engine.settings import parse_pairs
+
+    return parse_pairs(items)
+
+
+def use_cache(enabled: bool = True) -> None:
+    """Keep (True) or bypass (False, the CLI's `--no-cache`) the compiled catalog cache in this process."""
+    from .usecases import cache
+
+    cache.enable() if enabled else cache.disable()
+
+
 def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
     """A use case by id (built-in catalog, or `catalog`), or the `UseCase` given; units checked."""
     uc = usecase if isinstance(usecase, UseCase) else (catalog or load_catalog()).get(usecase)
@@ -46,15 +60,21 @@ def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
 
 
 def quantity(value: Any, unit: str | None = None):
-    """A quantity in ammt-calc's units: quantity("102.4 MB"), quantity(500, "ms"),
-    quantity(np.array([1, 2]), "Gbit/s"); `.magnitude`, `.units`, `.to(unit)`, f"{q:.3g}"."""
+    """A pint quantity of `ureg` (ammt-calc's units): quantity("102.4 MB"), quantity(500, "ms"),
+    quantity(np.array([1, 2]), "Gbit/s"), or a quantity of another pint registry read into ours.
+    Unit text follows ammt-calc's rules (`Mb` is refused as ambiguous; `bit` is information)."""
     import numpy as np
 
+    from .units import boundary
     from .units import registry as units
 
+    if boundary.is_pint(value) and unit is None:
+        return boundary.to_pint(boundary.from_pint(value))
     if isinstance(value, str) and unit is None:
-        return units.parse_quantity(value)
-    return units.quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit or "")
+        return boundary.to_pint(units.parse_quantity(value))
+    if unit is not None and not isinstance(unit, str):
+        unit = str(unit)  # a pint unit: its long name ("megabit / second")
+    return boundary.to_pint(units.quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit or ""))
 
 
 class Document(NamedTuple):
@@ -134,10 +154,12 @@ class Result:
         return list(self.evaluation.kpis)
 
     def __getitem__(self, kpi: str):
-        """The KPI as a quantity in its display unit; NaN where infeasible or not applicable.
-        A KPI with choices gives the chosen name (None where infeasible; an array of names)."""
+        """The KPI as a pint quantity (of `ammt_calc.ureg`) in its display unit; NaN where
+        infeasible or not applicable. A KPI with choices gives the chosen name (None where
+        infeasible; an array of names)."""
         import numpy as np
 
+        from .units import boundary
         from .units import registry as units
 
         result = self._kpi(kpi)
@@ -147,7 +169,7 @@ class Result:
             return np.vectorize(lambda code: result.choices[int(code)] if np.isfinite(code) else None,
                                 otypes=[object])(result.value)
         value = result.value if result.value.ndim else float(result.value)
-        return units.quantity(value, units.parse_unit(result.unit))
+        return boundary.to_pint(units.quantity(value, units.parse_unit(result.unit)))
 
     def feasible(self, kpi: str):
         result = self._kpi(kpi)
@@ -171,8 +193,10 @@ class Result:
 
     @property
     def parameters(self) -> dict[str, Any]:
-        """Every parameter's value (quantity) as used: set, default or derived."""
-        return {p.name: p.quantity for p in self.evaluation.parameters.values()}
+        """Every parameter's value (a pint quantity) as used: set, default or derived."""
+        from .units.boundary import to_pint
+
+        return {p.name: to_pint(p.quantity) for p in self.evaluation.parameters.values()}
 
     def rows(self) -> list[dict]:
         """The rows of `ammt-calc usecase --format json`."""
@@ -277,9 +301,10 @@ class SweepResult:
     """A sweep as flat numpy arrays, one value per grid point, in the CSV's row order."""
 
     grid: Any
-    columns: dict  # in units[name]; NaN where a KPI is infeasible
+    columns: dict  # in units[name]; NaN where a KPI is infeasible (a choice column: its codes)
     feasible: dict  # per KPI
-    infeasible: Any  # per point, the CSV's `infeasible` text ("" when every KPI is feasible)
+    reason_index: Any  # per point, an index into reason_tables (-1: every KPI feasible)
+    reason_tables: tuple  # {kpi: reason} of each distinct combination of infeasible KPIs
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -294,6 +319,16 @@ class SweepResult:
         """The grid's shape: `result["dl_data_rate"].reshape(result.shape)` is a matrix."""
         return self.grid.shape
 
+    @property
+    def infeasible(self):
+        """Per point, the CSV's `infeasible` text ("" when every KPI is feasible)."""
+        import numpy as np
+
+        from .engine.sweeps import reason_text
+
+        texts = np.array(["", *(reason_text(t) for t in self.reason_tables)], dtype=object)
+        return texts[self.reason_index + 1]
+
     def __len__(self) -> int:
         return self.grid.size
 
@@ -304,30 +339,64 @@ class SweepResult:
             raise UserError(f"no column '{name}' (columns: {', '.join(self.columns)})") from None
 
     def quantity(self, name: str):
+        """A column as a pint quantity array of `ammt_calc.ureg` (NaN where infeasible)."""
+        from .units import boundary
         from .units import registry as units
 
-        return units.quantity(self[name], units.parse_unit(self.units[name]))
+        if self._column(name).choices:
+            raise UserError(f"{name} is a choice: its values are names, not a quantity (result['{name}'] has its codes)")
+        return boundary.to_pint(units.quantity(self[name], units.parse_unit(self.units[name])))
 
     def to_dict(self) -> dict:
-        """Exactly `ammt-calc sweep ... --format json`."""
-        import io
-        import json
+        """Exactly `ammt-calc sweep ... --format json`, built from the arrays."""
+        import numpy as np
 
-        from .present.sweepio import write_json
+        from .engine.sweeps import INFEASIBLE_COLUMN, describe
+        from .present.numtext import rounded
 
-        buffer = io.BytesIO()
-        write_json(self.grid, buffer)
-        return json.loads(buffer.getvalue())
+        values = []
+        for column in self.grid.columns:
+            data = self.columns[column.name]
+            finite = np.isfinite(data)
+            if column.choices:
+                names = np.array([*column.choices, None], dtype=object)
+                shown = names[np.where(finite, data, len(column.choices)).astype(np.int64)]
+            else:
+                shown = np.where(finite, rounded(data), None)
+            values.append(shown.tolist())
+        tables = [{}, *self.reason_tables]
+        reasons = [tables[i] for i in (self.reason_index + 1).tolist()]
+        names = [c.name for c in self.grid.columns] + [INFEASIBLE_COLUMN]
+        rows = [dict(zip(names, (*row, dict(why)))) for *row, why in zip(*values, reasons)]
+        return {**describe(self.grid), "rows": rows}
 
     def to_pandas(self):
-        """A pandas DataFrame: a column per parameter and KPI (plain names; units in df.attrs["units"])."""
+        """A pandas DataFrame: a column per parameter and KPI, with pint dtypes (`pint[Mbit/s]`)
+        where pint-pandas is installed (which makes `ammt_calc.ureg` pint-pandas' registry,
+        `PintType.ureg`), else plain floats with the units in df.attrs["units"]; a choice
+        column holds its names."""
         from .engine.sweeps import INFEASIBLE_COLUMN
+        from .units import boundary
 
         try:
             import pandas
         except ImportError:
             raise UserError("to_pandas() needs pandas: pip install 'ammt-calc[pandas]'") from None
-        frame = pandas.DataFrame({**self.columns, INFEASIBLE_COLUMN: self.infeasible})
+        try:
+            import pint_pandas
+        except ImportError:
+            pint_pandas = None
+        data = {}
+        for column in self.grid.columns:
+            if column.choices:
+                data[column.name] = self._choice_names(column)
+            elif pint_pandas is not None:
+                pint_pandas.PintType.ureg = boundary.ureg()  # pint-pandas' way to a registry of one's own
+                quantity = self.quantity(column.name)
+                data[column.name] = pint_pandas.PintArray(quantity.magnitude, dtype=pint_pandas.PintType(quantity.units))
+            else:
+                data[column.name] = self.columns[column.name]
+        frame = pandas.DataFrame({**data, INFEASIBLE_COLUMN: self.infeasible})
         frame.attrs["units"] = self.units
         return frame
 
@@ -339,6 +408,17 @@ class SweepResult:
         picture.add(0, self.columns[picture.kpi])
         picture.save(path)
         return picture.kpi
+
+    def _column(self, name: str):
+        self[name]  # the refusal of an unknown name
+        return next(c for c in self.grid.columns if c.name == name)
+
+    def _choice_names(self, column):
+        import numpy as np
+
+        data = self.columns[column.name]
+        names = np.array([*column.choices, None], dtype=object)
+        return names[np.where(np.isfinite(data), data, len(column.choices)).astype(np.int64)]
 
 
 def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
@@ -377,7 +457,7 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
     grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, transport=transport, catalog=catalog)
     columns: dict[str, list] = {c.name: [] for c in grid.columns}
     feasible: dict[str, list] = {c.name: [] for c in grid.columns if c.kind == "kpi"}
-    texts = []
+    indexes, tables = [], []
     for block in sweeps.blocks(grid):
         for name in columns:
             columns[name].append(block.column(name))
@@ -385,42 +465,107 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
             feasible[name].append(np.broadcast_to(result.feasible, block.shape).ravel())
         reasons = sweeps.infeasible_reasons(block)
         if reasons is None:
-            texts.append(np.full(block.stop - block.start, "", dtype=object))
+            indexes.append(np.full(block.stop - block.start, -1, dtype=np.int64))
         else:
-            index, tables = reasons
-            texts.append(np.array([sweeps.reason_text(t) for t in tables], dtype=object)[index])
+            indexes.append(reasons[0] + len(tables))
+            tables += reasons[1]
     return SweepResult(grid, {k: np.concatenate(v) for k, v in columns.items()},
-                       {k: np.concatenate(v) for k, v in feasible.items()}, np.concatenate(texts))
+                       {k: np.concatenate(v) for k, v in feasible.items()}, np.concatenate(indexes), tuple(tables))
 
 
-def write_sweep(grid, output: str | Path, fmt: str = "parquet", *, engine: str = "local",
-                scheduler: str | None = None, on_block=None) -> int:
-    """A planned grid (`plan_sweep`) to a file: CSV, JSON or Parquet on the local engine, or a
-    Parquet dataset (a folder of parts written by the workers) with engine="dask". Returns the rows."""
-    from .engine import dask_engine as distributed
+def parse_vary(items: Sequence[str]) -> dict[str, str]:
+    """`NAME=SPEC` texts (the CLI's `--vary`) as {name: spec}; a parameter named twice is refused."""
+    from .engine.sweeps import parse_vary as parse
 
-    distributed.check_engine(engine)
-    if engine == "dask":
-        if fmt != "parquet":
-            raise UserError("--engine dask writes a Parquet dataset: give --format parquet (or -o FOLDER)")
+    return parse(items)
+
+
+def check_sweep_output(fmt: str, output: Any, *, engine: str = "local", scheduler: str | None = None,
+                       plot: str | Path | None = None, kpi: str | None = None) -> None:
+    """Refuse what `write_sweep` cannot do before any work: an unknown engine, a scheduler
+    without engine="dask", Parquet without a file, a plot of a Parquet sweep, a missing extra."""
+    from .engine import dask_engine
+
+    dask_engine.check_engine(engine)
+    if scheduler is not None and engine != "dask":
+        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
+    if fmt == "parquet" or engine == "dask":
+        if output is None or output == "-" or not isinstance(output, (str, Path)):
+            raise UserError("--format parquet writes a file: give -o FILE.parquet (or -o FOLDER with --engine dask)")
+        if plot is not None or kpi is not None:
+            raise UserError("--plot is drawn from CSV or JSON sweeps; leave it out with Parquet or --engine dask")
         from .present import parquet
 
-        parquet.require("--engine dask")
-        return distributed.sweep(grid, output, parquet.write, scheduler=scheduler)
-    from .present.atomic import atomic_file
+        parquet.require("--engine dask" if engine == "dask" else "--format parquet")
+    if plot is not None:
+        from .present.plot import png_path
 
+        png_path(plot)
+    elif kpi is not None:
+        raise UserError("--kpi chooses the KPI of --plot; give --plot FILE.png too")
+
+
+def write_sweep(grid, output: str | Path | Any | None, fmt: str = "parquet", *, engine: str = "local",
+                scheduler: str | None = None, plot: str | Path | None = None, kpi: str | None = None,
+                force: bool = False, on_block=None) -> str | None:
+    """A planned grid (`plan_sweep`) written as it is evaluated, block by block: CSV, JSON or
+    Parquet to a file (atomically) or a binary stream on the local engine, or a Parquet dataset
+    (a folder of parts written by the workers) with engine="dask". `plot` draws a KPI (`kpi`, or
+    the one `Plot` picks) to a PNG from the same blocks; with output=None only the plot is made.
+    Returns the KPI plotted, or None."""
+    check_sweep_output(fmt, output, engine=engine, scheduler=scheduler, plot=plot, kpi=kpi)
+    if engine == "dask":
+        from .engine import dask_engine
+        from .present import parquet
+
+        dask_engine.sweep(grid, output, parquet.write, scheduler=scheduler)
+        return None
+    picture = None
+    if plot is not None:
+        from .present.plot import Plot
+
+        picture = Plot(grid, kpi)
+
+    def each(block) -> None:
+        if picture is not None:
+            picture.add(block.start, block.column(picture.kpi))
+        if on_block is not None:
+            on_block(block)
+
+    if output is None:
+        from .engine.sweeps import blocks
+
+        for block in blocks(grid):
+            each(block)
+    elif isinstance(output, (str, Path)):
+        from .present.atomic import atomic_file
+
+        with atomic_file(output, binary=True) as handle:
+            _write_grid(grid, handle, fmt, each, force)
+    else:
+        _write_grid(grid, output, fmt, each, force)
+    if picture is None:
+        return None
+    picture.save(plot)
+    return picture.kpi
+
+
+def _write_grid(grid, handle, fmt: str, on_block, force: bool) -> None:
     if fmt == "parquet":
         from .present import parquet
 
-        parquet.require()
-        with atomic_file(output, binary=True) as handle:
-            parquet.write_sweep(grid, handle, on_block)
-        return grid.size
+        parquet.write_sweep(grid, handle, on_block)
+        return
     from .present.sweepio import write_csv, write_json
 
-    with atomic_file(output, binary=True) as handle:
-        (write_json if fmt == "json" else write_csv)(grid, handle, on_block)
-    return grid.size
+    (write_json if fmt == "json" else write_csv)(grid, handle, on_block, force=force)
+
+
+def sweep_blocks(grid) -> int:
+    """How many blocks `write_sweep` evaluates the grid in (a progress bar pays for more than one)."""
+    from .engine.sweeps import block_points
+
+    return -(-grid.size // block_points(grid))
 
 
 # --- sample ------------------------------------------------------------------------------
@@ -434,9 +579,10 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
     `settings` are resolved as in `evaluate`; a `transport` adds its KPIs, as in a sweep."""
     from .engine import montecarlo as sampling
 
+    count = sampling.DEFAULT_DRAWS if count is None else _whole(count, "--draws", sampling.MAX_DRAWS)
+    seed = _whole(seed, "--seed")
     uc, inputs, spec, notes = _planning(usecase_or_id, draws, ("drawn", "--draw"), settings, transport, catalog)
-    plan = sampling.plan(uc, draws, inputs.values, count=sampling.DEFAULT_DRAWS if count is None else count,
-                         seed=seed, transport=spec)
+    plan = sampling.plan(uc, draws, inputs.values, count=count, seed=seed, transport=spec)
     return plan.__class__(**{**plan.__dict__, "notes": (*notes, *plan.notes)})
 
 
@@ -450,6 +596,8 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     from .engine import montecarlo as sampling
 
     distributed.check_engine(engine)
+    if scheduler is not None and engine != "dask":
+        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
     plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, transport=transport, catalog=catalog)
     if engine == "dask":
         writer = None
@@ -476,6 +624,24 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     return sampling.SampleResult(plan, summary)
 
 
+def parse_draws(items: Sequence[str]) -> dict[str, str]:
+    """`NAME=DIST` texts (the CLI's `--draw`) as {name: distribution}; a parameter named twice is refused."""
+    from .engine.montecarlo import parse_draws as parse
+
+    return parse(items)
+
+
+def _whole(value: int | str, option: str, most: int | None = None) -> int:
+    """A count or seed given as an int or as text (`10000`, `10_000`, `10,000`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UserError(f"{option} must be a whole number, got {type(value).__name__}")
+    cleaned = str(value).strip().replace("_", "").replace(",", "")
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 20:
+        what = f"1 to {most:,}" if most else "0 or more"
+        raise UserError(f"{option} must be a whole number ({what}), got '{value}'")
+    return int(cleaned)
+
+
 # --- solve -------------------------------------------------------------------------------
 
 
@@ -488,8 +654,22 @@ class Solution:
     solved: Any  # inverse.Solution
     notes: tuple[str, ...] = ()
 
-    def __getattr__(self, name: str):  # parameter, quantity, target, kpi, message
+    def __getattr__(self, name: str):  # parameter, kpi, message
         return getattr(self.solved, name)
+
+    @property
+    def quantity(self):
+        """The parameter's value as a pint quantity of `ammt_calc.ureg`, or None when no value reaches the target."""
+        from .units.boundary import to_pint
+
+        return None if self.solved.quantity is None else to_pint(self.solved.quantity)
+
+    @property
+    def target(self):
+        """The KPI value reached, a pint quantity of `ammt_calc.ureg`."""
+        from .units.boundary import to_pint
+
+        return to_pint(self.solved.target)
 
     def to_dict(self) -> dict:
         return documents.solution(self.usecase, self.solved)
@@ -504,6 +684,7 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
     ("ul_transport_rate=300 Mbit/s")."""
     from .engine.inverse import parse_target
     from .engine.inverse import solve as _solve
+    from .units import boundary
 
     uc = usecase(usecase_or_id, catalog)
     spec, transport_notes = _transport(transport)
@@ -512,6 +693,8 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
     else:
         kpi, goal = target
         target_notes = []
+        if boundary.is_pint(goal):
+            goal = boundary.from_pint(goal, f"--target {kpi}")
         if not hasattr(goal, "units"):  # text, or a number for a count
             text = f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}"
             kpi, goal, target_notes = parse_target(uc, text, spec)

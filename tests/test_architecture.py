@@ -98,13 +98,36 @@ def test_computing_commands_import_no_pint():
         "import sys, io, contextlib\n"
         "from ammt_calc.cli import main\n"
         "for args in (['list'], ['usecase', 'split-image-recognition', '--set', 'frame_rate=60 fps'],"
-        " ['split', 'vgg16'], ['check', 'model-distribution-image-recognition']):\n"
+        " ['split', 'vgg16'], ['check']):\n"
         "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
-        "        try:\n"
-        "            main(args)\n"
-        "        except SystemExit as exc:\n"
-        "            assert exc.code == 0, (args, exc.code)\n"
+        "        code = main(args)\n"
+        "    assert code == 0, (args, code)\n"
         "print('pint' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False"]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split() == ["False"], out.stderr
+
+
+def test_cli_reaches_the_package_only_through_api_present_and_errors():
+    allowed = ("ammt_calc.api", "ammt_calc.present", "ammt_calc.errors", "ammt_calc.cli")
+    modules = [name for name in imports() if name.startswith("ammt_calc.cli")]
+    assert len(modules) >= 8  # every module of cli/ is looked at
+    for name in modules:
+        reached = {m for m in imports()[name] if m != "ammt_calc" and not m.startswith(allowed)}
+        assert not reached, f"{name} imports {sorted(reached)}"
+
+
+def test_no_module_is_named_as_an_api_function():
+    import ammt_calc.api as api
+
+    functions = {n for n, v in vars(api).items() if callable(v) and not n.startswith("_")}
+    names = {name.rpartition(".")[2] for name in imports()}
+    assert not names & functions, sorted(names & functions)
+
+
+def test_the_checkout_is_what_pytest_imports():
+    """pytest from a checkout tests the checkout (pythonpath in pyproject.toml), not an
+    installed copy in site-packages."""
+    import ammt_calc
+
+    assert Path(ammt_calc.__file__).resolve().parent == PACKAGE

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.usecases import loading as catalog
-from ammt_calc.usecases.model import CatalogError
+from ammt_calc.usecases.domain import CatalogError
 from ammt_calc.usecases.loading import load_file
 from ammt_calc.errors import UserError
 from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
@@ -405,7 +405,7 @@ def test_the_rich_use_case_loads_as_it_is(tmp_path):
 def test_generated_documents_load_or_are_refused_cleanly(tmp_path_factory, data):
     import yaml
 
-    from ammt_calc.usecases.model import Catalog
+    from ammt_calc.usecases.domain import Catalog
     from ammt_calc.engine.published import check_catalog
     from ammt_calc.present.formats import to_json
     from ammt_calc.present.documents import usecase_rows

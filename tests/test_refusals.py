@@ -16,7 +16,7 @@ import pytest
 from ammt_calc.engine import evaluation as solver
 from ammt_calc import files as userfiles
 from ammt_calc.models import zoo
-from ammt_calc.usecases.model import CatalogError
+from ammt_calc.usecases.domain import CatalogError
 from ammt_calc.usecases.loading import load_catalog, load_file
 from ammt_calc.errors import UserError, os_error, short_path
 from ammt_calc.usecases.formula import FormulaError, compile_formula

@@ -38,6 +38,6 @@ def main_options(
                                   help="Read the catalog afresh and keep no compiled copy (see docs/scaling.md)."),
 ) -> None:
     State.catalog_dirs = list(catalog)
-    from ..usecases import cache
+    from ..api import use_cache
 
-    cache.disable() if no_cache else cache.enable()  # per invocation: in-process runs do not inherit it
+    use_cache(not no_cache)  # per invocation: in-process runs do not inherit it

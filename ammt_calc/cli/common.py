@@ -16,9 +16,9 @@ def catalog():
 
 
 def settings(items: list[str]) -> dict[str, str]:
-    from ..engine.settings import parse_pairs
+    from ..api import parse_settings
 
-    return parse_pairs(items)
+    return parse_settings(items)
 
 
 def notes(lines) -> None:

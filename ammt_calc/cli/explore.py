@@ -37,72 +37,35 @@ def sweep_command(
 ) -> None:
     """One row per grid point: the varied parameters and every KPI, as CSV, JSON or Parquet."""
     from .. import api
-    from ..engine import dask_engine as distributed, sweeps
     from ..present.output import choose_format
-    from ..present.sweepio import write_csv, write_json
 
-    distributed.check_engine(engine)
-    if scheduler is not None and engine != "dask":
-        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
     chosen = choose_format(fmt, output, SWEEP_FORMATS, default="parquet" if engine == "dask" else "csv")
-    if chosen == "parquet" or engine == "dask":
-        if output in (None, "-"):
-            raise UserError("--format parquet writes a file: give -o FILE.parquet (or -o FOLDER with --engine dask)")
-        if plot is not None or kpi is not None:
-            raise UserError("--plot is drawn from CSV or JSON sweeps; leave it out with Parquet or --engine dask")
-        from ..present import parquet
-
-        parquet.require("--engine dask" if engine == "dask" else "--format parquet")
-    given = settings(values)
-    grid = api.plan_sweep(usecase_id, sweeps.parse_vary(vary), given, zip=zipped, transport=transport,
+    to_stdout = output == "-" or (output is None and plot is None)
+    api.check_sweep_output(chosen, None if to_stdout else output, engine=engine, scheduler=scheduler, plot=plot,
+                           kpi=kpi)
+    grid = api.plan_sweep(usecase_id, api.parse_vary(vary), settings(values), zip=zipped, transport=transport,
                           catalog=catalog())
     notes(grid.notes)
-    if chosen == "parquet" or engine == "dask":
-        with _progress(grid.size if engine == "local" else 0) as advance:
-            api.write_sweep(grid, output, chosen, engine=engine, scheduler=scheduler,
-                            on_block=lambda block: advance(block.stop - block.start))
-        return
-    picture = None
-    if plot is not None:
-        from ..present.plot import Plot, png_path
-
-        png_path(plot)  # refuse a bad name before the sweep, not after it
-        picture = Plot(grid, kpi)
-    elif kpi is not None:
-        raise UserError("--kpi chooses the KPI of --plot; give --plot FILE.png too")
-    with _progress(grid.size) as advance:
-        def on_block(block) -> None:
-            if picture is not None:
-                picture.add(block.start, block.column(picture.kpi))
-            advance(block.stop - block.start)
-
-        write = write_json if chosen == "json" else write_csv
-        if output is None and picture is not None:
-            for block in sweeps.blocks(grid):
-                on_block(block)
-        elif output is None or output == "-":
-            try:
-                write(grid, sys.stdout.buffer, on_block, force=force)
+    with _progress(grid.size if engine == "local" and api.sweep_blocks(grid) > 1 else 0) as advance:
+        try:
+            plotted = api.write_sweep(grid, sys.stdout.buffer if to_stdout else output, chosen, engine=engine,
+                                      scheduler=scheduler, plot=plot, kpi=kpi, force=force,
+                                      on_block=lambda block: advance(block.stop - block.start))
+            if to_stdout:
                 sys.stdout.buffer.flush()
-            except BrokenPipeError:  # `| head`: the reader has what it wants; stop quietly, exit 0
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-                return
-        else:
-            from ..present.atomic import atomic_file
-
-            with atomic_file(output, binary=True) as handle:
-                write(grid, handle, on_block, force=force)
-    if picture is not None:
-        picture.save(plot)
-        typer.echo(f"note: plotted {picture.kpi} to {plot}", err=True)
+        except BrokenPipeError:  # `| head`: the reader has what it wants; stop quietly, exit 0
+            if not to_stdout:
+                raise
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            return
+    if plotted is not None:
+        typer.echo(f"note: plotted {plotted} to {plot}", err=True)
 
 
 @contextmanager
 def _progress(total: int):
-    """A progress bar on stderr for sweeps of more than one block, on a terminal only."""
-    from ..engine.sweeps import CHUNK_POINTS
-
-    if total <= CHUNK_POINTS or not sys.stderr.isatty():
+    """A progress bar on stderr (for `total` points; none for 0), on a terminal only."""
+    if not total or not sys.stderr.isatty():
         yield lambda n: None
         return
     from rich.console import Console
@@ -147,34 +110,19 @@ def sample_command(
 ) -> None:
     """Monte Carlo over uncertain parameters: per KPI the mean, p5, p50, p95, p99 over the feasible draws and the infeasible share."""
     from .. import api
-    from ..engine import dask_engine as distributed, montecarlo as sample
     from ..present.output import choose_format
 
-    distributed.check_engine(engine)
-    if scheduler is not None and engine != "dask":
-        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
     every_draw = fmt == "parquet" or (fmt is None and output is not None and
                                       (output.lower().endswith(".parquet") or (engine == "dask" and "." not in
                                                                               os.path.basename(output.rstrip("/")))))
     if every_draw and output in (None, "-"):
         raise UserError("every draw goes to a file: give -o FILE.parquet")
     chosen = "parquet" if every_draw else choose_format(fmt, output, views.SAMPLE.formats)
-    draws = sample.parse_draws(draw)
-    result = api.sample(usecase_id, draws, settings(values), count=_whole(count, "--draws"), seed=_whole(seed, "--seed"),
-                        transport=transport, engine=engine, scheduler=scheduler, draws_output=output if every_draw else None,
-                        catalog=catalog())
+    result = api.sample(usecase_id, api.parse_draws(draw), settings(values), count=count, seed=seed,
+                        transport=transport, engine=engine, scheduler=scheduler,
+                        draws_output=output if every_draw else None, catalog=catalog())
     if every_draw:
         notes(result.notes)
         typer.echo(f"note: every draw written to {output}", err=True)
         return
     emit(result, views.SAMPLE, chosen, output)
-
-
-def _whole(text: str, option: str) -> int:
-    from ..engine.montecarlo import MAX_DRAWS
-
-    cleaned = text.strip().replace("_", "").replace(",", "")
-    if not cleaned.isdigit():
-        what = f"1 to {MAX_DRAWS:,}" if option == "--draws" else "0 or more"
-        raise UserError(f"{option} must be a whole number ({what}), got '{text}'")
-    return int(cleaned)

@@ -15,7 +15,8 @@ from typing import Any, Mapping, NamedTuple
 import numpy as np
 
 from ..units import registry as units
-from ..usecases.model import UseCase
+from ..units.boundary import from_pint, is_pint
+from ..usecases.domain import UseCase
 from ..usecases.values import check_value, parse_setting, takes_bare_numbers, violations
 from ..errors import suggest
 from ..errors import UserError
@@ -97,11 +98,13 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
             quantity = parse_setting(param, raw)
         elif isinstance(raw, units.Quantity):
             quantity = raw
+        elif is_pint(raw):  # the API's quantities, or the user's own registry's
+            quantity = from_pint(raw, name)
         elif hasattr(raw, "units"):
-            raise UserError(f"{name}: a quantity from another pint registry or library; use ammt_calc.quantity(...)"
-                            f" or text such as '{param.default}'")
+            raise UserError(f"{name}: a quantity of another library ({type(raw).__name__}); use pint,"
+                            f" ammt_calc.quantity(...) or text such as '{param.default}'")
         elif isinstance(raw, (list, tuple)) and any(hasattr(v, "units") for v in raw):
-            quantity = _from_list(name, raw, param)
+            quantity = _from_list(name, [from_pint(v, name) if is_pint(v) else v for v in raw], param)
         else:
             quantity = _from_numbers(name, raw, param, default)
         check_value(param, quantity, default)

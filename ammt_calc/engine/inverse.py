@@ -14,7 +14,7 @@ from typing import Any, Generator, Mapping, NamedTuple, Sequence
 import numpy as np
 
 from ..units import registry as units
-from ..usecases.model import UseCase
+from ..usecases.domain import UseCase
 from ..errors import suggest
 from ..usecases.values import takes_bare_numbers
 from ..errors import UserError

@@ -48,7 +48,7 @@ import numpy as np
 
 from . import sweeps
 from ..units import registry as units
-from ..usecases.model import UseCase
+from ..usecases.domain import UseCase
 from ..errors import UserError
 from .evaluation import resolve_inputs
 

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..units import registry as units
-from ..usecases.model import Catalog, Published, UseCase
+from ..usecases.domain import Catalog, Published, UseCase
 from ..usecases.values import violations
 from ..units.numbers import clean_number, leading_number
 from .evaluation import Evaluation, evaluate

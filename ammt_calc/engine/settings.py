@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from ..usecases.model import UseCase
+from ..usecases.domain import UseCase
 from ..errors import suggest
 from ..errors import UserError
 

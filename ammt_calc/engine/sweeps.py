@@ -24,7 +24,7 @@ import numpy as np
 
 from ..units import registry as units
 from ..units.numbers import clean_number
-from ..usecases.model import UseCase
+from ..usecases.domain import UseCase
 from ..usecases.values import parse_setting
 from ..errors import suggest
 from ..errors import UserError

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..usecases.model import UseCase
+from ..usecases.domain import UseCase
 from ..usecases.loading import builtin_dir
 from ..errors import suggest
 from ..errors import UserError, os_error, short_path

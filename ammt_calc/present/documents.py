@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Sequence
 
 from ..units import registry as units
-from ..usecases.model import Published, UseCase
+from ..usecases.domain import Published, UseCase
 from ..errors import UserError
 from ..units.numbers import clean_number
 

@@ -475,3 +475,41 @@ def in_order(func: Callable[[T], bytes], items: Iterable[T], workers: int | None
         while pending:
             first, future = pending.popleft()
             yield first, future.result()
+
+
+def rounded(values: np.ndarray) -> np.ndarray:
+    """`float('%.12g' % x)` of every value, vectorised (the numbers of a JSON document, read back).
+
+    The 12-digit integer mantissa m of |x| x 10^k is exact in a float, and so is 10^k for
+    |k| <= 22, so one IEEE division (or multiplication) gives the float nearest the decimal
+    m x 10^-k, which is what reading '%.12g' back gives. Values near a rounding tie of the
+    scaled mantissa, beyond that exponent range, and NaN/inf go to Python, as in format_numbers.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _rounded(np.asarray(values, dtype=float).ravel()).reshape(np.shape(values))
+
+
+def _rounded(x: np.ndarray) -> np.ndarray:
+    out = x.copy()
+    magnitude = np.abs(x)
+    usable = np.isfinite(x) & (magnitude > 0)
+    e = np.zeros(x.shape, np.int64)
+    e[usable] = np.floor(np.log10(magnitude[usable])).astype(np.int64)
+    for _ in range(2):  # log10 may be one off next to a power of ten: the mantissa's size says so
+        k = DIGITS - 1 - e
+        scaled = magnitude * 10.0 ** np.clip(k, -22, 22)
+        e += usable & (scaled >= 10.0**DIGITS)
+        e -= usable & (scaled < 10.0 ** (DIGITS - 1))
+    k = DIGITS - 1 - e
+    scaled = magnitude * 10.0 ** np.clip(k, -22, 22)
+    mantissa = np.rint(scaled)
+    exact = usable & (np.abs(k) <= 22) & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-3) \
+        & (mantissa >= 10.0 ** (DIGITS - 1)) & (mantissa < 10.0**DIGITS)
+    up = exact & (k >= 0)
+    down = exact & (k < 0)
+    out[up] = mantissa[up] / 10.0 ** k[up]
+    out[down] = mantissa[down] * 10.0 ** -k[down]
+    out[exact] = np.copysign(out[exact], x[exact])
+    for i in np.flatnonzero(~exact & np.isfinite(x) & (x != 0)):
+        out[i] = float(f"{x[i]:.{DIGITS}g}")
+    return out

@@ -177,8 +177,11 @@ def _names() -> dict:
 
 
 def _lookup(name: str) -> list | None:
-    """Table entry of a name: from the shipped table, else (a name it lacks) from pint."""
-    return _names().get(name) or _ask_pint(name)
+    """Table entry of a name: from the shipped table, or its plural (pint's one suffix, "s":
+    `megabytes`, `Mbits`, `frames`), else (a name it lacks either way) from pint."""
+    table = _names()
+    entry = table.get(name) or (table.get(name[:-1]) if name.endswith("s") and len(name) > 1 else None)
+    return entry or _ask_pint(name)
 
 
 def _unit(entry: list) -> Unit:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import UserError
 from .formula import Formula
-from .model import CatalogError, Parameter, UseCase
+from .domain import CatalogError, Parameter, UseCase
 from .values import check_value
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import UserError, os_error, short_path, suggest
 from .dimensions import check_dimensions
 from .formula import Formula, compile_formula
-from .model import (
+from .domain import (
     DIRECTIONS,
     FAMILY_ORDER,
     ID_PATTERN,

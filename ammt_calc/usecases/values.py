@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import UserError
 from ..units.numbers import is_bare_number
-from .model import Parameter
+from .domain import Parameter
 
 
 def parse_setting(param: Parameter, text: str, what: str | None = None):
