@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ammt_calc.check import check_catalog, unpublished
+from ammt_calc.engine.published import check_catalog, unpublished
 from helpers import value
 
 FAMILIES = {
