@@ -723,15 +723,21 @@ ZOO_BITS = "8 bit"  # zoo models: int8 activations and an 8-bit image, as TR 22.
 
 
 def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", latency: str = "50 ms",
-          frame_rate: str | None = None, device_speed: str = "1 TOPS", server_speed: str = "100 TOPS") -> Document:
+          frame_rate: str | None = None, device_speed: str = "1 TOPS", server_speed: str = "100 TOPS",
+          inputs: Sequence[str] = (), input_size: str | None = None) -> Document:
     """Every candidate split point of a zoo model or an .onnx file: payload, UL and compute
-    times, latency, and the best split (texts with units; bare numbers take the option's unit)."""
+    times, latency, and the best split (texts with units; bare numbers take the option's unit).
+    An .onnx file's inputs can be resized first: `inputs` ("images=1x3x640x640", ...) and/or
+    `input_size` ("640x640": height and width of its one NCHW input); shapes are inferred again."""
+    from .models.input_shapes import parse_inputs
     from .models.splitpoints import analyse, settings_from_text
     from .models.zoo import load_model
 
     from .units.precision import preset_bits
 
-    loaded = load_model(model)
+    if isinstance(inputs, str):
+        inputs = (inputs,)
+    loaded = load_model(model, parse_inputs(inputs, input_size))
     if bits is None and loaded.transformer is not None:  # hidden states at the model's own precision
         bits = f"{loaded.transformer.dtype_bits or 16} bit"
     elif bits is None and loaded.kind == "zoo":

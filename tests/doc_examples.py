@@ -50,8 +50,9 @@ def run_in_shell(command: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def prepare(command: str, cwd: Path) -> None:
     """Files an example reads, made as the docs say."""
-    if "tiny.onnx" in command:
-        subprocess.run([sys.executable, str(ROOT / "examples" / "make_tiny_onnx.py"), str(cwd / "tiny.onnx")], check=True)
+    for name, script in (("tiny.onnx", "make_tiny_onnx.py"), ("detector.onnx", "make_tiny_detector_onnx.py")):
+        if name in command:
+            subprocess.run([sys.executable, str(ROOT / "examples" / script), str(cwd / name)], check=True)
 
 
 def regenerate() -> None:

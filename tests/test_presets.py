@@ -26,6 +26,8 @@ def test_bit_presets(name, bits):
     ("dgc-600", 600),
     ("deep-compression-alexnet", 35),  # 240 MB -> 6.9 MB
     ("deep-compression-vgg16", 49),    # 552 MB -> 11.3 MB
+    ("nnc", 20),          # NNC: 5 % of the size (Haase et al. 2021)
+    ("nnc-3%", 100 / 3),  # NNC with encoder optimisations: 3 %
 ])
 def test_compression_presets(name, ratio):
     assert preset_ratio(name) == pytest.approx(ratio)

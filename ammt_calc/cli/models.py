@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -20,6 +20,8 @@ def split_command(
     frame_rate: Optional[str] = typer.Option(None, "--frame-rate", metavar="F", help="Frames per second the pipeline must keep up with (bare number: fps)."),
     device_speed: str = typer.Option("1 TOPS", "--device-speed", metavar="OPS/s", help="Device compute speed, e.g. 1TOPS or 500GMAC/s (bare number: TOPS)."),
     server_speed: str = typer.Option("100 TOPS", "--server-speed", metavar="OPS/s", help="Server compute speed (bare number: TOPS)."),
+    inputs: Optional[List[str]] = typer.Option(None, "--input", metavar="NAME=SHAPE", help="Size of an .onnx file's input, e.g. images=1x3x640x640 (repeatable); every tensor shape is inferred again."),
+    input_size: Optional[str] = typer.Option(None, "--input-size", metavar="HxW", help="Height and width of an .onnx file's image input (its one NCHW input), e.g. 640x640."),
     fmt: Optional[str] = format_option(views.SPLIT),
     output: Optional[str] = output_option(),
 ) -> None:
@@ -27,7 +29,8 @@ def split_command(
     from .. import api
 
     result = api.split(model, bits=bits, ul_rate=ul_rate, latency=latency, frame_rate=frame_rate,
-                       device_speed=device_speed, server_speed=server_speed)
+                       device_speed=device_speed, server_speed=server_speed, inputs=inputs or (),
+                       input_size=input_size)
     emit(result, views.SPLIT, fmt, output)
 
 

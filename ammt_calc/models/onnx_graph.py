@@ -6,6 +6,7 @@ needed, external data files may be absent):
 - parameters: the elements of every initializer and Constant-node tensor, and their
   size from each one's dtype (so an int8 model is as small as it really is);
 - shapes: ONNX shape inference; a symbolic batch dimension is taken as 1 (one input);
+  other input sizes come from the user (input_shapes.py: --input, --input-size);
 - split points: the graph's nodes are in topological order (the ONNX spec requires it),
   so "split after node k" is a cut; what crosses it is every tensor computed from the
   input before it and still needed after it (a later node's input or a graph output),
@@ -25,6 +26,7 @@ import re
 from pathlib import Path
 
 from ..errors import UserError, short_path
+from .input_shapes import InputShapes, apply_inputs, check_follows
 from .records import INPUT, OUTPUT, Model, SplitPoint, Tensor
 from ..files import read_bounded
 
@@ -67,7 +69,8 @@ def dtype_bits(elem_type: int) -> int | None:
     return None
 
 
-def load_onnx(path_text: str) -> Model:
+def load_onnx(path_text: str, inputs: InputShapes | None = None) -> Model:
+    """The model of an .onnx file; `inputs` (--input, --input-size) resize its inputs first."""
     path = Path(path_text).expanduser()
     data = _read_bounded(path, path_text)
     onnx = _onnx()
@@ -82,10 +85,13 @@ def load_onnx(path_text: str) -> Model:
     if len(graph.node) > MAX_NODES:
         raise UserError(f"'{short_path(path_text)}' has {len(graph.node):,} nodes; at most {MAX_NODES:,} are"
                         " analysed (see docs/limits.md)")
-    notes = _fix_batch_dimension(graph)
+    notes, exported = apply_inputs(graph, inputs, path_text) if inputs else ([], {})
+    notes += _fix_batch_dimension(graph)
     num_params, param_bits = _stored_parameters(graph)
     _strip_large_values(graph)
     inferred, inference_notes = _infer_shapes(onnx, proto, path_text)
+    if exported:
+        check_follows(onnx, proto, inferred.graph, exported, path_text)
     notes += inference_notes
     tensors = _tensor_types(inferred.graph)
     node_macs, unknown = _macs(inferred.graph, tensors)
@@ -97,7 +103,7 @@ def load_onnx(path_text: str) -> Model:
     notes += cut_notes
     if len(points) < 2:
         raise UserError(f"'{short_path(path_text)}': no split point has tensors of known shape;"
-                        " export the model with fixed input sizes")
+                        " give its input size (--input NAME=SHAPE) or export it with fixed input sizes")
     return Model(id=path.name, name=graph.name or path.stem, kind="onnx", num_params=num_params,
                  param_bits=param_bits, macs=None if unknown else sum(node_macs), points=tuple(points),
                  sources=(str(path),), notes=tuple(notes), aliases=aliases)
@@ -224,7 +230,8 @@ def _fix_batch_dimension(graph) -> list[str]:
             label = dim.dim_param or "?"
             if index != 0:
                 raise UserError(f"input '{value.name}' has a symbolic dimension '{label}' (position {index});"
-                                " export the model with a fixed input size")
+                                f" give the input size: --input {value.name}=SHAPE (e.g. 1x3x640x640) or"
+                                " --input-size HxW")
             dim.dim_value = 1
             notes.append(f"input '{value.name}': batch dimension '{label}' taken as 1")
     return notes

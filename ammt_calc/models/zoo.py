@@ -90,15 +90,27 @@ def is_model_reference(text: str) -> bool:
     return text.lower().endswith(MODEL_SUFFIXES) or _normal(text) in _zoo_files()
 
 
-def load_model(ref: str) -> Model:
+def load_model(ref: str, inputs=None) -> Model:
+    """A zoo model or a model file; `inputs` (input_shapes.InputShapes) resize an .onnx file's
+    inputs and are refused for every other kind, whose shapes are fixed."""
     ref = ref.strip()
     lower = ref.lower()
-    if lower.endswith((".safetensors", ".json")):
-        return _file_model(ref)
-    if lower.endswith(".onnx") or is_regular_file(Path(ref).expanduser()):
+    if lower.endswith(".onnx") or (not lower.endswith((".safetensors", ".json"))
+                                   and is_regular_file(Path(ref).expanduser())):
         from .onnx_graph import load_onnx
 
-        return load_onnx(ref)
+        return load_onnx(ref, inputs)
+    model = _other_model(ref, lower)
+    if inputs:
+        shown = "x".join(map(str, model.points[0].tensors[0].shape)) if model.points else "?"
+        raise UserError(f"--input and --input-size resize an .onnx file's inputs; the shapes of {model.id} hold"
+                        f" at its input {shown}: export the model to ONNX at the size you want")
+    return model
+
+
+def _other_model(ref: str, lower: str) -> Model:
+    if lower.endswith((".safetensors", ".json")):
+        return _file_model(ref)
     path = _zoo_files().get(_normal(ref))
     if path is None:
         if Path(ref).expanduser().is_dir():

@@ -249,6 +249,8 @@ def split(result) -> dict:
     s, m = result.settings, result.model
     return {
         "model": {"id": m.id, "name": m.name, "kind": m.kind,
+                  "input": {"name": m.points[0].tensors[0].name if len(m.points[0].tensors) == 1 else None,
+                            "shape": m.points[0].shape_text},
                   "parameters": {"value": m.num_params, "unit": ""},
                   "parameter_size": _q(m.param_bits, "MByte") if m.param_bits is not None else None,
                   "macs": _q(m.macs * 2.0, "GMAC"), "sources": list(m.sources), "notes": list(m.notes)},

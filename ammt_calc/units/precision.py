@@ -56,6 +56,13 @@ COMPRESSION = {
                                  " Huffman coding; relative to fp32)", "Han et al., Deep Compression, ICLR 2016"),
     "deep-compression-vgg16": (49.0, "stored VGG-16 weights 552 MB -> 11.3 MB (pruning, 5-8 bit weight sharing,"
                                " Huffman coding; relative to fp32)", "Han et al., Deep Compression, ICLR 2016"),
+    "nnc": (20.0, "MPEG Neural Network Coding (ISO/IEC 15938-17): weights to 5 % of their size without accuracy loss"
+            " (quantisation and DeepCABAC arithmetic coding): 1 / 0.05 = 20",
+            "Haase et al., Encoder optimizations for the NNR standard on neural network compression, ICIP 2021"),
+    "nnc-3%": (100 / 3, "MPEG NNC with encoder optimisations (local scaling, inference-optimised quantisation,"
+               " batch-norm folding): 3 % of the size: 1 / 0.03 = 33.3",
+               "Haase et al., ICIP 2021; Kirchhoffer et al., Overview of the NNR standard, IEEE TCSVT 2022"
+               " (more than 97 % compression for transparent coding)"),
 }
 
 _NAME = re.compile(r"\s*[A-Za-z]")
