@@ -785,3 +785,39 @@ def radio(carriers: Sequence[str] = (), direction: str = "DL", **options: str | 
     built = [nr.make_carrier(fields, direction, notes) for fields in specs]
     notes = list(dict.fromkeys(notes))
     return Document(documents.radio(direction, built, nr.total_rate_mbps(built), notes), tuple(notes))
+
+
+def link(scenario: str, *, fc: str, bandwidth: str, distance: str | Sequence[float] = "50m:2km:40",
+         condition: str | None = None, usecase: str | UseCase | None = None,
+         settings: Mapping[str, Any] | None = None, transport: str | None = None,
+         catalog: Catalog | None = None, **options: Any) -> Document:
+    """A single-cell NR link budget (docs/network.md, "Link budget"): TR 38.901 path loss of
+    `scenario` (uma, umi, rma, inh; `condition` los, nlos or mixed, default mixed) at carrier
+    frequency `fc` ("3.5GHz") over a `bandwidth` channel, at each `distance` ("400m",
+    "100m,1km", "50m:2km:40[:log]", or numbers in metres): path loss, SINR, spectral
+    efficiency and DL/UL rate. `options` (texts with units) override the ITU-R M.2412
+    defaults: scs, layers, ul_layers, tdd, bs_height, ut_height, building_height,
+    street_width, coverage ("95%"), extra_loss, bs_power ("46dBm"), ue_power, bs_gain
+    ("8dBi"), ue_gain, bs_noise_figure ("5dB"), ue_noise_figure, interference_margin,
+    sinr_max, share, dl_alpha, ul_alpha, sinr_min, dl_se_max, ul_se_max. With `usecase`
+    (its `settings`, `transport`) each flow's reach is added: the largest distance at which
+    its rate is met."""
+    import numpy as np
+
+    from .network import sites
+
+    setup = sites.build(scenario, condition, fc, bandwidth, options)
+    if isinstance(distance, str):
+        distances = sites.parse_distances(distance)
+    else:
+        distances = np.atleast_1d(np.asarray(distance, dtype=float))
+    data = {**sites.describe(setup), "rows": sites.curve_rows(setup, distances)}
+    notes = list(dict.fromkeys(setup.notes))
+    if usecase is not None:
+        result = evaluate(usecase, settings, transport=transport, catalog=catalog)
+        data["usecase"] = result.evaluation.usecase.id
+        data["transport"] = transport
+        data["flows"] = sites.flow_reach(setup, result.evaluation, result.transport)
+        notes += list(result.notes)
+    data["notes"] = notes
+    return Document(data, tuple(notes))

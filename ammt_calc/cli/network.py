@@ -1,4 +1,4 @@
-"""`radio`: NR peak data rate of a carrier."""
+"""`radio`: NR peak data rate of a carrier; `link`: a single-cell link budget against distance."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import typer
 
 from ..present import views
 from .app import app
-from .common import emit, format_option, output_option
+from .common import emit, format_option, output_option, set_option, transport_option
+from .common import settings as parse_settings
 
 
 @app.command("radio")
@@ -31,3 +32,69 @@ def radio_command(
     result = api.radio(carriers, direction, bandwidth=bandwidth, scs=scs, layers=layers, modulation=modulation,
                        fr=fr, scaling=scaling, tdd=tdd)
     emit(result, views.RADIO, fmt, output)
+
+
+
+@app.command("link")
+def link_command(
+    scenario: str = typer.Argument(..., metavar="SCENARIO", help="uma, umi, rma or inh (TR 38.901 Table 7.4.1-1)."),
+    fc: str = typer.Option(..., "--fc", metavar="F", help="Carrier frequency with its unit, e.g. 3.5GHz."),
+    bandwidth: str = typer.Option(..., "--bandwidth", metavar="B", help="Channel bandwidth, e.g. 100MHz (a bare number is MHz)."),
+    distance: str = typer.Option("50m:2km:40", "--distance", metavar="D", help="Horizontal distance(s): 400m, 100m,400m,1km, or START:STOP:COUNT[:log] (50m:2km:40)."),
+    los: bool = typer.Option(False, "--los", help="Line of sight."),
+    nlos: bool = typer.Option(False, "--nlos", help="No line of sight: max(PL_LOS, PL'_NLOS)."),
+    mixed: bool = typer.Option(False, "--mixed", help="LOS and NLOS weighted by the LOS probability of Table 7.4.2-1 (the default)."),
+    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing [default: 30kHz]."),
+    layers: Optional[str] = typer.Option(None, "--layers", metavar="N", help="Most DL layers [default: 4]; rank adaptation picks the best rank up to it."),
+    ul_layers: Optional[str] = typer.Option(None, "--ul-layers", metavar="N", help="Most UL layers [default: min(layers, 2), a 2T4R handset]."),
+    tdd: Optional[str] = typer.Option(None, "--tdd", metavar="PATTERN", help="Slot pattern, e.g. DDDSU [default: every symbol in each direction]."),
+    coverage: Optional[str] = typer.Option(None, "--coverage", metavar="P", help="Coverage probability, 50% to below 100%: the shadow-fading quantile [default: 50%, the median]."),
+    share: Optional[str] = typer.Option(None, "--share", metavar="S", help="Share of the PRBs the UE gets [default: 100%]."),
+    bs_height: Optional[str] = typer.Option(None, "--bs-height", metavar="H", help="BS height [default: the table's]."),
+    ut_height: Optional[str] = typer.Option(None, "--ut-height", metavar="H", help="UT height [default: the table's]."),
+    building_height: Optional[str] = typer.Option(None, "--building-height", metavar="H", help="RMa average building height [default: 5m]."),
+    street_width: Optional[str] = typer.Option(None, "--street-width", metavar="W", help="RMa street width [default: 20m]."),
+    bs_power: Optional[str] = typer.Option(None, "--bs-power", metavar="P", help="BS transmit power over the channel, e.g. 49dBm [default: ITU-R M.2412, scaled to the bandwidth]."),
+    ue_power: Optional[str] = typer.Option(None, "--ue-power", metavar="P", help="UE transmit power [default: 23dBm]."),
+    bs_gain: Optional[str] = typer.Option(None, "--bs-gain", metavar="G", help="BS antenna gain, e.g. 8dBi [default: M.2412 element gain]."),
+    ue_gain: Optional[str] = typer.Option(None, "--ue-gain", metavar="G", help="UE antenna gain [default: M.2412]."),
+    bs_noise_figure: Optional[str] = typer.Option(None, "--bs-noise-figure", metavar="NF", help="BS noise figure, e.g. 5dB [default: M.2412]."),
+    ue_noise_figure: Optional[str] = typer.Option(None, "--ue-noise-figure", metavar="NF", help="UE noise figure [default: M.2412]."),
+    interference_margin: Optional[str] = typer.Option(None, "--interference-margin", metavar="M", help="Interference margin, e.g. 3dB [default: 0dB, a single cell]."),
+    sinr_max: Optional[str] = typer.Option(None, "--sinr-max", metavar="S", help="SINR ceiling, e.g. 20dB [default: none]."),
+    extra_loss: Optional[str] = typer.Option(None, "--extra-loss", metavar="L", help="Extra loss (body, building entry), e.g. 10dB [default: 0dB]."),
+    usecase: Optional[str] = typer.Option(None, "--usecase", metavar="ID", help="Add each flow's reach (the largest distance its rate is met at); its required rates on --plot."),
+    settings: List[str] = set_option(),
+    transport: Optional[str] = transport_option(),
+    plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw DL and UL rate against distance (needs matplotlib)."),
+    fmt: Optional[str] = format_option(views.LINK),
+    output: Optional[str] = output_option(),
+) -> None:
+    """A single-cell NR link budget: TR 38.901 path loss, SINR, attenuated Shannon spectral efficiency
+    and DL/UL rate against distance (docs/network.md, "Link budget")."""
+    from .. import api
+    from ..errors import UserError
+
+    chosen = [name for name, flag in (("los", los), ("nlos", nlos), ("mixed", mixed)) if flag]
+    if len(chosen) > 1:
+        raise UserError(f"give one of --los, --nlos, --mixed, not {' and '.join('--' + c for c in chosen)}")
+    if (settings or transport) and usecase is None:
+        raise UserError("--set and --transport need --usecase ID")
+    if plot is not None:
+        from ..present.plot import png_path, require_matplotlib
+
+        require_matplotlib()
+        png_path(plot)
+    parsed = parse_settings(settings)
+    result = api.link(scenario, fc=fc, bandwidth=bandwidth, distance=distance, condition=chosen[0] if chosen else None,
+                      usecase=usecase, settings=parsed, transport=transport, scs=scs, layers=layers,
+                      ul_layers=ul_layers, tdd=tdd, coverage=coverage, share=share, bs_height=bs_height,
+                      ut_height=ut_height, building_height=building_height, street_width=street_width,
+                      bs_power=bs_power, ue_power=ue_power, bs_gain=bs_gain, ue_gain=ue_gain,
+                      bs_noise_figure=bs_noise_figure, ue_noise_figure=ue_noise_figure,
+                      interference_margin=interference_margin, sinr_max=sinr_max, extra_loss=extra_loss)
+    if plot is not None:
+        from ..present.linkplot import save_link_plot
+
+        save_link_plot(result.to_dict(), plot)
+    emit(result, views.LINK, fmt, output)

@@ -1,1 +1,1 @@
-"""The network: flows, transport, NR cells and radio, QoS (5QI), reference tables."""
+"""The network: flows, transport, NR cells and radio, the link budget, QoS (5QI), reference tables."""

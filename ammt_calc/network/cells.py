@@ -448,32 +448,19 @@ def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
     where the handshake and slow start ask more within the deadline; the sustained rate is
     `<dir>_sustained_rate` when the use case declares it (a payload once per period; x the
     transport's overhead factor), else the flow's rate (a flow that sends all the time)."""
-    from .flows import flow_sources
     from .transport import parse_transport
 
     spec = None if transport is None else parse_transport(transport)
     out = []
     for direction in DIRECTIONS:
-        sources = flow_sources(evaluation.kpis, evaluation.parameters, direction)
-        if sources is None or sources["rate"] is None:
+        flow = flow_burst(evaluation, direction, spec)
+        if flow is None:
             continue
-        prefix = direction.lower()
-        ip_layer = spec is not None and f"{prefix}_ip_rate" in evaluation.kpis
-        name = f"{prefix}_ip_rate" if ip_layer else sources["rate"][1]
-        rate = _mbps(evaluation, name)
-        if rate is None:
-            out.append({"direction": direction, "usecase": evaluation.usecase.id,
-                        "infeasible": f"{name}: {evaluation.kpis[name].reason_at()}"})
+        if "infeasible" in flow:
+            out.append({"direction": direction, "usecase": evaluation.usecase.id, "infeasible": flow["infeasible"]})
             continue
-        notes, burst, burst_kpi, reachable = [], rate, name, True
-        transport_rate = evaluation.kpis.get(f"{prefix}_transport_rate")
-        if ip_layer and transport_rate is not None:
-            needed = _mbps(evaluation, transport_rate.name)
-            if needed is None:
-                reachable = False
-                notes.append(f"no link rate meets the deadline, {transport_rate.name}: {transport_rate.reason_at()}")
-            elif needed > rate:
-                burst, burst_kpi = needed, transport_rate.name
+        prefix, ip_layer, rate, notes = direction.lower(), flow["ip_layer"], flow["rate"], flow["notes"]
+        burst, burst_kpi, reachable, name = flow["burst"], flow["burst_kpi"], flow["reachable"], flow["kpi"]
         sustained = _mbps(evaluation, f"{prefix}_sustained_rate")
         stream = evaluation.kpis.get(f"{prefix}_sustained_rate")
         if stream is not None and not stream.applies_at():  # no stream (a single image): no sustained load
@@ -492,6 +479,35 @@ def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:
         entry["sustained"]["kpi"] = f"{prefix}_sustained_rate" if declared else name
         entry["notes"] += notes
         out.append(entry)
+    return out
+
+
+def flow_burst(evaluation, direction: str, spec) -> dict | None:
+    """The rate one flow of `direction` needs while it sends (Mbit/s): `<dir>_data_rate`, or
+    with a transport (`spec`, parsed) `<dir>_ip_rate`, raised to `<dir>_transport_rate` where
+    the handshake and slow start ask more within the deadline. None: no such flow;
+    {"infeasible": reason} where the rate itself is infeasible."""
+    from .flows import flow_sources
+
+    sources = flow_sources(evaluation.kpis, evaluation.parameters, direction)
+    if sources is None or sources["rate"] is None:
+        return None
+    prefix = direction.lower()
+    ip_layer = spec is not None and f"{prefix}_ip_rate" in evaluation.kpis
+    name = f"{prefix}_ip_rate" if ip_layer else sources["rate"][1]
+    rate = _mbps(evaluation, name)
+    if rate is None:
+        return {"infeasible": f"{name}: {evaluation.kpis[name].reason_at()}"}
+    out = {"kpi": name, "rate": rate, "burst": rate, "burst_kpi": name, "reachable": True, "ip_layer": ip_layer,
+           "notes": []}
+    transport_rate = evaluation.kpis.get(f"{prefix}_transport_rate")
+    if ip_layer and transport_rate is not None:
+        needed = _mbps(evaluation, transport_rate.name)
+        if needed is None:
+            out["reachable"] = False
+            out["notes"].append(f"no link rate meets the deadline, {transport_rate.name}: {transport_rate.reason_at()}")
+        elif needed > rate:
+            out["burst"], out["burst_kpi"] = needed, transport_rate.name
     return out
 
 

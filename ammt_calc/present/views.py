@@ -481,6 +481,48 @@ def _radio_csv(doc: dict):
 RADIO = View(_radio_page, _radio_csv)
 
 
+# --- link ---------------------------------------------------------------------------------
+
+LINK_CSV = ("distance [m]", "los_probability", "path_loss [dB]", "shadow_margin [dB]", "dl_sinr [dB]",
+            "dl_spectral_efficiency [bit/s/Hz]", "dl_rank", "dl_rate [Mbit/s]", "ul_sinr [dB]",
+            "ul_spectral_efficiency [bit/s/Hz]", "ul_rank", "ul_rate [Mbit/s]")
+
+
+def _link_cells(row: dict) -> list:
+    out = [row["distance"]["value"], row["los_probability"], row["path_loss"]["value"], row["shadow_margin"]["value"]]
+    for d in ("DL", "UL"):
+        out += [row["sinr"][d]["value"], row["spectral_efficiency"][d]["value"], row["rank"][d],
+                row[f"{d.lower()}_rate"]["value"]]
+    return out
+
+
+def _link_page(doc: dict) -> list:
+    title = (f"{doc['scenario_title']} {doc['condition'].upper()}, {quantity_text(doc['fc'])},"
+             f" {quantity_text(doc['bandwidth'])} ({doc['n_prb']} PRB), coverage {human_number(100 * doc['coverage'])} %,"
+             f" share {human_number(100 * doc['share'])} %")
+    head = ("distance [m]", "P_LOS", "PL [dB]", "margin [dB]", "DL SINR [dB]", "DL SE", "DL rank", "DL [Mbit/s]",
+            "UL SINR [dB]", "UL SE", "UL rank", "UL [Mbit/s]")
+    rows = [[human_number(v) if isinstance(v, float) else v for v in _link_cells(r)] for r in doc["rows"]]
+    sections = [Table(head, rows, title)]
+    if doc.get("flows") is not None:
+        sections.append(Table(("flow", "needs", "max distance", "note"), [_reach_cells(f) for f in doc["flows"]],
+                              f"{doc['usecase']}: each flow's reach", fold="note"))
+    values = [(v["name"], f"{human_number(v['value'])} {v['unit']}".strip(), v["source"]) for v in doc["values"]]
+    sections.append(Table(("value", "used", "source"), values, "values and their sources", fold="source"))
+    return sections
+
+
+def _reach_cells(flow: dict) -> list:
+    note = flow.get("infeasible") or flow.get("range_limited") or ""
+    needs = quantity_text(flow.get("needed"))
+    if flow.get("rate_kpi"):
+        needs += f" ({flow['rate_kpi']}" + (f" x {flow['l2_factor']:.4g} L2)" if flow["l2_factor"] != 1 else ")")
+    return [flow["kpi"], needs, quantity_text(flow.get("max_distance")) or "infeasible", note]
+
+
+LINK = View(_link_page, lambda doc: (LINK_CSV, [_link_cells(r) for r in doc["rows"]]))
+
+
 # --- sample ------------------------------------------------------------------------------
 
 SAMPLE_CSV = ("usecase", "kpi", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible_share")
