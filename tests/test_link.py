@@ -1,4 +1,4 @@
-"""The link budget (ammt_calc/network/link.py) against hand-computed values of TR 38.901,
+"""The link budget (ammt_calc/network/linkbudget.py) against hand-computed values of TR 38.901,
 TR 36.942 and the thermal noise floor, and its properties over random settings."""
 
 import math
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.errors import UserError
-from ammt_calc.network import link as L
+from ammt_calc.network import linkbudget as L
 
 LG = math.log10
 FC = 3.5  # GHz

@@ -18,7 +18,7 @@ from ..errors import UserError
 from ..units import registry as units
 from ..units.numbers import NUMBER, clean_number, is_bare_number
 from . import cells
-from . import link as L
+from . import linkbudget as L
 
 MAX_DISTANCES = 1_000_000
 DEFAULT_CONDITION = "mixed"
