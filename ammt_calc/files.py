@@ -19,10 +19,7 @@ from typing import Callable
 
 from .errors import UserError, os_error, short_path
 
-try:  # importing hashlib loads OpenSSL (~5 ms a run); BLAKE2 is CPython's own module
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - a Python built without it
-    from hashlib import blake2b
+from hashlib import blake2b
 
 MAX_WALK_ENTRIES = 10_000  # files and folders looked at under one catalog folder
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),

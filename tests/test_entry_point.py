@@ -48,3 +48,43 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path):
     with open(tmp_path / "out.txt", "w") as out:  # and what a successful run printed is all there
         assert subprocess.run([*entry_point(), "list", "--format", "json"], stdout=out, cwd=tmp_path).returncode == 0
     assert len(json.loads((tmp_path / "out.txt").read_text())["rows"]) >= 28
+
+
+def _python(*args, cwd, env=None):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+def test_a_profiler_sees_the_whole_run(tmp_path):
+    """cProfile prints its statistics in the usual exit, which the early exit would skip."""
+    result = _python("-m", "cProfile", "-s", "tottime", "-m", "ammt_calc", "list", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0 and "function calls" in result.stdout, result.stderr[-500:]
+
+
+def test_an_exit_handler_registered_during_the_run_is_run(tmp_path):
+    code = ("import atexit, sys; from ammt_calc.cli import run\n"
+            "sys.argv = ['ammt-calc', 'list']\n"
+            "import ammt_calc.cli as cli; real = cli.main\n"
+            "def main(argv=None):\n"
+            "    atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+            "    return real(argv)\n"
+            "cli.main = main\n"
+            "run()\n")
+    result = _python("-c", code, cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr.strip() == "handler ran", result.stderr[-500:]
+
+
+EARLY_EXIT_SHOWN = ("import sys, ammt_calc.cli as cli\n"
+                    "cli.os._exit = lambda code: (print('early exit', file=sys.stderr), sys.exit(code))\n"
+                    "sys.argv = ['ammt-calc', '-V']; cli.run()\n")
+
+
+def test_the_usual_exit_on_request_and_under_importtime(tmp_path):
+    assert "early exit" in _python("-c", EARLY_EXIT_SHOWN, cwd=tmp_path).stderr  # the quick exit otherwise
+    for options, env in (([], {"AMMT_CALC_NORMAL_EXIT": "1"}), (["-X", "importtime"], {})):
+        result = _python(*options, "-c", EARLY_EXIT_SHOWN, cwd=tmp_path, env=env)
+        assert result.returncode == 0 and "early exit" not in result.stderr, (options, result.stderr[-300:])

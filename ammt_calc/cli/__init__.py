@@ -69,8 +69,9 @@ def _catalog_first(argv: list[str]) -> list[str]:
 
 @contextlib.contextmanager
 def _only_the_command_run(argv: list[str]):
-    """typer turns every command's signature into options on each run (~25 ms, a tenth of
-    `list`), though a run needs one: register only the command named, if argv names one.
+    """typer turns every command's signature into options on each run (6.8 ms for the 12
+    commands, 0.5 ms for one: `get_command` timed in process), though a run needs one:
+    register only the command named, if argv names one.
     Anything else (a typo, `--help`, completion) gets the whole application."""
     name = _command_name(argv)
     chosen = [c for c in app.registered_commands if c.name == name]
@@ -100,18 +101,26 @@ def _command_name(argv: list[str]) -> str | None:
 
 def run() -> None:
     """The `ammt-calc` program: main(), then the exit."""
-    _exit(main())
+    import atexit
+
+    handlers = atexit._ncallbacks()  # those registered while the command runs want the usual exit
+    _exit(main(), handlers)
 
 
-def _exit(code: int) -> None:
+def _exit(code: int, handlers: int) -> None:
     """Exit with `code`, skipping the interpreter's teardown where nothing needs it: freeing
-    every module's objects one by one is ~30 ms of a 200 ms run. Output is flushed first;
-    with a thread still running, or Dask or multiprocessing loaded (their exit handlers
-    stop workers), the exit is the usual one."""
+    every module's objects one by one is ~30 ms of a 200 ms run. Output is flushed first.
+    The exit is the usual one (docs/speed.md) when anything may need it: a thread still
+    running; an exit handler registered during the run (Dask, multiprocessing, matplotlib's
+    temporary folder, a user's own); a profiler or tracer (cProfile, coverage, a debugger);
+    `-X importtime`; or AMMT_CALC_NORMAL_EXIT=1."""
+    import atexit
     import threading
 
     busy = any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread())
-    if busy or {"multiprocessing", "distributed", "dask"} & sys.modules.keys():
+    observed = sys.getprofile() is not None or sys.gettrace() is not None or "importtime" in sys._xoptions \
+        or os.environ.get("PYTHONPROFILEIMPORTTIME")
+    if busy or observed or atexit._ncallbacks() > handlers or os.environ.get("AMMT_CALC_NORMAL_EXIT") == "1":
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -40,6 +40,7 @@ Nothing here is transposed or masked byte by byte.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
@@ -132,7 +133,8 @@ def _shape_tables() -> tuple[np.ndarray, ...]:
     return low[:, 0].copy(), low[:, 1].copy(), high[:, 0].copy(), high[:, 1].copy(), dot[:, 0].copy(), dot[:, 1].copy(), prefix
 
 
-def _keep_freed_memory() -> None:
+@functools.cache  # once a process, when the first large export is written (sweepio), never at import
+def keep_freed_memory() -> None:
     """Let malloc keep freed blocks of up to 16 MB for reuse instead of returning them to the system.
 
     Formatting makes dozens of temporary arrays per column and block, each a few hundred kB:
@@ -144,7 +146,6 @@ def _keep_freed_memory() -> None:
     np.empty(16 << 20, np.uint8)  # made and freed at once
 
 
-_keep_freed_memory()
 _FLOOR_LOG, _CEILING, _MULTIPLY, _DIVIDE, _FAR, _EXPONENT = _power_tables()
 _LOW0, _LOW1, _HIGH0, _HIGH1, _DOT0, _DOT1, _PREFIX = _shape_tables()
 # the shape tables' row for 12 significant digits, by e + _E0 (trailing zeros count back from it)

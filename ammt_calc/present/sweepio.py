@@ -110,6 +110,7 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
 
 def _stream(grid: Grid, rows: Callable[[Block], Iterable[bytes | bytearray]], sink, on_block) -> None:
     """Every block's text into `sink` in row order (formatted on several threads where it pays)."""
+    numtext.keep_freed_memory()
     for block, text in numtext.in_order(rows, blocks(grid), _threads(grid)):
         sink.write_all(text)
         if on_block:
