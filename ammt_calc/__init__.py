@@ -10,15 +10,13 @@ __all__ = [*_API, "ureg", "UserError", "__version__"]
 
 
 def __getattr__(name: str):
-    if name in _API or name == "api":
-        import importlib
+    import importlib  # not `from . import api`: that asks this hook again
 
-        api = importlib.import_module("ammt_calc.api")  # not `from . import api`: that asks this hook again
+    if name in _API or name == "api":
+        api = importlib.import_module("ammt_calc.api")
         return api if name == "api" else getattr(api, name)
     if name == "ureg":  # the project's pint registry (units.txt): every API quantity is one of its quantities
-        from .units.boundary import ureg
-
-        return ureg()
+        return importlib.import_module("ammt_calc.units.boundary").ureg()
     if name == "UserError":
         from .errors import UserError
 

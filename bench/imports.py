@@ -45,6 +45,25 @@ def graph(root: Path) -> dict[str, set[str]]:
     return {m: imports_of(p, m, modules) for m, p in paths.items()}
 
 
+# layers from the bottom: an import should point down (or sideways within a layer)
+LAYERS = {"errors": 0, "files": 0, "units": 1, "usecases": 2, "models": 3, "network": 3, "engine": 4,
+          "present": 5, "api": 6, "cli": 7, "__main__": 7}
+OLD_FOLDERS = {  # 0.3.0's flat modules, by the folder they moved to
+    "units": "units", "quantities": "units", "numbers": "units", "precision": "units", "userfiles": "files",
+    "catalog": "usecases", "formula": "usecases", "cache": "usecases", "inputs": "engine", "solver": "engine",
+    "inverse": "engine", "sweeps": "engine", "sample": "engine", "distributed": "engine", "check": "engine",
+    "zoo": "models", "onnx_import": "models", "safetensors": "models", "hfconfig": "models", "modelfacts": "models",
+    "modeltypes": "models", "splitpoint": "models", "flows": "network", "transport": "network", "qos": "network",
+    "radio": "network", "refdata": "network", "documents": "present"}
+
+
+def layer(module: str) -> int | None:
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    return LAYERS.get(OLD_FOLDERS.get(parts[1], parts[1]))
+
+
 def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "ammt_calc").resolve()
     edges = graph(root)
@@ -59,7 +78,10 @@ def main() -> None:
     chain = max((longest(m) for m in edges), key=len)
     print("modules per folder:", dict(sorted(folders.items())))
     print("modules:", len(edges), " import arrows:", arrows)
+    upward = [(m, t) for m, ts in edges.items() for t in ts
+              if layer(m) is not None and layer(t) is not None and layer(t) > layer(m)]
     print(f"longest chain ({len(chain)} modules):", " -> ".join(chain))
+    print(f"imports pointing up a layer: {len(upward)}", *(f"{m} -> {t}" for m, t in upward), sep="\n  ")
 
 
 if __name__ == "__main__":

@@ -131,3 +131,17 @@ def test_the_checkout_is_what_pytest_imports():
     import ammt_calc
 
     assert Path(ammt_calc.__file__).resolve().parent == PACKAGE
+
+
+LAYERS = {"errors": 0, "files": 0, "units": 1, "usecases": 2, "models": 3, "network": 3, "engine": 4,
+          "present": 5, "api": 6, "cli": 7, "__main__": 7}  # from the bottom (docs/architecture.md)
+
+
+def test_every_import_points_down_the_layers():
+    def layer(name):
+        return LAYERS[name.split(".")[1]] if name.count(".") else None
+
+    assert set(LAYERS) >= {m.split(".")[1] for m in imports() if m.count(".")}  # every folder has its layer
+    upward = [(m, t) for m, found in imports().items() for t in found
+              if layer(m) is not None and layer(t) is not None and layer(t) > layer(m)]
+    assert not upward, upward

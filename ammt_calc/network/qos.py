@@ -300,9 +300,3 @@ def usecase_flows(evaluations) -> list[dict]:
     """Every flow of every evaluation, as `usecase --qos --format json` prints them."""
     return [flow_json(flow) for ev in evaluations for flow in flows_of(ev)]
 
-
-def at_defaults(uc) -> list[dict]:
-    """The flows of one use case at its default parameters (for `show`)."""
-    from ..engine.evaluation import evaluate
-
-    return usecase_flows([evaluate(uc)])  # the catalog checked its dimensions when it loaded

@@ -119,7 +119,7 @@ def _definitions_digest() -> str:
 def build_names_table() -> dict:
     """What pint makes of every spelling units.txt allows (each prefix spelling with each
     unit spelling): {name: [canonical, prefix, unit, symbol, factor, dims]}. Written to
-    NAMES_TABLE by `python -m ammt_calc.units`; a test checks it is current."""
+    NAMES_TABLE by `python -m ammt_calc.units.registry`; a test checks it is current."""
     prefixes, names = _spellings()
     table = {}
     for name in dict.fromkeys(p + n for p in prefixes for n in names):
@@ -486,7 +486,7 @@ def _as_unit(value: Any) -> Unit:
 
 quantities.read_unit = parse_unit
 
-if __name__ == "__main__":  # python -m ammt_calc.units: remake the names table after editing units.txt
+if __name__ == "__main__":  # python -m ammt_calc.units.registry: remake the names table after editing units.txt
     import json
 
     NAMES_TABLE.write_text(json.dumps(build_names_table(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
