@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ammt_calc.numbers import human_number
+from ammt_calc.units.numbers import human_number
 from ammt_calc.present import html, svgplot
 from ammt_calc.present.views import SAMPLE
 from browser import INSTALL, Browser, find_browser

@@ -27,7 +27,7 @@ import json
 from html import escape
 from typing import Iterable, Sequence
 
-from ..numbers import human_number
+from ..units.numbers import human_number
 from . import svgplot
 from .formats import numeric_columns
 from .views import (QOS_TITLE, STATUS_MARK, Table, Text, View, cell_caption, cell_flows_table, count_or_number,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
 from ..errors import UserError
-from .files import atomic_file
+from .atomic import atomic_file
 from .views import RADIO_CSV, SAMPLE_CSV, SPLIT_KEYS
 
 SHEET_ROWS = 1_048_576  # Excel's limit, the header row included
