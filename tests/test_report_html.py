@@ -240,3 +240,63 @@ def _png_width(path) -> int:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">I", data[16:20])[0]
 
+
+
+# --- the command and the API ---------------------------------------------------------------
+
+
+def test_report_command_writes_the_page_of_both_use_cases_with_a_plot(cli, tmp_path):
+    result = cli("report", *EXAMPLE, "--vary", "model_size=10MB:1GB:50:log", "-o", "r.html")
+    assert result.returncode == 0, result.stderr
+    assert "note: split-image-recognition: not swept: it has no parameter model_size" in result.stderr
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    sections = Cells(page).with_attribute("id")
+    assert {"uc-split-image-recognition", "uc-model-distribution-image-recognition"} <= set(sections)
+    assert 'data-plot="model-distribution-image-recognition/dl_data_rate"' in page
+    assert "ammt-calc report split-image-recognition model-distribution-image-recognition --vary" in page
+    doc = json.loads(ok(cli("report", *EXAMPLE, "--vary", "model_size=10MB:1GB:50:log", "--format", "json")))
+    assert doc["evaluation"] == json.loads(ok(cli("usecase", *EXAMPLE, "--format", "json")))
+    assert [s["usecase"] for s in doc["sweeps"]] == ["model-distribution-image-recognition"]
+    assert len(doc["catalog_digest"]) == 32
+
+
+def test_report_refusals(cli):
+    from helpers import refused
+
+    refused(cli("report", "split-image-recognition", "--vary", "model_size=10MB:1GB:5"), "none of the use cases has it")
+    refused(cli("report", "model-distribution-image-recognition", "--vary", "model_size=10MB:1GB:20000"),
+            "up to 10,000 points per use case")
+    refused(cli("report", "split-image-recognition", "-o", "r.xlsx"), "--format xlsx is not available here")
+
+
+def test_report_checks_the_published_values_at_the_settings_given():
+    import ammt_calc as ac
+
+    doc = ac.report("split-image-recognition", latency="30 ms").to_dict()
+    check = {c["kpi"]: c for c in doc["checks"]}
+    # 0.27 MByte in 30 ms is 72 Mbit/s against the published 144: half, derived from the formulas
+    assert check["ul_data_rate"]["computed_value"] == 72.0 and check["ul_data_rate"]["status"] == "differs"
+    assert html.deviation(check["ul_data_rate"]) == -0.5
+    assert ">-50 %<" in ac.report("split-image-recognition", latency="30 ms").html()
+
+
+def test_results_show_themselves_in_a_notebook():
+    import ammt_calc as ac
+
+    result = ac.evaluate("split-image-recognition")
+    block = result._repr_html_()
+    assert 'data-kpi="split-image-recognition/ul_data_rate" data-value="144.0"' in block
+    assert block.startswith('<section class="usecase"') and "<h3>Split AI/ML image recognition" in block
+    sweep = ac.sweep("model-distribution-image-recognition", {"model_size": "10MB:1GB:5:log"})
+    assert repr(sweep) == "<SweepResult model-distribution-image-recognition: 5 points over model_size; 18 KPIs>"
+    assert "<svg" in sweep._repr_html_()
+    solution = ac.solve("model-distribution-image-recognition", "model_size", "dl_data_rate=500Mbit/s")
+    assert repr(solution) == ("<Solution model-distribution-image-recognition: model_size = 62.5 MByte for"
+                              " dl_data_rate = 500 Mbit/s>")
+    assert ">62.5<" in solution._repr_html_()
+    sample = ac.api.sample("model-distribution-image-recognition", {"model_size": "loguniform:10MB:1GB"}, count=100)
+    assert repr(sample).startswith("<SampleResult model-distribution-image-recognition: 100 draws;")
+    assert "over the feasible draws" in sample._repr_html_()
+    facts = ac.model("vgg16")
+    assert repr(facts) == "<ModelFacts vgg16: 138,357,544 parameters (zoo (torchvision))>"
+    assert "138357544" in facts._repr_html_()

@@ -176,3 +176,48 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(UserError):
         xlsx.write([xlsx.Sheet("t", ("a",), [[1]])], tmp_path / "t.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- through the command line ------------------------------------------------------------
+
+
+def test_cli_usecase_to_xlsx_matches_its_json(cli, tmp_path):
+    import json
+
+    from helpers import ok
+
+    ok(cli("usecase", "split-image-recognition", "--set", "latency=30ms", "-o", "u.xlsx"))
+    doc = json.loads(ok(cli("usecase", "split-image-recognition", "--set", "latency=30ms", "--format", "json")))
+    tables, _ = read(tmp_path / "u.xlsx")
+    head, rows = tables["split-image-recognition"]
+    for row, r in zip(rows, doc["rows"], strict=True):
+        assert same(row[head.index("value")], r["value"]) and row[head.index("kpi")] == r["kpi"]
+    burst = rows[3]  # 0.27 MByte in 30 ms: 72 Mbit/s, a number in its cell
+    assert burst[head.index("kpi")] == "ul_burst_rate" and same(burst[head.index("value")], 72.0)
+
+
+@pytest.mark.parametrize("args", [
+    ("sweep", "model-distribution-image-recognition", "--vary", "model_size=10MB:1GB:3"),
+    ("check",), ("split", "vgg16"), ("radio", "--bandwidth", "100MHz", "--scs", "30kHz", "--layers", "4",
+                                      "--modulation", "256QAM"),
+    ("solve", "model-distribution-image-recognition", "--for", "model_size", "--target", "dl_data_rate=500Mbit/s"),
+    ("sample", "model-distribution-image-recognition", "--draw", "model_size=loguniform:10MB:1GB", "--draws", "50"),
+])
+def test_cli_commands_that_write_tables_write_workbooks(cli, tmp_path, args):
+    from helpers import ok
+
+    ok(cli(*args, "-o", "t.xlsx"))
+    tables, _ = read(tmp_path / "t.xlsx")
+    head, rows = next(iter(tables.values()))
+    assert head and rows and any(isinstance(c, float) for row in rows for c in row)
+
+
+def test_cli_refusals(cli, monkeypatch, tmp_path):
+    from helpers import refused
+
+    refused(cli("sweep", "model-distribution-image-recognition", "--vary", "model_size=10MB:1GB:1048576", "-o",
+                "s.xlsx"), "has 1,048,576 rows; an Excel sheet holds at most 1,048,575")
+    refused(cli("usecase", "split-image-recognition", "--format", "xlsx"), "a workbook is a file: give -o FILE.xlsx")
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    refused(cli("usecase", "split-image-recognition", "-o", "u.xlsx"), "pip install 'ammt-calc[excel]'")
+    assert list(tmp_path.iterdir()) == []

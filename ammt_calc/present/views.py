@@ -25,10 +25,11 @@ class Text(NamedTuple):
 class View(NamedTuple):
     page: Callable[[dict], list]
     csv: Callable[[dict], tuple[Sequence[str], list]] | None = None
+    sheets: str | None = None  # the command's workbook (xlsx.SHEETS), for -o FILE.xlsx
 
     @property
     def formats(self) -> tuple[str, ...]:
-        return ("table", *(("csv",) if self.csv else ()), "json", "markdown")
+        return ("table", *(("csv",) if self.csv else ()), "json", "markdown", *(("xlsx",) if self.sheets else ()))
 
 
 def count_or_number(value: float, unit: str) -> str:
@@ -256,7 +257,7 @@ def _usecase_csv(doc: dict):
     return columns, rows
 
 
-USECASE = View(_usecase_page, _usecase_csv)
+USECASE = View(_usecase_page, _usecase_csv, "usecase")
 
 
 # --- 5QI ---------------------------------------------------------------------------------
@@ -344,7 +345,7 @@ def _computed(row: dict) -> str:
     return f"{human_number(row['computed_value'])} {row['computed_unit']}".strip()
 
 
-CHECK = View(_check_page, lambda doc: (CHECK_CSV, [[r[c] for c in CHECK_CSV] for r in doc["rows"]]))
+CHECK = View(_check_page, lambda doc: (CHECK_CSV, [[r[c] for c in CHECK_CSV] for r in doc["rows"]]), "check")
 
 
 # --- solve -------------------------------------------------------------------------------
@@ -361,7 +362,7 @@ def _solve_page(doc: dict) -> list:
     return sections
 
 
-SOLVE = View(_solve_page)
+SOLVE = View(_solve_page, sheets="solve")
 
 
 # --- split -------------------------------------------------------------------------------
@@ -419,7 +420,7 @@ def _split_csv(doc: dict):
     return head, rows
 
 
-SPLIT = View(_split_page, _split_csv)
+SPLIT = View(_split_page, _split_csv, "split")
 
 
 # --- radio -------------------------------------------------------------------------------
@@ -478,7 +479,7 @@ def _radio_csv(doc: dict):
     return RADIO_CSV, rows
 
 
-RADIO = View(_radio_page, _radio_csv)
+RADIO = View(_radio_page, _radio_csv, "radio")
 
 
 # --- link ---------------------------------------------------------------------------------
@@ -537,4 +538,4 @@ def _sample_page(doc: dict) -> list:
                   f"{title}: over the feasible draws")]
 
 
-SAMPLE = View(_sample_page, lambda doc: (SAMPLE_CSV, [[r[c] for c in SAMPLE_CSV] for r in doc["rows"]]))
+SAMPLE = View(_sample_page, lambda doc: (SAMPLE_CSV, [[r[c] for c in SAMPLE_CSV] for r in doc["rows"]]), "sample")
