@@ -26,14 +26,13 @@ def report_command(
 ) -> None:
     """A report people can open: per use case its KPIs beside the published values, its parameters with their sources, and plots over --vary; one self-contained HTML file."""
     from .. import api
-    from ..engine.sweeps import parse_vary
     from ..present.atomic import emit as write_text
     from ..present.formats import to_json
     from ..present.output import choose_format
 
     chosen = choose_format(fmt, output, REPORT_FORMATS, default="html")
     given = settings(values)
-    result = api.report(ids or None, given, vary=parse_vary(vary) if vary else None, zip=zipped, cell=cell, qos=qos,
+    result = api.report(ids or None, given, vary=api.parse_vary(vary) if vary else None, zip=zipped, cell=cell, qos=qos,
                         transport=transport, command=State.command, catalog=catalog())
     notes(result.notes)
     write_text(result.html() if chosen == "html" else to_json(result.to_dict()), output)
