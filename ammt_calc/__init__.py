@@ -5,7 +5,7 @@ __version__ = "0.4.0.dev0"
 # The Python API (ammt_calc/api.py) and the pint registry, imported on first use:
 # `import ammt_calc` stays as cheap as the CLI's `--help`, which imports neither numpy nor pint.
 _API = ("load_catalog", "usecase", "evaluate", "sweep", "sample", "solve", "check", "show", "split", "radio",
-        "model", "quantity", "list_usecases", "Result", "SweepResult", "Solution", "Document")
+        "model", "quantity", "list_usecases", "report", "Result", "SweepResult", "Solution", "Document", "Report")
 __all__ = [*_API, "ureg", "UserError", "__version__"]
 
 

@@ -606,9 +606,9 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
 
             parquet.require("-o FOLDER with --engine dask")
             writer = parquet.write
-        return distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer)
+        return _displayable(distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer))
     if draws_output is None:
-        return sampling.run(plan)
+        return _displayable(sampling.run(plan))
     from .present import parquet
     from .present.atomic import atomic_file
 
@@ -621,7 +621,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
 
     with atomic_file(draws_output, binary=True) as handle:
         parquet.write_sample(plan, handle, add)
-    return sampling.SampleResult(plan, summary)
+    return _displayable(sampling.SampleResult(plan, summary))
 
 
 def parse_draws(items: Sequence[str]) -> dict[str, str]:
@@ -759,7 +759,7 @@ def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: s
     is the JSON document, `rows()` the table, `notes` the caveats."""
     from .models.facts import model_facts
 
-    return model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets)
+    return _displayable(model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets))
 
 
 RADIO_OPTIONS = ("bandwidth", "scs", "layers", "modulation", "fr", "scaling", "tdd")
@@ -821,3 +821,152 @@ def link(scenario: str, *, fc: str, bandwidth: str, distance: str | Sequence[flo
         notes += list(result.notes)
     data["notes"] = notes
     return Document(data, tuple(notes))
+
+
+# --- report and notebook display ---------------------------------------------------------
+
+REPORT_POINTS = 10_000  # per swept use case: a report plots its sweep; more points are the `sweep` command's job
+
+
+class Report(NamedTuple):
+    """`ammt-calc report`: `to_dict()` is its JSON document, `html()` the self-contained page."""
+
+    data: dict
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return self.data
+
+    def html(self) -> str:
+        from .present import html
+
+        return html.page(self.data)
+
+    def save(self, path: str | Path) -> None:
+        """The HTML page, written atomically."""
+        from .present.atomic import write_atomic
+
+        write_atomic(path, self.html())
+
+    def _repr_html_(self) -> str:
+        from .present import html
+
+        return html.usecase_blocks(self.data, headings=3)
+
+
+def report(usecases: str | UseCase | Sequence[str | UseCase] | None = None,
+           settings: Mapping[str, Any] | None = None, /, *, vary: Mapping[str, Any] | None = None, zip: bool = False,
+           cell: str | None = None, qos: bool = False, transport: str | None = None, command: str | None = None,
+           catalog: Catalog | None = None, **values) -> Report:
+    """What `evaluate` gives, with what a reader needs beside it: each use case's definition
+    (sources, parameter sources), its published values checked at these settings (basis,
+    note), with `vary` a sweep of every use case that has those parameters (up to
+    REPORT_POINTS each), and the version, catalog digest, command and date."""
+    import datetime
+    import json
+
+    from . import __version__
+    from .engine.published import check_row
+    from .files import digest
+
+    catalog = catalog or load_catalog()
+    result = evaluate(usecases, settings, cell=cell, qos=qos, transport=transport, catalog=catalog, **values)
+    notes = list(result.notes)
+    sweeps = _report_sweeps(result, {**(settings or {}), **values}, vary, zip, transport, notes) if vary else []
+    doc = {"ammt_calc": __version__,
+           "catalog_digest": digest(json.dumps([documents.describe(uc) for uc in catalog], sort_keys=True).encode()),
+           "command": command or "ammt_calc.api.report()",
+           "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+           "evaluation": result.to_dict(),
+           "usecases": [documents.describe(ev.usecase) for ev in result.evaluations],
+           "checks": [check_row(ev.usecase, ev, p)._asdict() for ev in result.evaluations
+                      for p in ev.usecase.published.values()],
+           "sweeps": sweeps, "notes": notes}
+    return Report(doc, tuple(notes))
+
+
+def _report_sweeps(result: Result, given: dict, vary, zip: bool, transport, notes: list[str]) -> list[dict]:
+    """The sweep of every use case that has all the varied parameters; a note for the others."""
+    everyone = {name for ev in result.evaluations for name in ev.usecase.parameters}
+    sweeps = []
+    for ev in result.evaluations:
+        uc = ev.usecase
+        missing = [name for name in vary if name not in uc.parameters]
+        if missing:
+            notes.append(f"{uc.id}: not swept: it has no parameter {', '.join(missing)}")
+            continue
+        mine = {k: v for k, v in given.items() if k in uc.parameters or k not in everyone}  # model=...: the zoo's
+        grid = plan_sweep(uc, vary, mine, zip=zip, transport=transport)
+        if grid.size > REPORT_POINTS:
+            raise UserError(f"a report plots up to {REPORT_POINTS:,} points per use case; this grid has"
+                            f" {grid.size:,}: use fewer points, or `ammt-calc sweep` for the rows")
+        sweeps.append(sweep(uc, vary, mine, zip=zip, transport=transport).to_dict())
+    if not sweeps:
+        raise UserError(f"--vary {', '.join(vary)}: none of the use cases has {'it' if len(vary) == 1 else 'them all'}")
+    return sweeps
+
+
+def _result_html(self: Result) -> str:
+    from .present import html
+
+    return html.usecase_blocks({"evaluation": self.to_dict(),
+                                "usecases": [documents.describe(ev.usecase) for ev in self.evaluations]}, headings=3)
+
+
+def _sweep_html(self: SweepResult) -> str:
+    from .present import html
+
+    if len(self) > REPORT_POINTS:  # the page would carry every point
+        return f"<p>{html.escape(repr(self))}: plotted up to {REPORT_POINTS:,} points</p>"
+    return html.sweep_html(self.to_dict())
+
+
+def _sweep_repr(self: SweepResult) -> str:
+    varied = ", ".join(a.name for a in self.grid.axes)
+    kpis = sum(c.kind == "kpi" for c in self.grid.columns)
+    return f"<SweepResult {self.grid.usecase.id}: {len(self):,} points over {varied}; {kpis} KPIs>"
+
+
+def _view_html(view_name: str):
+    def show(self) -> str:
+        from .present import html, views
+
+        return html.view_fragment(self.to_dict(), getattr(views, view_name))
+
+    return show
+
+
+def _solution_repr(self: Solution) -> str:
+    doc = self.to_dict()
+    from .units.numbers import human_number
+
+    found = f"{human_number(doc['value'])} {doc['unit']}".strip() if doc["value"] is not None else "none"
+    t = doc["target"]
+    return f"<Solution {doc['usecase']}: {doc['parameter']} = {found} for {t['kpi']} = {human_number(t['value'])} {t['unit']}>"
+
+
+def _sample_repr(self) -> str:
+    rows = self.to_dict()["rows"]
+    return f"<SampleResult {self.plan.usecase.id}: {self.plan.count:,} draws; {len(rows)} KPIs>"
+
+
+def _facts_repr(self) -> str:
+    return f"<ModelFacts {self.id}: {self.num_params:,} parameters ({self.count_basis})>"
+
+
+def _displayable(result):
+    """Give the result's class a notebook display (`_repr_html_`) and a short `__repr__`, once:
+    the engine classes of sample and model cannot import the presentation themselves."""
+    kind = type(result)
+    if "_repr_html_" not in kind.__dict__:
+        view, text = {"SampleResult": ("SAMPLE", _sample_repr), "ModelFacts": ("MODEL", _facts_repr)}[kind.__name__]
+        kind._repr_html_ = _view_html(view)
+        kind.__repr__ = text
+    return result
+
+
+Result._repr_html_ = _result_html
+SweepResult._repr_html_ = _sweep_html
+SweepResult.__repr__ = _sweep_repr
+Solution._repr_html_ = _view_html("SOLVE")
+Solution.__repr__ = _solution_repr

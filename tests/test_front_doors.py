@@ -75,10 +75,10 @@ def test_output_format_follows_the_extension(cli, tmp_path, name, first):
 
 
 def test_output_extension_unknown_is_refused_and_format_wins(cli, tmp_path):
-    refused(cli("usecase", SPLIT, "-o", "out.xlsx"), "cannot tell the format from the extension '.xlsx'", ".csv")
-    assert not (tmp_path / "out.xlsx").exists()
-    ok(cli("usecase", SPLIT, "-o", "out.xlsx", "--format", "csv"))
-    assert (tmp_path / "out.xlsx").read_text().startswith("usecase,kpi,")
+    refused(cli("usecase", SPLIT, "-o", "out.pdf"), "cannot tell the format from the extension '.pdf'", ".csv")
+    assert not (tmp_path / "out.pdf").exists()
+    ok(cli("usecase", SPLIT, "-o", "out.pdf", "--format", "csv"))
+    assert (tmp_path / "out.pdf").read_text().startswith("usecase,kpi,")
 
 
 def test_catalog_before_or_after_the_command(cli, tmp_path):

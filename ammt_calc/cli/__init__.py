@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 
 import typer
 
 from ..errors import Interrupted, UserError, one_line
-from . import catalog_commands, explore, models, network  # noqa: F401  (register their commands)
-from .app import app
+from . import catalog_commands, explore, models, network, reports  # noqa: F401  (register their commands)
+from .app import State, app
 
 __all__ = ["app", "main", "run"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = _catalog_first(sys.argv[1:] if argv is None else list(argv)) or ["--help"]
+    given = sys.argv[1:] if argv is None else list(argv)
+    State.command = "ammt-calc " + shlex.join(given)
+    argv = _catalog_first(given) or ["--help"]
     try:
         with _only_the_command_run(argv):
             code = app(args=argv, standalone_mode=False, prog_name="ammt-calc")

@@ -20,6 +20,7 @@ app = typer.Typer(
 
 class State:
     catalog_dirs: list[str] = []
+    command: str = ""  # the command line as given, for the header of a report
 
 
 def _version(value: bool) -> None:

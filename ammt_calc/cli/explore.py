@@ -14,7 +14,7 @@ from ..present import views
 from .app import app
 from .common import catalog, emit, format_option, notes, output_option, set_option, settings, transport_option
 
-SWEEP_FORMATS = ("csv", "json", "parquet")
+SWEEP_FORMATS = ("csv", "json", "parquet", "xlsx")
 ENGINE_HELP = "local (this process) or dask (a Dask cluster; needs the 'dask' extra)."
 SCHEDULER_HELP = ("With --engine dask: the scheduler of an existing cluster (tcp://HOST:8786); without it, a local"
                   " cluster of one worker per core.")
@@ -27,7 +27,7 @@ def sweep_command(
     zipped: bool = typer.Option(False, "--zip", help="Pair the i-th values of every --vary instead of making a full grid."),
     values: List[str] = set_option("Fix a parameter with its unit: --set latency=500ms (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json or parquet (needs the 'parquet' extra) [default: csv, or from -o's extension]."),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --engine dask, a FOLDER for the Parquet dataset. With --plot and no -o, only the plot is written."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
@@ -40,6 +40,11 @@ def sweep_command(
     from ..present.output import choose_format
 
     chosen = choose_format(fmt, output, SWEEP_FORMATS, default="parquet" if engine == "dask" else "csv")
+    if chosen == "xlsx":
+        if engine != "local" or plot is not None or kpi is not None:
+            raise UserError("-o FILE.xlsx writes the rows on this machine; leave out --engine dask and --plot")
+        _sweep_workbook(usecase_id, api.parse_vary(vary), settings(values), zipped, transport, output)
+        return
     to_stdout = output == "-" or (output is None and plot is None)
     api.check_sweep_output(chosen, None if to_stdout else output, engine=engine, scheduler=scheduler, plot=plot,
                            kpi=kpi)
@@ -60,6 +65,18 @@ def sweep_command(
             return
     if plotted is not None:
         typer.echo(f"note: plotted {plotted} to {plot}", err=True)
+
+
+def _sweep_workbook(usecase_id, vary, given, zipped, transport, output) -> None:
+    """The rows in a sheet, refused before the sweep runs when a sheet cannot hold them."""
+    from .. import api
+    from ..present import xlsx
+
+    grid = api.plan_sweep(usecase_id, vary, given, zip=zipped, transport=transport, catalog=catalog())
+    notes(grid.notes)
+    xlsx.check_rows(grid.size)
+    result = api.sweep(usecase_id, vary, given, zip=zipped, transport=transport, catalog=catalog())
+    xlsx.write(xlsx.sweep_sheets(result.to_dict()), output)
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from .tables import print_table
 from .views import Table, View
 
 EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "table",
-              ".parquet": "parquet"}
+              ".parquet": "parquet", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
 
 
 def choose_format(fmt: str | None, output: str | None, offered: tuple[str, ...], default: str = "table") -> str:
@@ -25,10 +25,21 @@ def choose_format(fmt: str | None, output: str | None, offered: tuple[str, ...],
     fmt = fmt or default
     if fmt not in offered:
         raise UserError(f"--format {fmt} is not available here; use one of {', '.join(offered)}")
+    if fmt == "xlsx":  # refused before anything is computed
+        if output in (None, "-"):
+            raise UserError("a workbook is a file: give -o FILE.xlsx")
+        from .xlsx import require
+
+        require()
     return fmt
 
 
 def emit(document: dict, view: View, fmt: str, output: str | None) -> None:
+    if fmt == "xlsx":
+        from . import xlsx
+
+        xlsx.write(xlsx.SHEETS[view.sheets](document), output)
+        return
     if fmt == "table" and output in (None, "-"):
         _print_page(view.page(document))
         return

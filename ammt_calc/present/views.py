@@ -25,10 +25,11 @@ class Text(NamedTuple):
 class View(NamedTuple):
     page: Callable[[dict], list]
     csv: Callable[[dict], tuple[Sequence[str], list]] | None = None
+    sheets: str | None = None  # the command's workbook (xlsx.SHEETS), for -o FILE.xlsx
 
     @property
     def formats(self) -> tuple[str, ...]:
-        return ("table", *(("csv",) if self.csv else ()), "json", "markdown")
+        return ("table", *(("csv",) if self.csv else ()), "json", "markdown", *(("xlsx",) if self.sheets else ()))
 
 
 def count_or_number(value: float, unit: str) -> str:
@@ -72,7 +73,7 @@ def _show_page(doc: dict) -> list:
                               [(p["kpi"], _published(p), p["source"], p["note"]) for p in doc["published"]],
                               "Published values", fold="note"))
     if doc.get("qos"):
-        sections.append(_qos_table(doc["qos"], "5QI per flow at the defaults (TS 23.501 Table 5.7.4-1)"))
+        sections.append(qos_table(doc["qos"], "5QI per flow at the defaults (TS 23.501 Table 5.7.4-1)"))
     return sections
 
 
@@ -120,9 +121,9 @@ STATUS_MARK = {"differs": "DIFFERS", "in-range": "in range", "no-value": ""}
 def _usecase_page(doc: dict) -> list:
     sections: list = []
     if "transport" in doc:
-        sections.append(Text(_transport_caption(doc["transport"])))
+        sections.append(Text(transport_caption(doc["transport"])))
     if "cell" in doc:
-        sections.append(Text(_cell_caption(doc["cell"])))
+        sections.append(Text(cell_caption(doc["cell"])))
     changed = _changed_parameters(doc["parameters"])
     titles = {u["id"]: u["title"] for u in doc["usecases"]}
     for usecase, rows in _by_usecase(doc["rows"]).items():
@@ -138,9 +139,9 @@ def _usecase_page(doc: dict) -> list:
         if notes:
             sections.append(Text("\n".join(f"  ({i}) {n}" for i, n in enumerate(notes, 1))))
     if doc.get("cell_flows"):
-        sections.append(_cell_flows_table(doc["cell_flows"], doc["cell"]))
+        sections.append(cell_flows_table(doc["cell_flows"], doc["cell"]))
     if "qos" in doc:
-        sections.append(_qos_table(doc["qos"], QOS_TITLE))
+        sections.append(qos_table(doc["qos"], QOS_TITLE))
     return sections
 
 
@@ -185,7 +186,7 @@ def _changed_parameters(parameters: list[dict]) -> dict[str, list[str]]:
     return changed
 
 
-def _cell_caption(cell: dict) -> str:
+def cell_caption(cell: dict) -> str:
     lines = []
     if "peak_rate" in cell:
         peaks = ", ".join(f"{d} peak {quantity_text(q)}" for d, q in cell["peak_rate"].items())
@@ -201,13 +202,13 @@ def _cell_caption(cell: dict) -> str:
     return "\n".join(lines)
 
 
-def _transport_caption(transport: dict) -> str:
+def transport_caption(transport: dict) -> str:
     state = "warm" if transport["warm"] else "cold"
     return (f"transport {transport['spec']}: {transport['header_bytes']} byte of headers per"
             f" {transport['mtu']['value']}-byte packet, RTT {quantity_text(transport['rtt'])}, {state}")
 
 
-def _cell_flows_table(flows: list[dict], cell: dict) -> Table:
+def cell_flows_table(flows: list[dict], cell: dict) -> Table:
     """Per flow: burst and sustained rate, and against each reading of the cell whether the burst
     fits and how many users the sustained rate allows (and the cell edge, for a profile)."""
     head = ["use case", "dir", "burst", "sustained", "duty cycle"]
@@ -256,13 +257,13 @@ def _usecase_csv(doc: dict):
     return columns, rows
 
 
-USECASE = View(_usecase_page, _usecase_csv)
+USECASE = View(_usecase_page, _usecase_csv, "usecase")
 
 
 # --- 5QI ---------------------------------------------------------------------------------
 
 
-def _qos_table(flows: list[dict], title: str) -> Table:
+def qos_table(flows: list[dict], title: str) -> Table:
     columns = ("use case", "dir", "latency", "PER", "burst", "TS 23.501 names",
                "standardized 5QIs that can carry it (loosest first)", "to signal beyond the defaults")
     return Table(columns, [_qos_cells(f) for f in flows], title, fold=columns[-1])
@@ -344,7 +345,7 @@ def _computed(row: dict) -> str:
     return f"{human_number(row['computed_value'])} {row['computed_unit']}".strip()
 
 
-CHECK = View(_check_page, lambda doc: (CHECK_CSV, [[r[c] for c in CHECK_CSV] for r in doc["rows"]]))
+CHECK = View(_check_page, lambda doc: (CHECK_CSV, [[r[c] for c in CHECK_CSV] for r in doc["rows"]]), "check")
 
 
 # --- solve -------------------------------------------------------------------------------
@@ -361,7 +362,7 @@ def _solve_page(doc: dict) -> list:
     return sections
 
 
-SOLVE = View(_solve_page)
+SOLVE = View(_solve_page, sheets="solve")
 
 
 # --- split -------------------------------------------------------------------------------
@@ -419,7 +420,7 @@ def _split_csv(doc: dict):
     return head, rows
 
 
-SPLIT = View(_split_page, _split_csv)
+SPLIT = View(_split_page, _split_csv, "split")
 
 
 # --- radio -------------------------------------------------------------------------------
@@ -478,7 +479,7 @@ def _radio_csv(doc: dict):
     return RADIO_CSV, rows
 
 
-RADIO = View(_radio_page, _radio_csv)
+RADIO = View(_radio_page, _radio_csv, "radio")
 
 
 # --- link ---------------------------------------------------------------------------------
@@ -537,4 +538,4 @@ def _sample_page(doc: dict) -> list:
                   f"{title}: over the feasible draws")]
 
 
-SAMPLE = View(_sample_page, lambda doc: (SAMPLE_CSV, [[r[c] for c in SAMPLE_CSV] for r in doc["rows"]]))
+SAMPLE = View(_sample_page, lambda doc: (SAMPLE_CSV, [[r[c] for c in SAMPLE_CSV] for r in doc["rows"]]), "sample")
