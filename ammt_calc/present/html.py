@@ -30,8 +30,8 @@ from typing import Iterable, Sequence
 from ..units.numbers import human_number
 from . import svgplot
 from .formats import numeric_columns
-from .views import (QOS_TITLE, STATUS_MARK, Table, Text, View, cell_caption, cell_flows_table, count_or_number,
-                    qos_table, quantity_text, transport_caption)
+from .views import (QOS_TITLE, STATUS_MARK, Table, View, cell_caption, cell_flows_table, count_or_number,
+                    qos_table, transport_caption)
 
 MAX_LINES = 10  # a sweep over two parameters: a line for at most 10 values of the second (first and last kept)
 
