@@ -171,3 +171,22 @@ def test_lists_of_quantities_and_foreign_quantities():
         ac.evaluate(usecase, {"latency": type("Fake", (), {"units": "s", "magnitude": 1})()})
     with pytest.raises(UserError, match=r"latency: '-2 s \(one of 3 values\)' is below its minimum"):
         ac.sweep(usecase, {"latency": ac.quantity([1, -2, 3], "s")})
+
+
+def test_a_list_axis_is_recorded_as_a_spec_that_sweeps_the_same(uc):
+    swept = ac.sweep(uc, {"latency": ["1 s", "2000 ms", ac.quantity(4, "s")]})
+    (varied,) = swept.to_dict()["varied"]
+    assert varied["spec"] == "1 s,2 s,4 s"
+    assert ac.sweep(uc, {"latency": varied["spec"]}).to_dict()["rows"] == swept.to_dict()["rows"]
+
+
+def test_sweep_to_dict_from_arrays_equals_the_streamed_json(uc):
+    import io
+
+    from ammt_calc.present.sweepio import write_json
+
+    swept = ac.sweep(uc, {"model_size": "1kB:1TB:40:log", "latency": "1ms,0s,3.3s"})  # infeasible rows too
+    streamed = io.BytesIO()
+    write_json(swept.grid, streamed)
+    assert swept.to_dict() == json.loads(streamed.getvalue())
+    assert any(row["infeasible"] for row in swept.to_dict()["rows"])

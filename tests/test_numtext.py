@@ -131,3 +131,18 @@ def test_chosen_texts_take_only_the_width_of_their_chunk(monkeypatch):
     assert bytes(out) == b"".join(b"%d,%s\n" % (i, texts[k]) for i, k in enumerate(index))
     empty = numtext.join_rows([numtext.Chosen(numtext.text_cells([b""]), np.zeros(6, int))], 6, (2, 3))
     assert bytes(empty) == b""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=50))
+def test_rounded_is_reading_back_the_12_digit_text(values):
+    got = numtext.rounded(np.array(values))
+    expected = np.array([float(f"{v:.12g}") for v in values])
+    numbers = ~np.isnan(expected)  # NaN is written as null whatever its sign
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got[numbers]), np.signbit(expected[numbers]))
+
+
+def test_rounded_by_hand():
+    values = np.array([144.00000000000003, 0.1 + 0.2, 1e12 - 0.5, 2.5e-7, -0.0, 123456789012345.0])
+    assert numtext.rounded(values).tolist() == [144.0, 0.3, 1e12, 2.5e-7, -0.0, 123456789012000.0]

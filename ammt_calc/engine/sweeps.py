@@ -180,7 +180,8 @@ def axis_from_values(uc: UseCase, name: str, values: Any) -> Axis:
         magnitudes = np.asarray(quantity.to(param.unit).magnitude, dtype=float).ravel()
     if magnitudes.size == 0:
         raise UserError(f"{name}: no values to sweep")
-    axis = Axis(name, magnitudes, param.unit_text)
+    spec = ",".join(f"{v:.12g} {param.unit_text}".strip() for v in magnitudes.tolist())  # as --vary would write them
+    axis = Axis(name, magnitudes, param.unit_text, spec=spec)
     _check_range(uc, axis)
     return axis
 
