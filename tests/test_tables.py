@@ -40,7 +40,7 @@ def test_a_narrow_terminal_folds_only_labels(cli):
     wide = terminal(cli, 200, "usecase", "split-image-recognition")
     # 10 KPIs: a heading, a header, a rule, rows (folded labels), a blank line and the n/a note
     assert len(lines) <= 22 and len(wide) == 15  # "n/a (1)" widens the value column: a few more labels fold
-    folded = [l for l in lines if l and not re.search(r"\s(UL|DL|UL\+DL)\s", l) and not l.startswith(("KPI", "Split", "─", "  ("))]
+    folded = [l for l in lines if l and not re.search(r"\s(UL|DL|UL\+DL)\s", l) and not l.startswith(("KPI", "Split", "-", "  ("))]
     assert all(re.fullmatch(r"[a-z ()]+", l.strip()) for l in folded), folded
 
 

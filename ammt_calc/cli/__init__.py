@@ -53,19 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0  # without standalone mode typer returns an Exit's code (Ctrl-C: 130)
 
 
+GLOBAL = ("--catalog", "--width")  # options of the program, with a value
+
+
 def _catalog_first(argv: list[str]) -> list[str]:
-    """`--catalog DIR` belongs to the program, not a command: accept it anywhere (before `--`)."""
+    """`--catalog DIR` and `--width N` belong to the program, not a command: accept them anywhere (before `--`)."""
     front, rest, i = [], [], 0
     while i < len(argv):
         arg = argv[i]
         if arg == "--":
             rest += argv[i:]
             break
-        if arg == "--catalog" and i + 1 < len(argv):
+        if arg in GLOBAL and i + 1 < len(argv):
             front += argv[i:i + 2]
             i += 2
             continue
-        (front if arg.startswith("--catalog=") else rest).append(arg)
+        (front if arg.startswith(tuple(f"{o}=" for o in GLOBAL)) else rest).append(arg)
         i += 1
     return front + rest
 
@@ -93,9 +96,9 @@ def _command_name(argv: list[str]) -> str | None:
     """The first argument after the program's own options (which _catalog_first put in front)."""
     i = 0
     while i < len(argv):
-        if argv[i] == "--catalog":
+        if argv[i] in GLOBAL:
             i += 2
-        elif argv[i] == "--no-cache" or argv[i].startswith("--catalog="):
+        elif argv[i] == "--no-cache" or argv[i].startswith(tuple(f"{o}=" for o in GLOBAL)):
             i += 1
         else:
             return argv[i]

@@ -29,6 +29,18 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _columns(text: str | None) -> int | None:
+    from ..errors import UserError
+    from ..present.tables import MIN_WIDTH
+
+    if text is None:
+        return None
+    if not text.strip().isdigit() or 0 < int(text) < MIN_WIDTH:
+        raise UserError(f"--width must be a whole number of columns, {MIN_WIDTH} or more (0: a line per row),"
+                        f" got '{text}'")
+    return int(text)
+
+
 @app.callback()
 def main_options(
     catalog: list[str] = typer.Option([], "--catalog", metavar="DIR",
@@ -37,8 +49,14 @@ def main_options(
                                  help="Show the version and exit."),
     no_cache: bool = typer.Option(False, "--no-cache",
                                   help="Read the catalog afresh and keep no compiled copy (see docs/scaling.md)."),
+    width: str = typer.Option(None, "--width", metavar="N",
+                              help="Lay tables out in N columns (before or after the command; 0: a line per row)."
+                                   " Default: the terminal's width (COLUMNS if set); piped, a line per row."),
 ) -> None:
+    from ..present.tables import set_width
+
     State.catalog_dirs = list(catalog)
+    set_width(_columns(width))
     from ..api import use_cache
 
     use_cache(not no_cache)  # per invocation: in-process runs do not inherit it

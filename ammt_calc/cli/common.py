@@ -22,8 +22,13 @@ def settings(items: list[str]) -> dict[str, str]:
 
 
 def notes(lines) -> None:
+    """Each note once, on stderr; wrapped to the width on a terminal (a line each when piped)."""
+    import sys
+
+    from ..present.tables import note_lines
+
     for line in dict.fromkeys(lines):
-        typer.echo(f"note: {line}", err=True)
+        typer.echo("\n".join(note_lines(f"note: {line}", sys.stderr)), err=True)
 
 
 def emit(result, view, fmt: Optional[str], output: Optional[str], default: str = "table") -> None:

@@ -69,6 +69,7 @@ def to_plain(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 
 ABSENT_RE = re.compile(r"(n/a|infeasible)( \(\d+\))?")
+GROUPED_RE = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+")  # a count with its digits grouped: 11,272,200
 
 
 def numeric_columns(count: int, rows: Sequence[Sequence]) -> set[int]:
@@ -76,7 +77,8 @@ def numeric_columns(count: int, rows: Sequence[Sequence]) -> set[int]:
     A value that is not there ("n/a (1)", "infeasible (2)") or a named choice ("B") among
     numbers does not make the column text."""
     def numeric(v) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) or NUMBER_RE.fullmatch(str(v).strip()) is not None
+        return isinstance(v, (int, float)) and not isinstance(v, bool) or NUMBER_RE.fullmatch(str(v).strip()) is not None \
+            or GROUPED_RE.fullmatch(str(v).strip()) is not None
 
     def absent(v) -> bool:
         return isinstance(v, str) and ABSENT_RE.fullmatch(v.strip()) is not None

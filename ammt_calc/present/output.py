@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import UserError
 from .atomic import emit as write_text
 from .formats import to_csv, to_json, to_markdown, to_plain
-from .tables import print_table
+from .tables import print_page
 from .views import Table, View
 
 EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "table",
@@ -41,7 +41,7 @@ def emit(document: dict, view: View, fmt: str, output: str | None) -> None:
         xlsx.write(xlsx.SHEETS[view.sheets](document), output)
         return
     if fmt == "table" and output in (None, "-"):
-        _print_page(view.page(document))
+        print_page(view.page(document))
         return
     write_text(render(document, view, fmt), output)
 
@@ -64,12 +64,3 @@ def render(document: dict, view: View, fmt: str) -> str:
             pieces.append(section.text.rstrip("\n") + "\n")
     return "\n".join(pieces)
 
-
-def _print_page(sections) -> None:
-    for i, section in enumerate(sections):
-        if i:
-            print()
-        if isinstance(section, Table):
-            print_table(section.columns, section.rows, title=section.title or None, fold=section.fold)
-        else:
-            print(section.text.rstrip("\n"))

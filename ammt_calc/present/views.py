@@ -15,7 +15,8 @@ class Table(NamedTuple):
     columns: Sequence[str]
     rows: Sequence[Sequence]
     title: str = ""
-    fold: str | None = None  # the one column that may wrap on a narrow terminal
+    fold: str | tuple[str, ...] | None = None  # the prose column(s) that may wrap on a narrow terminal
+    keep: tuple[str, ...] = ()  # the columns that stay in the table longest on a narrow terminal, first first
 
 
 class Text(NamedTuple):
@@ -33,8 +34,36 @@ class View(NamedTuple):
 
 
 def count_or_number(value: float, unit: str) -> str:
-    """A whole count as all its digits (138357544 parameters, not 1.38358e+08); else 6 digits."""
-    return str(int(value)) if not unit and float(value).is_integer() and abs(value) < 1e15 else human_number(value)
+    """A count (no unit) as a whole number with its digits grouped, all of them (138,357,544
+    parameters, not 1.38358e+08); anything else in 6 digits."""
+    if unit:
+        return human_number(value)
+    if (float(value).is_integer() or abs(value) >= 1e6) and abs(value) < 1e15:
+        return f"{round(value):,}"
+    text = human_number(value)
+    whole, point, fraction = text.partition(".")
+    return f"{int(whole):,}{point}{fraction}" if whole.lstrip("-").isdigit() and "e" not in fraction else text
+
+
+TIME_UNITS = (("us", 1e-6), ("ms", 1e-3), ("s", 1.0))  # durations in a table: the one that reads best
+
+
+def readable(value: float | None, unit: str, like: float | None = None) -> tuple[str, str]:
+    """A value and its unit for a table: a count grouped; a duration that reads badly in
+    its own unit (1000 or more, below 0.01) in the unit of the ladder us, ms, s that gives
+    it 1 to 999 (60.2303 s, not 60230.3 ms; 0.5 ms, not 0.0005 s).
+    `like` picks the unit from another value (a row of several values shares its unit)."""
+    if value is None:
+        return "", unit
+    factors = dict(TIME_UNITS)
+    if unit in factors and not 0.01 <= abs(like if like is not None else value) < 1000:
+        seconds = abs(like if like is not None else value) * factors[unit]
+        best = unit
+        if seconds:
+            fits = [u for u, f in TIME_UNITS if 1 <= seconds / f < 1000]
+            best = fits[0] if fits else "s" if seconds >= 1 else TIME_UNITS[0][0]
+        return human_number(value * factors[unit] / factors[best]), best
+    return count_or_number(value, unit), unit
 
 
 def quantity_text(q: dict | None) -> str:
@@ -64,14 +93,16 @@ def _show_page(doc: dict) -> list:
     sections = [Text("\n".join(head) + "\n"),
                 Table(("parameter", "default", "allowed", "meaning", "source"),
                       [(p["name"], p["default"], _allowed(p), _meaning(p), p["source"]) for p in doc["parameters"]],
-                      "Parameters", fold="meaning"),
+                      "Parameters", fold=("meaning", "source", "allowed"),
+                      keep=("parameter", "default", "allowed")),
                 Table(("KPI", "dir", "formula", "unit", "label"),
                       [(k["name"], k["direction"], _formula(k), k["unit"], k["label"]) for k in doc["kpis"]],
-                      "KPIs", fold="formula")]
+                      "KPIs", fold=("formula", "label"), keep=("KPI", "dir", "unit", "label"))]
     if doc["published"]:
         sections.append(Table(("KPI", "published", "source", "note"),
                               [(p["kpi"], _published(p), p["source"], p["note"]) for p in doc["published"]],
-                              "Published values", fold="note"))
+                              "Published values", fold=("note", "source"),
+                              keep=("KPI", "published", "source")))
     if doc.get("qos"):
         sections.append(qos_table(doc["qos"], "5QI per flow at the defaults (TS 23.501 Table 5.7.4-1)"))
     return sections
@@ -135,7 +166,7 @@ def _usecase_page(doc: dict) -> list:
         title = f"{titles[usecase]} ({usecase})"
         if changed.get(usecase):
             title += "\n  " + ", ".join(changed[usecase])
-        sections.append(Table(head, cells, title, fold="KPI"))
+        sections.append(Table(head, cells, title, fold="KPI", keep=("KPI", "value", "unit", "dir", "published", "check")))
         if notes:
             sections.append(Text("\n".join(f"  ({i}) {n}" for i, n in enumerate(notes, 1))))
     if doc.get("cell_flows"):
@@ -153,8 +184,11 @@ def _by_usecase(rows: list[dict]) -> dict[str, list[dict]]:
 
 
 def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
+    unit = row["unit"]
     if row["feasible"]:
-        value = row["value"] if isinstance(row["value"], str) else human_number(row["value"])  # a choice: its name
+        value = row["value"]  # a choice: its name
+        if not isinstance(value, str):
+            value, unit = readable(value, unit)
     elif not row.get("applicable", True):
         notes.append(f"{row['kpi']}: {row['reason']}")
         value = f"n/a ({len(notes)})"
@@ -162,7 +196,7 @@ def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
         notes.append(f"{row['kpi']}: {row['reason']}")
         value = f"infeasible ({len(notes)})"
     status = row.get("status")
-    cells = [row["label"], row["direction"], value, row["unit"], (row["published"] or {}).get("text", ""),
+    cells = [row["label"], row["direction"], value, unit, (row["published"] or {}).get("text", ""),
              STATUS_MARK.get(status, status or "")]
     if cell:
         entry = row.get("cell")
@@ -180,7 +214,8 @@ def _changed_parameters(parameters: list[dict]) -> dict[str, list[str]]:
     changed: dict[str, list[str]] = {}
     for p in parameters:
         if p["origin"] != "default":
-            shown = p["value"] if isinstance(p["value"], str) else count_or_number(p["value"], p["unit"])
+            # as --set takes it back: 1000000, not 1,000,000
+            shown = p["value"] if isinstance(p["value"], str) else count_or_number(p["value"], p["unit"]).replace(",", "")
             text = f"{p['name']} = {shown} {p['unit']}".rstrip() + f" ({p['origin']})"
             changed.setdefault(p["usecase"], []).append(text)
     return changed
@@ -236,7 +271,7 @@ def cell_flows_table(flows: list[dict], cell: dict) -> Table:
             cells += ["yes" if a["burst_fits"] else "no", users(a["users"]), "yes" if a["edge_meets"] else "no"]
         rows.append(cells + ["; ".join(f["notes"])])
     return Table(head, rows, "Flows against the cell: the burst must fit, users per cell count the sustained rate",
-                 fold="notes")
+                 fold="notes", keep=("use case", "dir", "burst", "sustained"))
 
 
 def _usecase_csv(doc: dict):
@@ -266,7 +301,7 @@ USECASE = View(_usecase_page, _usecase_csv, "usecase")
 def qos_table(flows: list[dict], title: str) -> Table:
     columns = ("use case", "dir", "latency", "PER", "burst", "TS 23.501 names",
                "standardized 5QIs that can carry it (loosest first)", "to signal beyond the defaults")
-    return Table(columns, [_qos_cells(f) for f in flows], title, fold=columns[-1])
+    return Table(columns, [_qos_cells(f) for f in flows], title, fold=columns[-3:], keep=columns[:5])
 
 
 def _qos_cells(flow: dict) -> list:
@@ -327,7 +362,7 @@ def _check_page(doc: dict) -> list:
         cells = [(r["kpi"], r["published_text"], _computed(r), STATUS_MARK.get(r["status"], r["status"]) or r["status"],
                   r["basis"] or "", r["note"]) for r in rows]
         sections.append(Table(("KPI", "published", "computed", "status", "basis", "note"), cells, usecase,
-                              fold="note"))
+                              fold="note", keep=("KPI", "published", "computed", "status", "basis")))
     if "summary" in doc:
         counts = doc["summary"]
         lines = [f"{len(doc['rows'])} published values: "
@@ -393,7 +428,8 @@ def _split_page(doc: dict) -> list:
              f" {quantity_text(m['macs'])}; UL"
              f" {quantity_text(s['ul_rate'])}, device {quantity_text(s['device_speed'])}, server"
              f" {quantity_text(s['server_speed'])}, {bits}; best: {doc['best']}")
-    return [Table(head, cells, title, fold="shape"), Text(_changes_text(doc))]
+    keep = ("split", "shape", "payload [kByte]", "latency [ms]", head[8], "best", "max fps", "best for UL [Mbit/s]")
+    return [Table(head, cells, title, fold="shape", keep=keep), Text(_changes_text(doc))]
 
 
 def _range_text(r: dict) -> str:
@@ -434,7 +470,7 @@ def _model_page(doc: dict) -> list:
     family = f", {doc['family']}" if doc["family"] else ""
     title = f"{doc['name']} ({doc['model']}{family}): {doc['num_params']:,} parameters, {doc['count_basis']}"
     cells = [(r["quantity"], count_or_number(r["value"], r["unit"]), r["unit"], r["note"]) for r in document_rows(doc)]
-    sections: list = [Table(ROW_COLUMNS, cells, title, fold="note")]
+    sections: list = [Table(ROW_COLUMNS, cells, title, fold=("quantity", "note"), keep=ROW_COLUMNS[:3])]
     if doc["sources"]:
         sections.append(Text("\n".join(f"source: {s}" for s in doc["sources"])))
     return sections
@@ -459,7 +495,8 @@ def _radio_page(doc: dict) -> list:
     rows = [_carrier_cells(i, c) for i, c in enumerate(doc["carriers"], 1)]
     if len(rows) > 1:
         rows.append(["total"] + [""] * (len(head) - 2) + [human_number(doc["peak_rate"]["value"])])
-    return [Table(head, rows, f"NR peak data rate, {doc['direction']} ({doc['source']})", fold="modulation")]
+    keep = ("carrier", "peak rate [Mbit/s]", "bandwidth", "SCS", "layers", "modulation", "TDD share")
+    return [Table(head, rows, f"NR peak data rate, {doc['direction']} ({doc['source']})", fold="modulation", keep=keep)]
 
 
 def _carrier_cells(index: int, c: dict) -> list:
@@ -530,12 +567,18 @@ SAMPLE_CSV = ("usecase", "kpi", "unit", "mean", "p5", "p50", "p95", "p99", "infe
 
 
 def _sample_page(doc: dict) -> list:
-    rows = [(r["kpi"], r["unit"], *(human_number(r[k]) if r[k] is not None else "" for k in
-                                    ("mean", "p5", "p50", "p95", "p99")),
+    rows = [(r["kpi"], *_in_one_unit([r[k] for k in ("mean", "p5", "p50", "p95", "p99")], r["unit"]),
              f"{human_number(100 * r['infeasible_share'])} %") for r in doc["rows"]]
     title = doc["rows"][0]["usecase"] if doc["rows"] else ""
     return [Table(("KPI", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible"), rows,
-                  f"{title}: over the feasible draws")]
+                  f"{title}: over the feasible draws", keep=("KPI", "unit", "p95", "p50", "mean"))]
+
+
+def _in_one_unit(values: list, unit: str) -> list[str]:
+    """The unit, then the values in it: the one that reads best for the largest."""
+    present = [v for v in values if v is not None]
+    largest = max(present, key=abs, default=None)
+    return [readable(largest, unit)[1], *(readable(v, unit, largest)[0] for v in values)]
 
 
 SAMPLE = View(_sample_page, lambda doc: (SAMPLE_CSV, [[r[c] for c in SAMPLE_CSV] for r in doc["rows"]]), "sample")
