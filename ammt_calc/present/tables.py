@@ -110,13 +110,27 @@ def wrap(text: str, width: int | None, hang: str = "") -> list[str]:
 
 def _pieces(token: str, width: int) -> list[str]:
     """A token that fits, as it is; a number with its unit too long for a line, as its words;
-    a single word longer than a line, in pieces (the last resort)."""
+    a list too long for a line (`bandwidth=100MHz,scs=30kHz,...`), after its commas; a
+    single word longer than a line, in pieces (the last resort)."""
     width = max(1, width)
     if text_width(token) <= width:
         return [token]
     if " " in token:
         return [p for word in token.split(" ") for p in _pieces(word, width)]
-    return [token[i:i + width] for i in range(0, len(token), width)]
+    if "," in token.rstrip(","):
+        items = [item + "," for item in token.rstrip(",").split(",")]
+        items[-1] = items[-1][:-1] + token[len(token.rstrip(",")):]
+        pieces = [""]
+        for item in items:
+            if pieces[-1] and text_width(pieces[-1] + item) > width:
+                pieces.append("")
+            pieces[-1] += item
+        return [p for piece in pieces for p in ([piece] if text_width(piece) <= width else _cut(piece, width))]
+    return _cut(token, width)
+
+
+def _cut(word: str, width: int) -> list[str]:
+    return [word[i:i + width] for i in range(0, len(word), width)]
 
 
 def text_lines(text: str, width: int | None) -> list[str]:
@@ -183,15 +197,16 @@ def _shapes(columns: Sequence[str], rows: Sequence[Sequence], title, fold: Seque
     right = numeric_columns(len(columns), rows)
     specs = [_column(name, [r[i] for r in rows if i < len(r)], i in right, name in fold)
              for i, name in enumerate(columns)]
-    if width is None or _one_line_each(specs) <= width:
-        lines = _render(specs, rows, [c.most for c in specs], [], None)[0]
-        return {count: (len(lines), lines) for count in range(len(columns))}  # no shape does better
+    if width is None:
+        return {0: (0, _render(specs, rows, [c.most for c in specs], [], None)[0])}
     options = {}
     for count, moved in enumerate(_leaving_order(columns, keep)):
         shown = [i for i in range(len(specs)) if i not in moved]
         if sum(specs[i].least for i in shown) + len(GAP) * (len(shown) - 1) > width:
             continue
         lines, under = _render(specs, rows, _share(specs, shown, width), sorted(moved), width)
+        if len(shown) == 1:  # one block per row: its heading reads as a field too
+            under = len(lines)
         options[count] = (len(lines) + (STACKED_COST - 1) * under, lines)
     if not options:  # not even the first column fits: one block per row, its heading wrapped
         first = list(columns).index(keep[0]) if keep and keep[0] in columns else 0
@@ -224,13 +239,23 @@ def _one_line_each(specs: list[_Column]) -> int:
 
 def _leaving_order(columns: Sequence[str], keep: Sequence[str]):
     """Sets of columns out of the table, one more each time: first those not in `keep`
-    (rightmost first), then `keep` from its end; the first column stays."""
+    (rightmost first), then `keep` from its end; the first column stays. A `unit` column
+    goes with the value on its left."""
     first = keep[0] if keep else columns[0]
     ranked = [c for c in reversed(columns) if c not in keep and c != first]
     ranked += [c for c in reversed(keep) if c != first and c in columns]
     index = {c: i for i, c in enumerate(columns)}
-    for count in range(len(ranked) + 1):
-        yield {index[c] for c in ranked[:count]}
+    together = {i: {i} for i in range(len(columns))}
+    for i, c in enumerate(columns):
+        if c == "unit" and i and columns[i - 1] != first:
+            together[i] = together[i - 1] = {i - 1, i}
+    moved: set[int] = set()
+    yield set(moved)
+    for c in ranked:
+        if index[c] in moved or together[index[c]] & {index[first]}:
+            continue
+        moved |= together[index[c]]
+        yield set(moved)
 
 
 def _share(specs: list[_Column], shown: list[int], width: int) -> list[int]:
@@ -258,7 +283,7 @@ def _render(specs: list[_Column], rows: list[list[str]], widths: list[int], move
             width: int | None) -> tuple[list[str], int]:
     """The lines, and how many of them are fields under a row."""
     shown = [i for i in range(len(specs)) if i not in moved]
-    blocks = len(shown) == 1 and moved  # one block per row: its heading, then its fields
+    blocks = len(shown) == 1 and moved  # one block per row: `name: value` of its first column, then its fields
     lines: list[str] = []
     under = 0
     if not blocks:
@@ -271,9 +296,11 @@ def _render(specs: list[_Column], rows: list[list[str]], widths: list[int], move
         lines.append(GAP.join("-" * widths[i] for i in shown))
     for row in rows:
         row = row + [""] * (len(specs) - len(row))
-        cells = {i: wrap(row[i], widths[i]) if specs[i].fold and width else [row[i].replace("\n", " ")]
+        if blocks:
+            lines += _fields([(specs[shown[0]].name, row[shown[0]])], width or 0, "")
+        cells = {} if blocks else {i: wrap(row[i], widths[i]) if specs[i].fold and width else [row[i].replace("\n", " ")]
                  for i in shown}
-        for k in range(max(len(c) for c in cells.values())):
+        for k in range(max((len(c) for c in cells.values()), default=0)):
             lines.append(_line(specs, shown, widths, {i: c[k] if k < len(c) else "" for i, c in cells.items()}))
         fields = [(specs[i].name, row[i]) for i in moved if row[i].strip()]
         if fields:
@@ -305,6 +332,9 @@ def _fields(fields: list[tuple[str, str]], width: int, indent: str) -> list[str]
         wrapped = wrap(indent + pair, width, indent + "  ")
         lines += wrapped[:-1]
         line = wrapped[-1]
+        if len(wrapped) > 1:  # the next field on a line of its own, not after a folded one
+            lines.append(line)
+            line = ""
     return lines + [line] if line else lines
 
 
