@@ -1,44 +1,22 @@
-"""Every `$ ammt-calc ...` example in README.md and docs/ runs and prints what the page shows.
+"""Every `$ ammt-calc ...` example in README.md and docs/ prints, at 80 columns, exactly what
+the page shows: every line, stderr's notes included, JSON as data; a `...` line marks a cut
+made on purpose (tests/doc_examples.py says how examples are found, run and compared).
 
-Expected lines are matched in order as a subsequence of the real output; a line containing
-"..." marks a cut made by hand. An example whose shown output has an `error:` line must
-exit 2, any other must exit 0. Plain commands run in-process; those with pipes or
-redirections run in bash with the installed script.
-"""
-
-import shlex
-from pathlib import Path
+After a change to the output: `python tests/doc_examples.py --update` rewrites the pages
+from the real tool (review the diff), `python tests/doc_examples.py` lists what differs."""
 
 import pytest
 
-from doc_examples import PAGES, examples, needs_shell, prepare, run_in_shell
+from doc_examples import PAGES, Example, Run, differences, examples, matches, refreshed, run, same_json, split_shown
 
-CASES = [pytest.param(command, shown, id=f"{page.name}:{i + 1}")
-         for page in PAGES for i, _, command, shown in examples(page)]
-
-
-@pytest.mark.parametrize("command, expected", CASES)
-def test_doc_example(command, expected, tmp_path, cli):
-    prepare(command, tmp_path)
-    if needs_shell(command):
-        if not (Path(__import__("sys").executable).parent / "ammt-calc").exists():
-            pytest.skip("needs the installed ammt-calc script")
-        result = run_in_shell(command, tmp_path)
-    else:
-        result = cli(*shlex.split(command)[1:])
-    messages = [line for line in expected if line.startswith(("error: ", "note: "))]
-    assert result.returncode == (2 if any(m.startswith("error: ") for m in messages) else 0), (command, result.stderr)
-    assert_in_order(messages, result.stderr.splitlines(), command)
-    if "--format json" not in command:  # JSON examples are shortened by hand
-        assert_in_order([l for l in expected if l not in messages], result.stdout.splitlines(), command)
+CASES = [pytest.param(example, id=example.where) for page in PAGES for example in examples(page)]
 
 
-def assert_in_order(expected, output, command):
-    output = [line.rstrip() for line in output]
-    position = 0
-    for line in (l.rstrip() for l in expected if "..." not in l and l.strip()):
-        assert line in output[position:], (command, line)
-        position = output.index(line, position) + 1
+@pytest.mark.parametrize("example", CASES)
+def test_doc_example(example, tmp_path):
+    problem = differences(example, run(example.command, tmp_path))
+    assert problem is None, (f"{example.where}: $ {example.command}\n{problem}\n"
+                             "(refresh the page: python tests/doc_examples.py --update)")
 
 
 def test_every_page_has_examples_and_the_readme_is_short():
@@ -46,3 +24,24 @@ def test_every_page_has_examples_and_the_readme_is_short():
     assert readme.stat().st_size <= 16_000
     assert "shared/" not in readme.read_text() and all("shared/" not in p.read_text() for p in PAGES)
     assert sum(1 for _ in examples(readme)) >= 3
+
+
+def test_an_example_is_compared_whole():
+    assert matches(["a", "b"], ["a", "b"])
+    assert not matches(["a"], ["a", "b"]) and not matches(["a", "b"], ["a"])  # nothing missing, nothing more
+    assert matches(["a", "...", "d"], ["a", "b", "c", "d"]) and matches(["a", "..."], ["a", "b"])
+    assert not matches(["a", "...", "b"], ["a", "b"])  # a cut stands for at least one line
+    assert not matches(["a", "...", "d"], ["a", "b", "c", "d", "e"])  # the lines after it end the output
+    assert matches(["a", "...", "c", "...", "e"], ["a", "b", "c", "d", "e"])
+    assert same_json(['{"a": [1,', '2]}'], '{\n  "a": [1, 2]\n}\n') and not same_json(['{"a": 1}'], '{"a": 2}')
+
+
+def test_messages_come_first_and_keep_their_wrapped_lines():
+    shown = ["note: a long note that", "      wraps", "table", "      indented"]
+    assert split_shown(shown) == (shown[:2], shown[2:])
+    example = Example(PAGES[0], 0, "    ", "ammt-calc x", ["note: n", "x", "...", "z"])
+    result = Run(0, "x\ny\ny\nz\n", "note: n\n")
+    assert differences(example, result) is None
+    assert refreshed(example, Run(0, "x\nw\nw\nw\nz2\n", "note: n\n")) == ["note: n", "x", "...", "z2"]
+    problem = differences(example, Run(0, "x\nz\n", "note: n\n"))
+    assert problem.startswith("--- shown on the page\n+++ printed by the tool") and "\n-...\n" in problem

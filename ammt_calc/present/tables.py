@@ -27,6 +27,7 @@ MOST_LINES = 4  # nor is a cell of prose folded into more lines than about this
 GAP = "  "  # between columns
 UNDER_ROW = "    "  # indent of the fields shown under a row of the table
 UNDER_HEADING = "  "  # and under a row's heading, when the table is one block per row
+HANG = "  "  # the lines a first column's prose folds onto
 BETWEEN_FIELDS = "   "
 STACKED_COST = 1.5  # a line of fields under a row reads slower than a table line: prefer the table
 NUMBER_WORD = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]*)?([eE][+-]?[0-9]+)?|[<>]?=?")
@@ -144,7 +145,7 @@ def text_lines(text: str, width: int | None) -> list[str]:
 
 def _hang(line: str) -> str:
     indent = len(line) - len(line.lstrip(" "))
-    marker = re.match(r"\s*(\(\d+\) |[a-z][a-z ]{0,12}: )", line)
+    marker = re.match(r"\s*(\(\d+\) |(note|source|no solution|basis): )", line)
     return " " * (marker.end() if marker else indent + 2)
 
 
@@ -227,7 +228,7 @@ def _column(name: str, cells: list[str], right: bool, fold: bool) -> _Column:
         longest = max((text_width(w) for c in cells for w in _tokens(c)), default=0)
         natural = max((text_width(line) for c in cells for line in c.split("\n")), default=0)
         longest_cell = max((text_width(c) for c in cells), default=0)
-        least = max(longest, min(natural, PROSE_MIN), -(-longest_cell // MOST_LINES))
+        least = max(longest + len(HANG), min(natural, PROSE_MIN), -(-longest_cell // MOST_LINES))
     else:
         natural = least = max((text_width(c.replace("\n", " ")) for c in cells), default=0)
     return _Column(name, right, fold, max(heading, least), max(text_width(name), natural))
@@ -298,8 +299,8 @@ def _render(specs: list[_Column], rows: list[list[str]], widths: list[int], move
         row = row + [""] * (len(specs) - len(row))
         if blocks:
             lines += _fields([(specs[shown[0]].name, row[shown[0]])], width or 0, "")
-        cells = {} if blocks else {i: wrap(row[i], widths[i]) if specs[i].fold and width else [row[i].replace("\n", " ")]
-                 for i in shown}
+        cells = {} if blocks else {i: _folded(row[i], widths[i], i == shown[0]) if specs[i].fold and width
+                                   else [row[i].replace("\n", " ")] for i in shown}
         for k in range(max((len(c) for c in cells.values()), default=0)):
             lines.append(_line(specs, shown, widths, {i: c[k] if k < len(c) else "" for i, c in cells.items()}))
         fields = [(specs[i].name, row[i]) for i in moved if row[i].strip()]
@@ -308,6 +309,21 @@ def _render(specs: list[_Column], rows: list[list[str]], widths: list[int], move
             lines += extra
             under += len(extra)
     return lines, under
+
+
+def _folded(text: str, width: int, first: bool) -> list[str]:
+    """Prose in a column: in as few lines as `width` allows, of even lengths (no word left
+    alone on the last line); in the first column the lines after the first are indented,
+    so that a row's continuation does not read as a row of its own."""
+    hang = HANG if first and width > 2 * len(HANG) else ""
+    lines = wrap(text, width, hang)
+    if len(lines) == 1:
+        return lines
+    narrow = width
+    while narrow > 1 and len(wrap(text, narrow - 1, hang)) == len(lines) and \
+            all(text_width(w) <= narrow - 1 - len(hang) for w in _tokens(text)):
+        narrow -= 1
+    return wrap(text, narrow, hang)
 
 
 def _line(specs: list[_Column], shown: list[int], widths: list[int], cells: dict[int, str]) -> str:

@@ -424,8 +424,8 @@ def _split_page(doc: dict) -> list:
             line.insert(-2, "yes" if r["keeps_up"] else "no")
         cells.append(line)
     bits = "own dtypes" if s["bits_per_element"] is None else f"{quantity_text(s['bits_per_element'])}/element"
-    title = (f"{m['name']} at input {m['input']['shape']}: {m['parameters']['value']} parameters,"
-             f" {quantity_text(m['macs'])}; UL"
+    title = (f"{m['name']} at input {m['input']['shape']}: {count_or_number(m['parameters']['value'], '')}"
+             f" parameters, {quantity_text(m['macs'])}; UL"
              f" {quantity_text(s['ul_rate'])}, device {quantity_text(s['device_speed'])}, server"
              f" {quantity_text(s['server_speed'])}, {bits}; best: {doc['best']}")
     keep = ("split", "shape", "payload [kByte]", "latency [ms]", head[8], "best", "max fps", "best for UL [Mbit/s]")
