@@ -168,3 +168,13 @@ def test_one_block_per_row_when_only_the_first_column_fits():
     assert lines == ["use case: model-distribution-image-recognition",
                      "  parameter: model_size   value: 62.5   unit: MByte",
                      "  target: dl_data_rate = 500 Mbit/s"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sweep_rows_ignore_the_width_and_its_notes_fit_it(cli, width):
+    # a sweep prints CSV for machines: the same bytes at any width; only its notes are for people
+    args = ("sweep", "fl-compressed", "--vary", "compression_ratio=none,signsgd", "--transport", "quic")
+    piped, shown = run(cli, args), run(cli, args, width)
+    assert shown.stdout == piped.stdout and max(map(len, piped.stdout.splitlines())) > 200
+    assert shown.stderr.split() == piped.stderr.split() and len(piped.stderr.splitlines()) == 1
+    assert all(text_width(line) <= width for line in shown.stderr.splitlines())
