@@ -30,6 +30,7 @@ COMMANDS = {
     "model": ("model", "llama-3.2-1b"),
     "radio": ("radio", "--layers", "4", "--modulation", "256QAM", "--carrier", "bandwidth=100MHz,scs=30kHz,tdd=DDDSU",
               "--carrier", "bandwidth=20MHz,scs=15kHz,layers=2"),
+    "link": ("link", "uma", "--fc", "3.5GHz", "--bandwidth", "100MHz", "--distance", "100m,400m,1km", "--usecase", SPLIT),
 }
 RULE_LINE = re.compile(r"-+(  -+)*")
 

@@ -541,7 +541,8 @@ def _link_page(doc: dict) -> list:
     head = ("distance [m]", "P_LOS", "PL [dB]", "margin [dB]", "DL SINR [dB]", "DL SE", "DL rank", "DL [Mbit/s]",
             "UL SINR [dB]", "UL SE", "UL rank", "UL [Mbit/s]")
     rows = [[human_number(v) if isinstance(v, float) else v for v in _link_cells(r)] for r in doc["rows"]]
-    sections = [Table(head, rows, title)]
+    keep = ("distance [m]", "DL [Mbit/s]", "UL [Mbit/s]", "PL [dB]", "DL SINR [dB]", "UL SINR [dB]")
+    sections = [Table(head, rows, title, keep=keep)]
     if doc.get("flows") is not None:
         sections.append(Table(("flow", "needs", "max distance", "note"), [_reach_cells(f) for f in doc["flows"]],
                               f"{doc['usecase']}: each flow's reach", fold="note"))
