@@ -30,7 +30,7 @@ UNDER_HEADING = "  "  # and under a row's heading, when the table is one block p
 HANG = "  "  # the lines a first column's prose folds onto
 BETWEEN_FIELDS = "   "
 STACKED_COST = 1.5  # a line of fields under a row reads slower than a table line: prefer the table
-NUMBER_WORD = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]*)?([eE][+-]?[0-9]+)?|[<>]?=?")
+NUMBER_WORD = re.compile(r"[+-]?[0-9][0-9,]*(\.[0-9]*)?([eE][+-]?[0-9]+)?|[<>]=?|=")  # keeps the word after it
 
 _requested: list = [None]  # --width: None (the terminal decides), 0 (no limit) or the columns
 
@@ -88,7 +88,7 @@ def _tokens(text: str) -> list[str]:
 def wrap(text: str, width: int | None, hang: str = "") -> list[str]:
     """`text` in lines of at most `width` columns, broken between words (its own indent
     kept); lines after the first start with `hang`. A line break in the text is kept. Only
-    a word longer than a whole line is broken (no width of 40 or more meets one in the catalog)."""
+    a word longer than a whole line is broken (tests/test_layout.py meets none from 60 columns up)."""
     if width is None:
         return [line.rstrip() for line in text.split("\n")]
     hang = hang if text_width(hang) <= width // 2 else ""
@@ -135,8 +135,8 @@ def _cut(word: str, width: int) -> list[str]:
 
 
 def text_lines(text: str, width: int | None) -> list[str]:
-    """A text section: each line wrapped, continuing under its own text (past a `(1) ` or
-    `name: ` marker at its start)."""
+    """A text section: each line wrapped, continuing under its own text (past a `(1) `,
+    `note: `, `source: ` ... marker at its start)."""
     out: list[str] = []
     for line in text.rstrip("\n").split("\n"):
         out += wrap(line, width, _hang(line)) if width else [line.rstrip()]
