@@ -201,7 +201,7 @@ def _shapes(columns: Sequence[str], rows: Sequence[Sequence], title, fold: Seque
     if width is None:
         return {0: (0, _render(specs, rows, [c.most for c in specs], [], None)[0])}
     options = {}
-    for count, moved in enumerate(_leaving_order(columns, keep)):
+    for count, moved in enumerate(_leaving_order(columns, keep, right)):
         shown = [i for i in range(len(specs)) if i not in moved]
         if sum(specs[i].least for i in shown) + len(GAP) * (len(shown) - 1) > width:
             continue
@@ -238,17 +238,17 @@ def _one_line_each(specs: list[_Column]) -> int:
     return sum(c.most for c in specs) + len(GAP) * (len(specs) - 1)
 
 
-def _leaving_order(columns: Sequence[str], keep: Sequence[str]):
+def _leaving_order(columns: Sequence[str], keep: Sequence[str], numbers: set[int]):
     """Sets of columns out of the table, one more each time: first those not in `keep`
     (rightmost first), then `keep` from its end; the first column stays. A `unit` column
-    goes with the value on its left."""
+    goes with the column of numbers on its left."""
     first = keep[0] if keep else columns[0]
     ranked = [c for c in reversed(columns) if c not in keep and c != first]
     ranked += [c for c in reversed(keep) if c != first and c in columns]
     index = {c: i for i, c in enumerate(columns)}
     together = {i: {i} for i in range(len(columns))}
     for i, c in enumerate(columns):
-        if c == "unit" and i and columns[i - 1] != first:
+        if c == "unit" and i - 1 in numbers and columns[i - 1] != first:
             together[i] = together[i - 1] = {i - 1, i}
     moved: set[int] = set()
     yield set(moved)
