@@ -8,6 +8,10 @@ under each row as `name: value` (psql's expanded display), down to one block per
 the shapes that fit, the one that takes the fewest lines is printed.
 
 Without a width (piped, or a file) a table is one line per row, as `formats.to_plain`.
+
+Why not rich's Table (which 0.3.0 used): its overflow modes either crop a cell with `…` or
+fold it at any character, a number included, and it has no way to move columns under a row;
+the rule above needs both decided per column.
 """
 
 from __future__ import annotations
