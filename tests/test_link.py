@@ -309,6 +309,24 @@ def test_rate_never_rises_with_distance(s, r, condition, share):
     assert (np.diff(rate) <= 1e-6 * rate[:-1] + 1e-9).all()
 
 
+@settings(max_examples=40, deadline=None)
+@given(sites, radios, st.sampled_from(L.CONDITIONS), st.floats(0.01, 1.0), st.floats(1e5, 3e9))
+def test_reach_is_where_the_forward_curve_stops_meeting_the_rate(s, r, condition, share, need):
+    """max_distance inverts the SNR and the path-loss quantile instead of evaluating the
+    curve: at the reach the forward `evaluate` meets the rate, a hair farther it does not."""
+    site = L.make_site(s["scenario"], condition, s["fc_ghz"], coverage=s["coverage"])
+    radio = _radio(r, "UL" if share < 0.5 else "DL")
+    reach = L.max_distance(site, radio, resources(), [need], share)
+    d = reach.distance[0]
+    if not reach.feasible[0]:
+        assert L.evaluate(site, radio, resources(), [reach.nearest], share).rate[0] < need
+        return
+    assert L.evaluate(site, radio, resources(), [d], share).rate[0] >= need * (1 - 1e-6)
+    if not reach.range_limited[0]:
+        assert L.evaluate(site, radio, resources(), [min(d * (1 + 1e-6), reach.farthest)], share).rate[0] \
+            <= need * (1 + 1e-6)
+
+
 @settings(max_examples=30, deadline=None)
 @given(sites, radios, st.sampled_from(L.CONDITIONS), st.floats(0.5, 0.999), st.floats(1e6, 3e9))
 def test_higher_coverage_never_reaches_farther(s, r, condition, other, need):

@@ -41,6 +41,7 @@ NR_SE_MAX_SOURCE = "TS 38.214 Table 5.1.3.1-2 (256QAM), MCS 27: 8 x 948/1024 = 7
 # TR 36.942 Table A.1 (DL) and A.2 (UL): alpha, SINR_min (dB), THR_max (bit/s/Hz, LTE)
 SHANNON = {"DL": (0.6, -10.0, 4.4), "UL": (0.4, -10.0, 2.0)}
 BISECTIONS = 60  # halvings of a log-distance interval: far below a millimetre
+BUDGET_HAIR_DB = 1e-9
 
 
 @dataclass(frozen=True)
@@ -422,26 +423,80 @@ class Reach:
 
 def max_distance(site: Site, radio: Radio, resources: Resources, required_bps, share: float = 1.0) -> Reach:
     """For each required rate (bit/s), the largest horizontal distance at which the link
-    gives at least that rate with `share` of the PRBs. The rate never rises with distance
-    (the path loss, its margin and the NLOS share only grow), so a vectorised bisection on
-    log-distance finds the edge; a rate not met at the table's nearest distance is
-    infeasible, one still met at its farthest reaches that far and no further (the model
-    says nothing beyond its range)."""
+    gives at least that rate with `share` of the PRBs. The rate rises with the SNR and the
+    SNR falls with the path loss, so each rate is first turned into the largest path loss
+    (quantile at the coverage probability) that still gives it (`loss_budget`, no distance
+    involved); the path loss never falls with distance (its median, its margin and the NLOS
+    share only grow), so a vectorised bisection on log-distance finds where it reaches that
+    budget. A rate not met at the table's nearest distance is infeasible, one still met at
+    its farthest reaches that far and no further (the model says nothing beyond its range)."""
     need = np.asarray(required_bps, dtype=float)
     near, far = site.distance_range()
     near = max(near, 1e-3)  # InH may start at 0 m; log-distance needs a positive start
     ends = evaluate(site, radio, resources, np.array([near, far]), share).rate
-    feasible = need <= ends[0]
-    limited = feasible & (need <= ends[1])
+    # a nanodecibel inside the budget: at the reach `evaluate` meets the rate even where the rate
+    # drops off a cliff (below SINR_min), not only to within rounding
+    budget = loss_budget(site, radio, resources, need, share) - BUDGET_HAIR_DB
+    feasible = within_budget(site, np.full(need.shape, near), budget)
+    limited = feasible & within_budget(site, np.full(need.shape, far), budget)
+    todo = feasible & ~limited
     low = np.full(need.shape, math.log(near))
     high = np.full(need.shape, math.log(far))
-    todo = feasible & ~limited
-    for _ in range(BISECTIONS):
-        mid = 0.5 * (low + high)
-        met = evaluate(site, radio, resources, np.exp(mid), share).rate >= need
-        low, high = np.where(met, mid, low), np.where(met, high, mid)
+    if todo.any():
+        for _ in range(BISECTIONS):
+            mid = 0.5 * (low + high)
+            met = within_budget(site, np.exp(mid), budget)
+            low, high = np.where(met, mid, low), np.where(met, high, mid)
     distance = np.where(limited, far, np.where(todo, np.exp(low), np.nan))
     return Reach(distance, feasible, limited, near, far, float(ends[0]), float(ends[1]))
+
+
+def snr_needed(radio: Radio, resources: Resources, required_bps, share: float = 1.0) -> np.ndarray:
+    """The smallest SNR (dB, all layers together, as `Curve.snr`) at which the link gives each
+    rate: `_best_rank` inverted. Rank r meets a rate R when its spectral efficiency per layer
+    SE = R / rate_bps(1, r) is at most SE_max and its SINR, max(10 log10(2^(SE/alpha) - 1),
+    SINR_min), is at most the ceiling; then SNR = SINR + 10 log10 r + interference margin.
+    The best rank's rate reaches R exactly when some rank's does: the smallest of those SNRs
+    (inf where no rank can, -inf for a rate of 0)."""
+    need = np.asarray(required_bps, dtype=float)
+    best = np.full(need.shape, np.inf)
+    with np.errstate(all="ignore"):
+        for rank in range(1, radio.layers + 1):
+            se = need / float(rate_bps(1.0, rank, resources, share))
+            sinr = np.maximum(10 * np.log10(np.expm1(se / radio.alpha * math.log(2))), radio.sinr_min_db)
+            # a hair of tolerance: a rate computed as rank x SE_max x ... must count as met at SE_max
+            usable = (se <= radio.se_max * (1 + 1e-12)) & (sinr <= radio.sinr_max_db)
+            best = np.minimum(best, np.where(usable, sinr + 10 * math.log10(rank) + radio.interference_margin_db,
+                                             np.inf))
+    return np.where(need <= 0, -np.inf, best)
+
+
+def loss_budget(site: Site, radio: Radio, resources: Resources, required_bps, share: float = 1.0) -> np.ndarray:
+    """The largest path loss (dB, the quantile at the coverage probability) at which the link
+    still gives each rate: P_tx + G_tx + G_rx - extra loss - N - SNR needed (as `evaluate`)."""
+    power = radio.tx_power_dbm + (10 * math.log10(share) if radio.power_follows_share else 0.0)
+    noise = float(noise_dbm(share * resources.occupied_hz, radio.noise_figure_db))
+    return (power + radio.tx_gain_dbi + radio.rx_gain_dbi - site.extra_loss_db - noise
+            - snr_needed(radio, resources, required_bps, share))
+
+
+def within_budget(site: Site, d2d, budget) -> np.ndarray:
+    """Whether the path loss not exceeded with the coverage probability p stays within
+    `budget` (dB) at each distance. `los`/`nlos`: PL + sigma x Phi^-1(p) <= budget. `mixed`:
+    the mixture's p-quantile is within the budget exactly when its CDF at the budget is at
+    least p (`path_loss_quantile`, without its bisection)."""
+    d = np.asarray(d2d, dtype=float)
+    budget = np.asarray(budget, dtype=float)
+    p = site.coverage
+    if site.condition != "mixed":
+        z = NormalDist().inv_cdf(p)
+        base = path_loss_los(site, d) if site.condition == "los" else path_loss_nlos(site, d)
+        return base + shadow_sigma(site, site.condition, d) * z <= budget
+    p_los = los_probability(site, d)
+    with np.errstate(invalid="ignore"):  # a budget of -inf or inf: the CDF is 0 or 1
+        cdf = (p_los * _normal_cdf((budget - path_loss_los(site, d)) / shadow_sigma(site, "los", d))
+               + (1 - p_los) * _normal_cdf((budget - path_loss_nlos(site, d)) / shadow_sigma(site, "nlos", d)))
+    return np.nan_to_num(cdf, nan=0.0) >= p
 
 
 # --- defaults: ITU-R M.2412-0 evaluation configurations ----------------------------------
