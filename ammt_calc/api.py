@@ -253,7 +253,9 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
              catalog: Catalog | None = None, **values) -> Result:
     """Every KPI of one use case, several, or (None) all; parameters not given keep their
     defaults. `cell` adds each rate's share of an NR cell (its peak, or with profile=... its
-    ITU-R M.2410 average) and each flow's burst and sustained load on it, `qos` the 5QIs per
+    ITU-R M.2410 average) and each flow's burst and sustained load on it; a cell at a site
+    ("site=uma,fc=3.5GHz,bandwidth=100MHz[,nlos][,coverage=95%]") also each flow's reach,
+    `<dir>_max_distance` (docs/network.md), `qos` the 5QIs per
     flow, `transport` ("tcp,rtt=20ms", docs/network.md) each flow's IP rate, delivery time
     and the rate meeting its deadline."""
     from .engine.evaluation import evaluate as _evaluate
@@ -269,8 +271,9 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
         notes += [f"--cell: {n}" for n in dict.fromkeys(cell_notes)]
     evaluations = []
     for inputs in resolve(chosen, {**(settings or {}), **values}):
-        evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins, transport=spec))
-        notes[:0] = [f"{inputs.usecase.id}: {n}" for n in inputs.notes]
+        evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins, transport=spec,
+                                     cell=parsed_cell))
+        notes[:0] = [f"{inputs.usecase.id}: {n}" for n in evaluations[-1].notes]  # the inputs', the reach's
     return Result(tuple(evaluations), parsed_cell, qos, tuple(notes), spec)
 
 

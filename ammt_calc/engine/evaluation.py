@@ -156,13 +156,14 @@ def _from_list(name: str, items, param):
 
 def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
              origins: Mapping[str, str] | None = None, transport=None,
-             only: set[str] | None = None) -> Evaluation:
+             only: set[str] | None = None, cell=None) -> Evaluation:
     """Every KPI of `uc` for the given parameter quantities (the rest take defaults).
 
     `origins` overrides the origin "set" of a value, e.g. with the zoo model it came from.
     `transport` (a `transport.TransportSpec` or its text) appends each flow's IP rate,
     delivery time and the rate meeting its deadline (`transport.transport_kpis`).
     `only` names the KPIs wanted (the inverse solver's): those and the KPIs they read.
+    `cell` (a `cells.Cell` at a site, `site=...`) appends each flow's reach (`reach.reach_kpis`).
     """
     values = dict(values or {})
     env, parameters, invalid = _parameter_magnitudes(uc, values, origins or {})
@@ -172,7 +173,7 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
         shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in env.items() if np.ndim(v))
         raise UserError(f"array values of these shapes do not broadcast together: {shapes}") from None
     kpis: dict[str, KpiResult] = {}
-    wanted = uc.kpis.values() if only is None or transport is not None else _needed(uc, only)
+    wanted = uc.kpis.values() if only is None or transport is not None or cell is not None else _needed(uc, only)
     for kpi in wanted:
         magnitude = np.broadcast_to(np.asarray(kpi.formula.evaluate(env), dtype=float), shape)
         env[kpi.name] = magnitude  # a KPI that does not apply is still read by later formulas as computed
@@ -182,6 +183,12 @@ def evaluate(uc: UseCase, values: Mapping[str, Any] | None = None, notes=(),
 
         for result in transport_kpis(parse_transport(transport), uc, env, kpis, shape, _judge):
             kpis[result.name] = result
+    if getattr(cell, "site", None) is not None:
+        from ..network.reach import reach_kpis
+
+        results, reach_notes = reach_kpis(cell, uc, kpis, shape, _judge, transport)
+        kpis.update((result.name, result) for result in results)
+        notes = (*notes, *reach_notes)
     return Evaluation(uc, parameters, kpis, tuple(notes))
 
 

@@ -38,7 +38,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 from ..units import registry as units
 from ..errors import suggest
@@ -311,6 +311,7 @@ class Cell:
     ul: Carrier | None
     profile: Profile | None = None
     bandwidth_mhz: float | None = None  # of the profile
+    site: Any = None  # a sites.Setup (`site=...`): each flow's reach is a KPI (network/reach.py)
 
     def carrier(self, direction: str) -> Carrier | None:
         return self.dl if direction == "DL" else self.ul
@@ -355,6 +356,10 @@ class Cell:
                 "edge_rate": {d: rate(self.edge_mbps(d)) for d in DIRECTIONS},
                 "edge_note": "5th percentile of the user throughput with 10 users per TRP, full buffer",
             }
+        if self.site is not None:
+            from .sites import describe
+
+            out["site"] = describe(self.site)
         return out
 
 
@@ -365,6 +370,11 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
     if re.search(r"(^|,)\s*direction\s*=", text, re.IGNORECASE):
         raise UserError("--cell: the cell is sized in both directions (UL KPIs against its UL peak, DL KPIs"
                         " against its DL peak); give one direction's values with a prefix, e.g. ul_layers=2")
+    if re.search(r"(^|,)\s*site\s*=", text, re.IGNORECASE):  # a link budget: the peak of its carrier, and reach
+        from .sites import parse_site_cell
+
+        setup = parse_site_cell(text, notes)
+        return Cell(text, setup.carriers["DL"], setup.carriers["UL"], site=setup)
     fields = parse_spec(text, "--cell", extra=("profile",))
     profile = None
     if "profile" in fields and not profiles:

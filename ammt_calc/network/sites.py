@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import UserError, suggest
 from ..units import registry as units
 from ..units.numbers import NUMBER, clean_number, is_bare_number
 from . import cells
@@ -69,6 +69,57 @@ OPTIONS = ("scs", "layers", "ul_layers", "tdd", "bs_height", "ut_height", "build
            "coverage", "extra_loss", "bs_power", "ue_power", "bs_gain", "ue_gain", "bs_noise_figure",
            "ue_noise_figure", "interference_margin", "sinr_max", "share", "dl_alpha", "ul_alpha", "sinr_min",
            "dl_se_max", "ul_se_max")
+
+
+CELL_FORM = "site=uma|umi|rma|inh,fc=3.5GHz,bandwidth=100MHz[,los|nlos|mixed][,coverage=95%][,share=20%]"
+
+
+def parse_site_cell(text: str, notes: list[str]) -> Setup:
+    """A `--cell site=...` spec as a Setup: `site`, `fc` and `bandwidth` (required), a bare
+    `los`, `nlos` or `mixed` (default mixed), and any option of `build` as key=value
+    (`coverage=95%`, `share=20%`, `tdd=DDDSU`, `bs_power=46dBm`, ...)."""
+    fields: dict[str, str] = {}
+    condition = None
+    for item in (part.strip() for part in str(text).split(",")):
+        key, sep, value = (part.strip() for part in item.partition("="))
+        key = key.lower().replace("-", "_")
+        if not sep and key in L.CONDITIONS:
+            if condition is not None:
+                raise UserError(f"--cell: give one of {', '.join(L.CONDITIONS)}, not {condition} and {key}")
+            condition = key
+            continue
+        known = ("site", "fc", "bandwidth") + OPTIONS
+        if not sep or not value or key not in known:
+            hint = suggest(key, known + L.CONDITIONS) if key else ""
+            raise UserError(f"--cell: {item!r} is not one of the site's fields{hint}; expected {CELL_FORM}"
+                            " or another link option as key=value (docs/network.md)")
+        if key in fields:
+            raise UserError(f"--cell: {key!r} is given twice")
+        fields[key] = value
+    missing = [k for k in ("site", "fc", "bandwidth") if k not in fields]
+    if missing:
+        raise UserError(f"--cell: {', '.join(missing)} missing; expected {CELL_FORM}")
+    try:
+        setup = build(fields.pop("site"), condition, fields.pop("fc"), fields.pop("bandwidth"), fields)
+    except UserError as exc:
+        raise UserError(f"--cell: {_as_fields(str(exc))}") from None
+    notes += [_as_fields(n) for n in setup.notes]
+    return setup
+
+
+def _as_fields(text: str) -> str:
+    """A note or error of `link` ("give --scs", "--bs-power '46'") in the spec's words ("scs=...")."""
+    return re.sub(r"--([a-z][a-z-]*)(?: ('[^']*'|[^\s,;)]+))?",
+                  lambda m: f"{m[1].replace('-', '_')}={m[2].strip(chr(39)) if m[2] else '...'}", text)
+
+
+def site_label(setup: Setup) -> str:
+    """The site in a few words: "UMa NLOS, 3.5 GHz, 100 MHz, 95 % coverage, 20 % share"."""
+    site, carrier = setup.site, setup.carriers["DL"]
+    out = f"{site.table.title} {site.condition.upper()}, {site.fc_ghz:g} GHz, {carrier.bandwidth_mhz:g} MHz"
+    if site.coverage != 0.5:
+        out += f", {100 * site.coverage:g} % coverage"
+    return out + (f", {100 * setup.share:g} % of the PRBs" if setup.share != 1 else "")
 
 
 def _carriers(bandwidth: str, opt: dict, notes: list[str]) -> dict:
