@@ -264,7 +264,7 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
     spec, notes = _transport(transport)
     parsed_cell = None
     if cell is not None:
-        from .network.cells import parse_cell
+        from .network.reach import parse_cell
 
         cell_notes: list[str] = []
         parsed_cell = parse_cell(cell, cell_notes, profiles=True)
@@ -425,14 +425,18 @@ class SweepResult:
 
 
 def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-               *, zip: bool = False, transport: str | None = None, catalog: Catalog | None = None):
+               *, zip: bool = False, transport: str | None = None, cell: str | None = None,
+               catalog: Catalog | None = None):
     """The checked, sized grid of a sweep (nothing evaluated yet but one point): what the CLI
     streams block by block. Zoo references in `settings` are resolved as in `evaluate`; a
-    `transport` adds its KPIs as columns."""
+    `transport` adds its KPIs as columns, a `cell` at a site ("site=uma,fc=3.5GHz,
+    bandwidth=100MHz") each flow's reach, `<dir>_max_distance`."""
     from .engine import sweeps
 
     uc, inputs, spec, notes = _planning(usecase_or_id, vary, ("varied", "--vary"), settings, transport, catalog)
-    return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins, notes=notes, transport=spec)
+    site_cell, cell_notes = _site_cell(cell)
+    return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins, notes=notes + cell_notes,
+                       transport=spec, cell=site_cell)
 
 
 def _planning(usecase_or_id, given: Mapping[str, Any], how: tuple[str, str], settings, transport, catalog):
@@ -448,8 +452,23 @@ def _planning(usecase_or_id, given: Mapping[str, Any], how: tuple[str, str], set
     return uc, inputs, spec, [f"{uc.id}: {n}" for n in inputs.notes] + transport_notes
 
 
+def _site_cell(text: str | None) -> tuple[Any, list[str]]:
+    """A `--cell` of sweep, solve and sample: a cell at a site (its reach KPIs), and its notes."""
+    if text is None:
+        return None, []
+    from .network.reach import parse_cell
+
+    notes: list[str] = []
+    cell = parse_cell(text, notes, profiles=True)
+    if cell.site is None:
+        raise UserError("--cell here adds each flow's reach: give a site, e.g. site=uma,fc=3.5GHz,bandwidth=100MHz"
+                        "[,nlos][,coverage=95%] (a cell's peak or profile shares are shown by `usecase --cell`)")
+    return cell, [f"--cell: {n}" for n in dict.fromkeys(notes)]
+
+
 def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
-          *, zip: bool = False, transport: str | None = None, catalog: Catalog | None = None) -> SweepResult:
+          *, zip: bool = False, transport: str | None = None, cell: str | None = None,
+          catalog: Catalog | None = None) -> SweepResult:
     """Every KPI over a grid: `vary` maps parameter names to a spec text ("10MB:1GB:50:log",
     "100ms,1s"), a list of values (texts with units, or numbers for counts and ratios) or a
     quantity array. A full grid of all of them, or with zip=True the i-th values together."""
@@ -457,7 +476,7 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
 
     from .engine import sweeps
 
-    grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, transport=transport, catalog=catalog)
+    grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, transport=transport, cell=cell, catalog=catalog)
     columns: dict[str, list] = {c.name: [] for c in grid.columns}
     feasible: dict[str, list] = {c.name: [] for c in grid.columns if c.kind == "kpi"}
     indexes, tables = [], []
@@ -575,23 +594,26 @@ def sweep_blocks(grid) -> int:
 
 
 def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-                *, count: int | None = None, seed: int = 0, transport: str | None = None,
+                *, count: int | None = None, seed: int = 0, transport: str | None = None, cell: str | None = None,
                 catalog: Catalog | None = None):
     """The checked plan of a Monte Carlo sample (nothing evaluated yet but one draw).
     `draws` maps parameter names to distributions ("loguniform:10MB:1GB"); zoo references in
-    `settings` are resolved as in `evaluate`; a `transport` adds its KPIs, as in a sweep."""
+    `settings` are resolved as in `evaluate`; a `transport` adds its KPIs, a `cell` at a site
+    each flow's reach, as in a sweep."""
     from .engine import montecarlo as sampling
 
     count = sampling.DEFAULT_DRAWS if count is None else _whole(count, "--draws", sampling.MAX_DRAWS)
     seed = _whole(seed, "--seed")
     uc, inputs, spec, notes = _planning(usecase_or_id, draws, ("drawn", "--draw"), settings, transport, catalog)
-    plan = sampling.plan(uc, draws, inputs.values, count=count, seed=seed, transport=spec)
-    return plan.__class__(**{**plan.__dict__, "notes": (*notes, *plan.notes)})
+    site_cell, cell_notes = _site_cell(cell)
+    plan = sampling.plan(uc, draws, inputs.values, count=count, seed=seed, transport=spec, cell=site_cell)
+    return plan.__class__(**{**plan.__dict__, "notes": (*notes, *cell_notes, *plan.notes)})
 
 
 def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-           *, count: int | None = None, seed: int = 0, transport: str | None = None, engine: str = "local",
-           scheduler: str | None = None, draws_output: str | Path | None = None, catalog: Catalog | None = None):
+           *, count: int | None = None, seed: int = 0, transport: str | None = None, cell: str | None = None,
+           engine: str = "local", scheduler: str | None = None, draws_output: str | Path | None = None,
+           catalog: Catalog | None = None):
     """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
     infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
     writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
@@ -601,7 +623,8 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     distributed.check_engine(engine)
     if scheduler is not None and engine != "dask":
         raise UserError("--scheduler names a Dask cluster; give --engine dask too")
-    plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, transport=transport, catalog=catalog)
+    plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, transport=transport, cell=cell,
+                       catalog=catalog)
     if engine == "dask":
         writer = None
         if draws_output is not None:
@@ -679,20 +702,23 @@ class Solution:
 
 
 def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str, Any],
-          settings: Mapping[str, Any] | None = None, /, *, transport: str | None = None,
+          settings: Mapping[str, Any] | None = None, /, *, transport: str | None = None, cell: str | None = None,
           catalog: Catalog | None = None, **values) -> Solution:
     """The smallest value of `parameter` at which a KPI reaches a target:
     target "dl_data_rate=500 Mbit/s" or ("dl_data_rate", "500 Mbit/s" | quantity); a plain number
     only for a KPI that is a count or ratio. With a `transport`, its KPIs are targets too
-    ("ul_transport_rate=300 Mbit/s")."""
+    ("ul_transport_rate=300 Mbit/s"); with a `cell` at a site, each flow's reach
+    ("dl_max_distance=500m": the largest model that still downloads in time there)."""
     from .engine.inverse import parse_target
     from .engine.inverse import solve as _solve
     from .units import boundary
 
     uc = usecase(usecase_or_id, catalog)
     spec, transport_notes = _transport(transport)
+    site_cell, cell_notes = _site_cell(cell)
+    transport_notes += cell_notes
     if isinstance(target, str):
-        kpi, goal, target_notes = parse_target(uc, target, spec)
+        kpi, goal, target_notes = parse_target(uc, target, spec, site_cell)
     else:
         kpi, goal = target
         target_notes = []
@@ -700,9 +726,9 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
             goal = boundary.from_pint(goal, f"--target {kpi}")
         if not hasattr(goal, "units"):  # text, or a number for a count
             text = f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}"
-            kpi, goal, target_notes = parse_target(uc, text, spec)
+            kpi, goal, target_notes = parse_target(uc, text, spec, site_cell)
     inputs = resolve([uc], {**(settings or {}), **values})[0]
-    solved = _solve(uc, parameter, kpi, goal, inputs.values, transport=spec)
+    solved = _solve(uc, parameter, kpi, goal, inputs.values, transport=spec, cell=site_cell)
     return Solution(uc, solved, tuple([*inputs.notes, *target_notes, *transport_notes]))
 
 

@@ -40,7 +40,7 @@ def show_command(
 def usecase_command(
     ids: List[str] = typer.Argument(None, metavar="ID", help="Use-case ids; all use cases when none is given.", show_default=False),
     values: List[str] = set_option(),
-    cell: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Beside every UL/DL rate, its share of an NR cell and the users that fit, and each flow's burst and sustained load: the peak, bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,tdd=DDDSU,ul_layers=2,...] (UL: 2 layers unless ul_layers says), or the ITU-R M.2410 average, profile=indoor-hotspot|dense-urban|rural[,bandwidth=100MHz], or both."),
+    cell: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Beside every UL/DL rate, its share of an NR cell and the users that fit, and each flow's burst and sustained load: the peak, bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,tdd=DDDSU,ul_layers=2,...] (UL: 2 layers unless ul_layers says), or the ITU-R M.2410 average, profile=indoor-hotspot|dense-urban|rural[,bandwidth=100MHz], or both; or a site, site=uma|umi|rma|inh,fc=3.5GHz,bandwidth=100MHz[,los|nlos|mixed][,coverage=95%][,share=20%]: its carrier's peak and each flow's reach, <dir>_max_distance [m]."),
     transport: Optional[str] = transport_option(),
     qos: bool = typer.Option(False, "--qos", help="Add the standardized 5QIs (TS 23.501 Table 5.7.4-1) that can carry each UL/DL flow."),
     fmt: Optional[str] = format_option(views.USECASE),

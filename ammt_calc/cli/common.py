@@ -60,5 +60,13 @@ def transport_option():
                              " rtt=10ms, cold: handshake and slow start; see docs/network.md).")
 
 
+def site_cell_option():
+    return typer.Option(None, "--cell", metavar="SPEC",
+                        help="Add each flow's reach, <dir>_max_distance [m]: the farthest distance from a site at which"
+                             " the flow's rate is met (TR 38.901 path loss, docs/network.md):"
+                             " site=uma|umi|rma|inh,fc=3.5GHz,bandwidth=100MHz[,los|nlos|mixed][,coverage=95%]"
+                             "[,share=20%] and any `link` option as key=value.")
+
+
 def set_option(help_text: str = "Set a parameter with its unit: --set latency=500ms (one --set per parameter)."):
     return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text)

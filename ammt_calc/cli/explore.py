@@ -12,7 +12,8 @@ import typer
 from ..errors import UserError
 from ..present import views
 from .app import app
-from .common import catalog, emit, format_option, notes, output_option, set_option, settings, transport_option
+from .common import (catalog, emit, format_option, notes, output_option, set_option, settings, site_cell_option,
+                     transport_option)
 
 SWEEP_FORMATS = ("csv", "json", "parquet", "xlsx")
 ENGINE_HELP = "local (this process) or dask (a Dask cluster; needs the 'dask' extra)."
@@ -27,6 +28,7 @@ def sweep_command(
     zipped: bool = typer.Option(False, "--zip", help="Pair the i-th values of every --vary instead of making a full grid."),
     values: List[str] = set_option("Fix a parameter with its unit: --set latency=500ms (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
+    cell: Optional[str] = site_cell_option(),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --engine dask, a FOLDER for the Parquet dataset. With --plot and no -o, only the plot is written."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
@@ -49,7 +51,7 @@ def sweep_command(
     api.check_sweep_output(chosen, None if to_stdout else output, engine=engine, scheduler=scheduler, plot=plot,
                            kpi=kpi)
     grid = api.plan_sweep(usecase_id, api.parse_vary(vary), settings(values), zip=zipped, transport=transport,
-                          catalog=catalog())
+                          cell=cell, catalog=catalog())
     notes(grid.notes)
     with _progress(grid.size if engine == "local" and api.sweep_blocks(grid) > 1 else 0) as advance:
         try:
@@ -101,6 +103,7 @@ def solve_command(
     target: str = typer.Option(..., "--target", metavar="KPI=VALUE", help="The KPI value to reach, with its unit: --target dl_data_rate=500Mbit/s."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
+    cell: Optional[str] = site_cell_option(),
     fmt: Optional[str] = format_option(views.SOLVE),
     output: Optional[str] = output_option(),
 ) -> None:
@@ -108,8 +111,8 @@ def solve_command(
     from .. import api
 
     given = settings(values)
-    emit(api.solve(usecase_id, parameter, target, given, transport=transport, catalog=catalog()), views.SOLVE, fmt,
-         output)
+    emit(api.solve(usecase_id, parameter, target, given, transport=transport, cell=cell, catalog=catalog()),
+         views.SOLVE, fmt, output)
 
 
 @app.command("sample")
@@ -120,6 +123,7 @@ def sample_command(
     seed: str = typer.Option("0", "--seed", metavar="S", help="The random seed: the same seed gives the same numbers."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
+    cell: Optional[str] = site_cell_option(),
     fmt: Optional[str] = format_option(views.SAMPLE),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the summary to FILE (format from its extension); FILE.parquet holds every draw instead (a FOLDER with --engine dask)."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
@@ -136,7 +140,7 @@ def sample_command(
         raise UserError("every draw goes to a file: give -o FILE.parquet")
     chosen = "parquet" if every_draw else choose_format(fmt, output, views.SAMPLE.formats)
     result = api.sample(usecase_id, api.parse_draws(draw), settings(values), count=count, seed=seed,
-                        transport=transport, engine=engine, scheduler=scheduler,
+                        transport=transport, cell=cell, engine=engine, scheduler=scheduler,
                         draws_output=output if every_draw else None, catalog=catalog())
     if every_draw:
         notes(result.notes)

@@ -139,7 +139,7 @@ def _fixed(uc, texts: dict[str, str]) -> dict:
 def grid_job(grid: sweeps.Grid) -> dict:
     """A grid as plain data a worker can rebuild it from."""
     return {"usecase": _usecase_source(grid.usecase), "fixed": _fixed_texts(grid.fixed), "zipped": grid.zipped,
-            "origins": dict(grid.origins), "transport": grid.transport,
+            "origins": dict(grid.origins), "transport": grid.transport, "cell": grid.cell,
             "axes": [(a.name, a.values, a.unit, a.log, a.spec) for a in grid.axes]}
 
 
@@ -147,7 +147,8 @@ def rebuild_grid(job: dict) -> sweeps.Grid:
     uc = _usecase(job["usecase"])
     axes = tuple(sweeps.Axis(*axis) for axis in job["axes"])
     return sweeps.Grid(uc, axes, _fixed(uc, job["fixed"]), origins=job["origins"], zipped=job["zipped"],
-                       columns=sweeps.columns_for(uc, axes, job["transport"]), transport=job["transport"])
+                       columns=sweeps.columns_for(uc, axes, job["transport"], job["cell"]), transport=job["transport"],
+                       cell=job["cell"])
 
 
 def block_count(grid: sweeps.Grid, chunk: int | None = None) -> int:
@@ -159,7 +160,7 @@ def grid_blocks(grid: sweeps.Grid, first: int, last: int, chunk: int | None = No
     by default), without evaluating the others."""
     for start, stop, shape, quantities in islice(sweeps.block_values(grid, chunk), first, last):
         yield sweeps.evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities,
-                                    grid.transport)
+                                    grid.transport, grid.cell)
 
 
 def _sweep_part(job: dict, first: int, last: int, folder: str, part: int, writer: Callable) -> int:
@@ -225,7 +226,8 @@ def _replace_folder(staging: Path, target: Path) -> None:
 
 def plan_job(plan: sampling.Plan) -> dict:
     return {"usecase": _usecase_source(plan.usecase), "fixed": _fixed_texts(plan.fixed), "draws": plan.draws,
-            "count": plan.count, "seed": plan.seed, "exact": plan.exact, "transport": plan.transport}
+            "count": plan.count, "seed": plan.seed, "exact": plan.exact, "transport": plan.transport,
+            "cell": plan.cell}
 
 
 def rebuild_plan(job: dict) -> sampling.Plan:
@@ -235,7 +237,8 @@ def rebuild_plan(job: dict) -> sampling.Plan:
 
     axes = [sweeps.Axis(d.name, np.asarray(d.numbers), d.unit, spec=d.spec) for d in draws]
     return sampling.Plan(uc, draws, _fixed(uc, job["fixed"]), job["count"], job["seed"],
-                         sweeps.columns_for(uc, axes, job["transport"]), exact=job["exact"], transport=job["transport"])
+                         sweeps.columns_for(uc, axes, job["transport"], job["cell"]), exact=job["exact"],
+                         transport=job["transport"], cell=job["cell"])
 
 
 def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int,

@@ -35,18 +35,19 @@ class Solution(NamedTuple):
 
 
 def solve(uc: UseCase, parameter: str, kpi: str, target, values: Mapping[str, Any] | None = None,
-          transport=None) -> Solution:
+          transport=None, cell=None) -> Solution:
     """The smallest value of `parameter` at which `kpi` equals `target` (a Quantity).
 
     The search runs from the parameter's minimum (0 unless the catalog says) to its
     maximum, or to 10**9 times its default when it has none. No value there is an answer
     too: `quantity` is None and `message` says what the KPI does over the range.
     """
-    return solve_many(uc, [(parameter, kpi, target)], values, transport)[0]
+    return solve_many(uc, [(parameter, kpi, target)], values, transport, cell=cell)[0]
 
 
 def solve_many(uc: UseCase, questions: Sequence[tuple[str, str, Any]],
-               values: Mapping[str, Any] | None = None, transport=None, precision: float = FLOAT_TIGHT) -> list[Solution]:
+               values: Mapping[str, Any] | None = None, transport=None, precision: float = FLOAT_TIGHT,
+               cell=None) -> list[Solution]:
     """solve() for several (parameter, kpi, target) questions of one use case, in lockstep:
     each round's trial values of every question go into as few evaluations as the
     derivations allow (usually one), so `check` evaluates each use case about once per
@@ -61,16 +62,16 @@ def solve_many(uc: UseCase, questions: Sequence[tuple[str, str, Any]],
     values = dict(values or {})
     searches = []
     for parameter, kpi, target in questions:
-        _check_question(uc, parameter, kpi, target, transport)
+        _check_question(uc, parameter, kpi, target, transport, cell)
         if parameter in values:
             raise UserError(f"{parameter} is what to solve for; do not also --set it")
-        searches.append(_search(uc, parameter, kpi, target, transport, precision))
+        searches.append(_search(uc, parameter, kpi, target, transport, precision, cell))
     requests = {i: next(search) for i, search in enumerate(searches)}  # question -> trial values
     solutions: dict[int, Solution] = {}
     while requests:
         answers = {}
         for batch in _batches(uc, requests, questions):
-            answers.update(_evaluate_batch(uc, values, batch, requests, questions, transport))
+            answers.update(_evaluate_batch(uc, values, batch, requests, questions, transport, cell))
         for i, reached in answers.items():
             try:
                 requests[i] = searches[i].send(reached)
@@ -92,7 +93,8 @@ def _batches(uc: UseCase, requests: dict, questions) -> list[list[int]]:
     return list(groups.values())
 
 
-def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict, questions, transport=None) -> dict:
+def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict, questions, transport=None,
+                    cell=None) -> dict:
     """One evaluation for the trials of `batch`; each question's KPI (base units, NaN where
     infeasible) on its own trial values."""
     sizes = [len(requests[i]) for i in batch]
@@ -106,7 +108,7 @@ def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict,
                 column[edges[j]:edges[j + 1]] = requests[i]
         trial[parameter] = units.quantity(column, default.units)
     with np.errstate(all="ignore"):  # trial values near 1e308 overflow in base units: infeasible, not a warning
-        kpis = evaluate(uc, trial, transport=transport, only={questions[i][1] for i in batch}).kpis
+        kpis = evaluate(uc, trial, transport=transport, only={questions[i][1] for i in batch}, cell=cell).kpis
         answers = {}
         for j, i in enumerate(batch):
             result = kpis[questions[i][1]]
@@ -117,7 +119,7 @@ def _evaluate_batch(uc: UseCase, values: dict, batch: list[int], requests: dict,
 
 
 def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None,
-            precision: float = FLOAT_TIGHT) -> Generator[np.ndarray, np.ndarray, Solution]:
+            precision: float = FLOAT_TIGHT, cell=None) -> Generator[np.ndarray, np.ndarray, Solution]:
     """One question's search: yields trial values (in the parameter's unit), is sent the
     KPI at them (base units, NaN where infeasible), returns the Solution."""
     param = uc.parameters[parameter]
@@ -126,14 +128,14 @@ def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None,
                         f" compare the choices with --vary {parameter}={','.join(param.choices)}")
     unit = param.unit
     target_base = units.to_base(target)
-    kpi_factor = units.base_factor(units.parse_unit(kpi_unit(uc, kpi, transport)))
+    kpi_factor = units.base_factor(units.parse_unit(kpi_unit(uc, kpi, transport, cell)))
     low, high = _search_range(param, unit)
     xs = _search_grid(low, high, abs(float(param.quantity.magnitude)) or 1.0)
     reached = yield xs
     lo, hi = _first_bracket(xs, reached - target_base)
     if lo is None:
         return Solution(parameter, None, target, kpi, _no_solution(uc, parameter, kpi, target, unit, low, high,
-                                                                   reached / kpi_factor, transport))
+                                                                   reached / kpi_factor, transport, cell))
     ends = _at(xs, reached, lo, hi)
     for _ in range(MAX_REFINEMENTS):  # until the bracket is as tight as a float: a root near 0 needs many
         if hi - lo <= precision * max(abs(lo), abs(hi)):
@@ -147,7 +149,7 @@ def _search(uc: UseCase, parameter: str, kpi: str, target, transport=None,
         ends = _at(fine, reached, lo, hi)
     root = 0.5 * (lo + hi)
     return Solution(parameter, units.quantity(root, unit), target, kpi,
-                    _step_message(kpi, ends / kpi_factor, target_base / kpi_factor, uc, transport))
+                    _step_message(kpi, ends / kpi_factor, target_base / kpi_factor, uc, transport, cell))
 
 
 def _at(xs: np.ndarray, reached: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -155,22 +157,30 @@ def _at(xs: np.ndarray, reached: np.ndarray, lo: float, hi: float) -> np.ndarray
     return np.array([reached[np.flatnonzero(xs == lo)[0]], reached[np.flatnonzero(xs == hi)[0]]])
 
 
-def kpi_unit(uc: UseCase, kpi: str, transport=None) -> str:
-    """The display unit of a catalog KPI or of a transport KPI the spec appends."""
+def kpi_unit(uc: UseCase, kpi: str, transport=None, cell=None) -> str:
+    """The display unit of a catalog KPI or of a KPI a transport spec or a cell at a site appends."""
     if kpi in uc.kpis:
         return uc.kpis[kpi].unit
+    return dict(_appended(uc, transport, cell))[kpi]
+
+
+def _appended(uc: UseCase, transport, cell) -> list[tuple[str, str]]:
+    """(name, unit) of the KPIs a transport and a cell at a site append, as `evaluate` does."""
+    from ..network.reach import kpi_columns as reach_columns
     from ..network.transport import kpi_columns, parse_transport
 
-    return dict(kpi_columns(uc, None if transport is None else parse_transport(transport)))[kpi]
+    return kpi_columns(uc, None if transport is None else parse_transport(transport)) + reach_columns(uc, cell)
 
 
-def _kpi_names(uc: UseCase, transport) -> list[str]:
-    from ..network.transport import kpi_columns, parse_transport
-
-    return list(uc.kpis) + [n for n, _ in kpi_columns(uc, None if transport is None else parse_transport(transport))]
+def _kpi_names(uc: UseCase, transport, cell=None) -> list[str]:
+    return list(uc.kpis) + [n for n, _ in _appended(uc, transport, cell)]
 
 
-def _kpi_inputs(uc: UseCase, kpi: str, transport) -> set[str]:
+def _kpi_inputs(uc: UseCase, kpi: str, transport, cell=None) -> set[str]:
+    if kpi.endswith("_max_distance") and kpi in dict(_appended(uc, transport, cell)):
+        from ..network.reach import rate_sources  # the reach reads the flow's rate KPIs
+
+        return set().union(*(_kpi_inputs(uc, name, transport) for name in rate_sources(uc, kpi[:2].upper(), transport)))
     if kpi in uc.kpis or transport is None:
         return uc.kpi_inputs(kpi)
     from ..network.transport import flow_inputs
@@ -184,26 +194,27 @@ def _kpi_inputs(uc: UseCase, kpi: str, transport) -> set[str]:
     return inputs
 
 
-def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase, transport=None) -> str:
+def _step_message(kpi: str, ends: np.ndarray, target: float, uc: UseCase, transport=None, cell=None) -> str:
     """Say so when the KPI jumps over the target (a count from ceil or floor) instead of meeting it."""
     if np.any(np.isclose(ends, target, rtol=1e-9, atol=0)):
         return ""
-    unit = f" {kpi_unit(uc, kpi, transport)}".rstrip()
+    unit = f" {kpi_unit(uc, kpi, transport, cell)}".rstrip()
     return (f"{kpi} never equals {target:.6g}{unit}: here it steps from {ends[0]:.6g} to {ends[1]:.6g}{unit};"
             " the value is where the step happens")
 
 
-def parse_target(uc: UseCase, text: str, transport=None) -> tuple[str, Any, list[str]]:
+def parse_target(uc: UseCase, text: str, transport=None, cell=None) -> tuple[str, Any, list[str]]:
     """`KPI=VALUE` as (kpi, quantity, notes); units are written, as for parameters. With a
-    `transport` spec its KPIs (`ul_transport_rate`, ...) are targets too."""
+    `transport` spec its KPIs (`ul_transport_rate`, ...) are targets too, with a cell at a
+    site each flow's reach (`dl_max_distance=500m`)."""
     name, sep, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name or not value:
         raise UserError(f"--target expects KPI=VALUE (e.g. --target dl_data_rate=500Mbit/s), got '{text}'")
-    names = _kpi_names(uc, transport)
+    names = _kpi_names(uc, transport, cell)
     if name not in names:
         raise UserError(f"use case '{uc.id}' has no KPI '{name}'{suggest(name, names)} (KPIs: {', '.join(names)})")
-    unit = units.parse_unit(kpi_unit(uc, name, transport))
+    unit = units.parse_unit(kpi_unit(uc, name, transport, cell))
     if units.is_bare_number(value) and not takes_bare_numbers(unit):
         raise UserError(f"--target {name}={value} has no unit: write it as {value} {units.format_unit(unit)}"
                         f" or in another unit of {units.dimension_text(unit)}")
@@ -228,32 +239,32 @@ def _search_grid(low: float, high: float, scale: float) -> np.ndarray:
         return np.unique(np.concatenate([[low], np.geomspace(start, high, GRID_POINTS)]))
 
 
-def _no_solution(uc, parameter, kpi, target, unit, low, high, reached, transport=None) -> str:
+def _no_solution(uc, parameter, kpi, target, unit, low, high, reached, transport=None, cell=None) -> str:
     where = (f"no value of {parameter} from {low:g} to {high:g} {units.format_unit(unit)}".rstrip()
              + f" gives {kpi} = {target.magnitude:g} {units.format_unit(target.units)}".rstrip())
     finite = reached[np.isfinite(reached)]
     if not finite.size:
         return f"{where}: {kpi} is infeasible over the whole range"
     return (f"{where}: over that range {kpi} goes from {finite.min():.6g} to {finite.max():.6g}"
-            f" {kpi_unit(uc, kpi, transport)}".rstrip())
+            f" {kpi_unit(uc, kpi, transport, cell)}".rstrip())
 
 
-def _check_question(uc: UseCase, parameter: str, kpi: str, target, transport=None) -> None:
+def _check_question(uc: UseCase, parameter: str, kpi: str, target, transport=None, cell=None) -> None:
     if parameter not in uc.parameters:
         raise UserError(f"use case '{uc.id}' has no parameter '{parameter}'{suggest(parameter, uc.parameters)}")
-    names = _kpi_names(uc, transport)
+    names = _kpi_names(uc, transport, cell)
     if kpi not in names:
         raise UserError(f"use case '{uc.id}' has no KPI '{kpi}'{suggest(kpi, names)}")
-    if parameter not in _kpi_inputs(uc, kpi, transport):
+    if parameter not in _kpi_inputs(uc, kpi, transport, cell):
         raise UserError(f"{kpi} does not depend on {parameter} in use case '{uc.id}'")
     magnitude = np.asarray(target.magnitude, dtype=float)
     if magnitude.ndim or not np.isfinite(magnitude):
         raise UserError(f"target for {kpi} must be one finite number, got {target.magnitude!r}")
-    declared = units.parse_unit(kpi_unit(uc, kpi, transport))
+    declared = units.parse_unit(kpi_unit(uc, kpi, transport, cell))
     if not units.same_dimension(target, declared):
         raise UserError(
             f"target for {kpi} is {units.dimension_text(target)}, but {kpi} is in"
-            f" {kpi_unit(uc, kpi, transport)} ({units.dimension_text(declared)})"
+            f" {kpi_unit(uc, kpi, transport, cell)} ({units.dimension_text(declared)})"
         )
 
 

@@ -114,6 +114,7 @@ class Plan:
     notes: tuple[str, ...] = ()
     exact: bool = True  # percentiles exact (count <= EXACT_DRAWS when planned) or sketched
     transport: Any = None  # a transport.TransportSpec: its KPIs are summarised too
+    cell: Any = None  # a cells.Cell at a site: each flow's reach is summarised too
 
 
 # --- specs -------------------------------------------------------------------------------
@@ -195,8 +196,9 @@ def _check_normal(draw: Draw, what: str, texts: list[str]) -> None:
 
 
 def plan(uc: UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-         count: int = DEFAULT_DRAWS, seed: int = 0, transport=None) -> Plan:
-    """Check everything before any evaluation; a `transport` spec adds its KPIs (as a sweep's)."""
+         count: int = DEFAULT_DRAWS, seed: int = 0, transport=None, cell=None) -> Plan:
+    """Check everything before any evaluation; a `transport` spec adds its KPIs, a `cell` at a
+    site each flow's reach (as a sweep's)."""
     settings = dict(settings or {})
     if not draws:
         raise UserError(f"nothing to draw: give at least one --draw NAME=DIST (e.g. --draw {EXAMPLE})")
@@ -221,8 +223,9 @@ def plan(uc: UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | No
         from ..network.transport import parse_transport
 
         transport = parse_transport(transport)
-    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed), sweeps.columns_for(uc, axes, transport),
-                  tuple(notes), exact=count <= EXACT_DRAWS, transport=transport)
+    notes += sweeps.reach_notes(uc, cell)
+    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed), sweeps.columns_for(uc, axes, transport, cell),
+                  tuple(notes), exact=count <= EXACT_DRAWS, transport=transport, cell=cell)
     next(blocks(result, 0, 1))  # one draw first: a conflict (a value set and what it derives from) ends here
     return result
 
@@ -238,7 +241,7 @@ def blocks(plan: Plan, start: int = 0, stop: int | None = None) -> Iterator[swee
         quantities = {d.name: units.quantity(d.values(plan.seed, start, end), units.parse_unit(d.unit))
                       for d in plan.draws}
         yield sweeps.evaluate_block(plan.usecase, plan.fixed, plan.columns, start, end, (end - start,), quantities,
-                                    plan.transport)
+                                    plan.transport, plan.cell)
         start = end
 
 
@@ -417,6 +420,7 @@ def describe(plan: Plan) -> dict:
         "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind} for c in plan.columns],
         "fixed": {name: str(q) for name, q in plan.fixed.items()},
         **({"transport": plan.transport.document()} if plan.transport is not None else {}),
+        **({"cell": sweeps.cell_document(plan.cell)} if plan.cell is not None else {}),
     }
 
 

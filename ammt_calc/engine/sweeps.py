@@ -80,6 +80,7 @@ class Grid:
     notes: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
     transport: Any = None  # a transport.TransportSpec: its KPIs are columns too
+    cell: Any = None  # a cells.Cell at a site: each flow's reach is a column too
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -219,7 +220,7 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
          zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = (),
-         transport=None) -> Grid:
+         transport=None, cell=None) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
     if transport is not None:
@@ -256,12 +257,14 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
                         " use fewer values per --vary (or --zip)")
     # one point first: a conflict (setting a value and what it is derived from) ends the
     # sweep here, before any output, not after the header
-    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport)
-    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes), columns_for(uc, axes, transport),
-                transport)
+    evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport, cell=cell)
+    notes += reach_notes(uc, cell)
+    return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes),
+                columns_for(uc, axes, transport, cell), transport, cell)
 
 
-def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Column, ...]:
+def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None, cell=None) -> tuple[Column, ...]:
+    from ..network.reach import kpi_columns as reach_columns
     from ..network.transport import kpi_columns
 
     varied = {a.name for a in axes}
@@ -270,8 +273,21 @@ def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None) -> tuple[Colu
         if p.derive is not None and p.derive.names & varied and p.name not in varied:
             columns.append(Column(p.name, p.unit_text, "derived"))
     columns += [Column(k.name, k.unit, "kpi", k.choices) for k in uc.kpis.values()]
-    columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport)]
+    columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport) + reach_columns(uc, cell)]
     return tuple(columns)
+
+
+def reach_notes(uc: UseCase, cell) -> list[str]:
+    """Said once for a sweep or a sample with a cell at a site: where its reach columns end."""
+    from ..network.reach import plan_notes
+
+    return plan_notes(uc, cell)
+
+
+def cell_document(cell) -> dict:
+    from ..network.reach import document
+
+    return document(cell)
 
 
 def block_points(grid: Grid) -> int:
@@ -282,14 +298,15 @@ def block_points(grid: Grid) -> int:
 def blocks(grid: Grid, chunk: int | None = None) -> Iterator[Block]:
     """The grid, evaluated block by block in row order."""
     for start, stop, shape, quantities in block_values(grid, chunk):
-        yield evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities, grid.transport)
+        yield evaluate_block(grid.usecase, grid.fixed, grid.columns, start, stop, shape, quantities, grid.transport,
+                             grid.cell)
 
 
 def evaluate_block(uc: UseCase, fixed: Mapping[str, Any], columns: Sequence[Column], start: int, stop: int,
-                   shape: tuple[int, ...], quantities: Mapping[str, Any], transport=None) -> Block:
+                   shape: tuple[int, ...], quantities: Mapping[str, Any], transport=None, cell=None) -> Block:
     """Rows start..stop: the varied (or drawn) `quantities`, shaped to broadcast to `shape`,
     evaluated in one call with the `fixed` ones; the block's values by column name."""
-    evaluation = evaluate(uc, {**fixed, **quantities}, transport=transport)
+    evaluation = evaluate(uc, {**fixed, **quantities}, transport=transport, cell=cell)
     values: dict[str, Any] = {name: q.magnitude for name, q in quantities.items()}
     for column in columns:
         if column.kind == "derived":
@@ -388,4 +405,5 @@ def describe(grid: Grid) -> dict:
                     for c in grid.columns],
         "fixed": fixed,
         **({"transport": grid.transport.document()} if grid.transport is not None else {}),
+        **({"cell": cell_document(grid.cell)} if grid.cell is not None else {}),
     }

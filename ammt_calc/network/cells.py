@@ -357,9 +357,7 @@ class Cell:
                 "edge_note": "5th percentile of the user throughput with 10 users per TRP, full buffer",
             }
         if self.site is not None:
-            from .sites import describe
-
-            out["site"] = describe(self.site)
+            out["site"] = self.site.document()
         return out
 
 
@@ -370,11 +368,6 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
     if re.search(r"(^|,)\s*direction\s*=", text, re.IGNORECASE):
         raise UserError("--cell: the cell is sized in both directions (UL KPIs against its UL peak, DL KPIs"
                         " against its DL peak); give one direction's values with a prefix, e.g. ul_layers=2")
-    if re.search(r"(^|,)\s*site\s*=", text, re.IGNORECASE):  # a link budget: the peak of its carrier, and reach
-        from .sites import parse_site_cell
-
-        setup = parse_site_cell(text, notes)
-        return Cell(text, setup.carriers["DL"], setup.carriers["UL"], site=setup)
     fields = parse_spec(text, "--cell", extra=("profile",))
     profile = None
     if "profile" in fields and not profiles:

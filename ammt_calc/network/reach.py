@@ -16,6 +16,7 @@ transport's KPIs, these are appended to an evaluation, so `usecase`, sweeps, `so
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 import numpy as np
@@ -28,6 +29,20 @@ UNIT = "m"
 
 def _setup(cell):
     return None if cell is None else getattr(cell, "site", None)
+
+
+def parse_cell(text: str, notes: list[str], profiles: bool = False):
+    """A `--cell` spec as a `cells.Cell`: at a site (`site=...`, `sites.parse_site_cell`) the
+    cell of its carrier with the link budget that gives each flow's reach; else
+    `cells.parse_cell` (a carrier's peak, a profile's average)."""
+    from .cells import Cell, parse_cell as parse_carrier_cell
+
+    if not re.search(r"(^|,)\s*site\s*=", str(text), re.IGNORECASE):
+        return parse_carrier_cell(text, notes, profiles)
+    from .sites import parse_site_cell
+
+    setup = parse_site_cell(text, notes)
+    return Cell(text, setup.carriers["DL"], setup.carriers["UL"], site=setup)
 
 
 def kpi_columns(uc, cell) -> list[tuple[str, str]]:
@@ -63,6 +78,13 @@ def plan_notes(uc, cell) -> list[str]:
     far = setup.site.distance_range()[1]
     return [f"{', '.join(names)}: at most {far:g} m, where {L.PATH_LOSS_SOURCE} ends for"
             f" {setup.site.table.title} {setup.site.condition.upper()}; {far:g} m means at least that"]
+
+
+def document(cell) -> dict:
+    """The cell of a sweep or a sample: its spec and the site with every value's source."""
+    from .sites import describe
+
+    return {"spec": cell.spec, "site": describe(_setup(cell))}
 
 
 def reach_kpis(cell, uc, kpis: Mapping[str, Any], shape, judge, transport=None) -> tuple[list, list[str]]:

@@ -42,6 +42,9 @@ class Setup:
     def record(self, name: str, value: float, unit: str, source: str) -> None:
         self.values.append({"name": name, "value": clean_number(value), "unit": unit, "source": source})
 
+    def document(self) -> dict:
+        return describe(self)
+
 
 def build(scenario: str, condition: str | None, fc: str, bandwidth: str, options: dict) -> Setup:
     """A Setup from texts. `options` (None = the default): scs, layers, ul_layers, tdd,
