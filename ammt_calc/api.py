@@ -448,6 +448,9 @@ def _planning(usecase_or_id, given: Mapping[str, Any], how: tuple[str, str], set
         if name in (settings or {}):
             raise UserError(f"{name} is both {how[0]} and set; give it with {how[1]} or --set, not both")
     spec, transport_notes = _transport(transport)
+    from .engine.evaluation import refuse_presets_across
+
+    refuse_presets_across(uc, given, settings or {})
     inputs = resolve([uc], settings or {})[0]
     return uc, inputs, spec, [f"{uc.id}: {n}" for n in inputs.notes] + transport_notes
 

@@ -72,3 +72,83 @@ def test_presets_through_the_settings_resolver(cli):
     # 138357544 x 4 / 8 = 69178772 byte
     assert next(r for r in data["rows"] if r["kpi"] == "dl_payload")["value"] == pytest.approx(69.178772)
     refused(cli("usecase", "fl-compressed", "--set", "compression_ratio=dgc9"), "not a ratio or a compression preset")
+
+
+def _payload(cli, usecase, kpi, *sets):
+    import json
+
+    from helpers import ok
+
+    args = [a for s in sets for a in ("--set", s)]
+    data = json.loads(ok(cli("usecase", usecase, *args, "--format", "json")))
+    return next(r for r in data["rows"] if r["kpi"] == kpi)["value"]
+
+
+@pytest.mark.parametrize("usecase, kpi, sets, mbyte", [
+    # Deep Compression: VGG-16 552 MB -> 11.3 MB; 138,357,544 x 4 byte / 49 = 11.2945 MB (at the 8-bit default)
+    ("model-distribution-image-recognition", "dl_payload", ["compression_ratio=deep-compression-vgg16"], 11.2944934),
+    # AlexNet 240 MB -> 6.9 MB; torchvision's 61,100,840 parameters x 4 byte / 35 = 6.98295 MB
+    ("model-distribution-image-recognition", "dl_payload",
+     ["model=alexnet", "compression_ratio=deep-compression-alexnet"], 6.98295314),
+    # video-upscaling: 170,000,000 x 4 byte / 35 = 19.4286 MB (was 170 MB / 35 = 4.86 MB, the 8-bit size divided)
+    ("video-upscaling", "dl_payload", ["compression_ratio=deep-compression-alexnet"], 19.4285714),
+    # signSGD: 1 bit per value whatever the width: 33,000,000 x 1 bit = 4.125 MB
+    ("fl-compressed", "ul_payload", ["bits_per_param=16bit", "compression_ratio=signsgd"], 4.125),
+    ("fl-compressed", "ul_payload", ["compression_ratio=signsgd"], 4.125),
+    # QSGD 8 bit: 33 MB at 8 bit already; 4 bit: 16.5 MB
+    ("fl-compressed", "ul_payload", ["bits_per_param=8bit", "compression_ratio=qsgd-8bit"], 33.0),
+    ("fl-compressed", "ul_payload", ["bits_per_param=8bit", "compression_ratio=qsgd-4bit"], 16.5),
+    # DGC 270x of the fp32 size: 132 MB / 270 = 0.48889 MB, from 16-bit values too
+    ("fl-compressed", "ul_payload", ["bits_per_param=16bit", "compression_ratio=dgc"], 132 / 270),
+    # top-k 1 %: 33e6 x 0.01 x (32 + 32) bit = 2.64 MB
+    ("fl-compressed", "ul_payload", ["bits_per_param=8bit", "compression_ratio=topk-1%"], 2.64),
+])
+def test_presets_against_their_papers(cli, usecase, kpi, sets, mbyte):
+    assert _payload(cli, usecase, kpi, *sets) == pytest.approx(mbyte, rel=1e-6)
+
+
+def test_none_is_no_ratio_to_fp32(cli):
+    # 'none' compresses nothing from any width: 138,357,544 x 2 byte
+    assert _payload(cli, "model-distribution-image-recognition", "dl_payload", "bits_per_param=16bit",
+                    "compression_ratio=none") == pytest.approx(276.715088)
+
+
+def test_a_preset_that_sends_more_than_the_width_is_refused(cli):
+    from helpers import refused
+
+    refused(cli("usecase", "fl-compressed", "--set", "bits_per_param=4bit", "--set", "compression_ratio=qsgd-8bit"),
+            "compression_ratio=qsgd-8bit sends 8 bit per parameter, more than bits_per_param 4 bit")
+
+
+def test_a_preset_with_varied_bits_is_refused(cli):
+    from helpers import refused
+
+    refused(cli("sweep", "fl-compressed", "--vary", "bits_per_param=8bit,16bit", "--set", "compression_ratio=dgc"),
+            "a compression preset is a ratio to the fp32 size")
+
+
+def test_a_swept_preset_is_rebased_like_a_set_one(cli):
+    from helpers import ok
+
+    text = ok(cli("sweep", "model-distribution-image-recognition", "--vary", "compression_ratio=none,deep-compression-vgg16,10"))
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["1", "12.25", "10"]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_FP32_BASED = [name for name in COMPRESSION if name != "none"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(preset=st.sampled_from(_FP32_BASED), bits=st.integers(min_value=1, max_value=64),
+       params=st.integers(min_value=1, max_value=10**10))
+def test_a_presets_size_does_not_depend_on_the_width_it_was_applied_from(preset, bits, params):
+    import ammt_calc as ac
+
+    ratio = COMPRESSION[preset][0]
+    if ratio * bits / 32 < 1:  # sends more than the width: refused (test above)
+        return
+    result = ac.evaluate("model-distribution-image-recognition", num_params=params, bits_per_param=f"{bits} bit",
+                         compression_ratio=preset)
+    # num_params x 32 bit / ratio, in MByte, whatever bits_per_param
+    assert float(result["dl_payload"].magnitude) == pytest.approx(params * 4 / ratio / 1e6, rel=1e-12)

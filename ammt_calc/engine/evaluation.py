@@ -109,7 +109,42 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
             quantity = _from_numbers(name, raw, param, default)
         check_value(param, quantity, default)
         values[name] = _without_negative_zero(quantity)
+    _rebase_compression_presets(uc, settings, values, notes)
     return values, notes
+
+
+def refuse_presets_across(uc: UseCase, varied, settings) -> None:
+    """A compression preset set (`settings`: text by name, or names) while bits_per_param is
+    varied or drawn (`varied`): its ratio beyond bits_per_param would change along that axis,
+    which a fixed value cannot say. Refused, with what to give instead."""
+    from ..units.precision import compression_preset
+
+    if "bits_per_param" not in varied:
+        return
+    presets = [name for name in settings if name in uc.parameters and (
+        compression_preset(name, uc.parameters[name].unit_text, settings[name]) if isinstance(settings, Mapping)
+        else True)]
+    if presets:
+        raise UserError(f"{', '.join(sorted(presets))}: a compression preset is a ratio to the fp32 size, so its"
+                        " ratio beyond bits_per_param changes with it; vary one of them, or give the ratio as a number")
+
+
+def _rebase_compression_presets(uc: UseCase, settings: Mapping[str, Any], values: dict, notes: list) -> None:
+    """A compression preset is a ratio to the fp32 size (precision.rebased): next to a
+    bits_per_param it becomes the ratio beyond that width, so the size it gives does not
+    depend on the width it was applied from."""
+    from ..units.precision import compression_preset, rebased
+
+    if "bits_per_param" not in uc.parameters:
+        return
+    bits = values.get("bits_per_param", uc.parameters["bits_per_param"].quantity)
+    for name, raw in settings.items():
+        param = uc.parameters[name]
+        preset = compression_preset(name, param.unit_text, raw)
+        if preset is not None:
+            ratio, note = rebased(name, preset, np.asarray(bits.to("bit").magnitude, dtype=float))
+            values[name] = units.quantity(ratio, "")
+            notes.append(note)
 
 
 def _choice_codes(param, raw):

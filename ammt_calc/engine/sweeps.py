@@ -28,7 +28,7 @@ from ..usecases.domain import UseCase
 from ..usecases.values import parse_setting
 from ..errors import suggest
 from ..errors import UserError
-from .evaluation import Evaluation, evaluate, resolve_inputs
+from .evaluation import Evaluation, evaluate, refuse_presets_across, resolve_inputs
 
 MAX_POINTS = 10_000_000  # larger grids are refused before any work (their CSV would pass 1 GB)
 CHUNK_POINTS = 65_536  # points per evaluated block at most: arrays stay in cache, memory stays flat
@@ -245,6 +245,7 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
         else:
             axis = axis_from_values(uc, name, spec)
         axes.append(axis)
+    axes = _rebased_presets(uc, vary, fixed, axes, notes)
     if zipped:
         lengths = {a.name: len(a.values) for a in axes}
         if len(set(lengths.values())) > 1:
@@ -261,6 +262,36 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     notes += reach_notes(uc, cell)
     return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes),
                 columns_for(uc, axes, transport, cell), transport, cell)
+
+
+def _rebased_presets(uc: UseCase, vary: Mapping[str, Any], fixed: Mapping[str, Any], axes: list[Axis], notes: list[str]) -> list[Axis]:
+    """Compression presets on an axis, rebased to the fixed bits_per_param as `--set` does
+    (precision.rebased); with bits_per_param varied, a preset's ratio beyond it would change
+    along that axis: refused, with the number to give instead."""
+    from ..units.precision import compression_preset, rebased
+
+    if "bits_per_param" not in uc.parameters:
+        return axes
+    param = uc.parameters.get
+    given = {name: [p.strip() for p in spec.split(",")] if isinstance(spec, str) and ":" not in spec else []
+             for name, spec in vary.items()}
+    presets = {name for name, items in given.items()
+               if any(compression_preset(name, param(name).unit_text, item) for item in items)}
+    refuse_presets_across(uc, vary, presets)
+    bits = fixed.get("bits_per_param", uc.parameters["bits_per_param"].quantity).to("bit").magnitude
+    out = []
+    for axis in axes:
+        items = given.get(axis.name, [])
+        if axis.name in presets and items:
+            values = axis.values.copy()
+            for i, item in enumerate(items):
+                preset = compression_preset(axis.name, param(axis.name).unit_text, item)
+                if preset is not None:
+                    values[i], note = rebased(axis.name, preset, float(bits))
+                    notes.append(note)
+            axis = Axis(axis.name, values, axis.unit, axis.log, axis.spec, axis.choices)
+        out.append(axis)
+    return out
 
 
 def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None, cell=None) -> tuple[Column, ...]:

@@ -11,8 +11,14 @@ points (a few per block of values) are not counted.
 of an uncompressed update (32-bit values, fp32) to the bytes sent, accepted by a
 dimensionless parameter whose name says compression (compression_ratio). Each ratio counts
 everything sent per value: the top-k presets include a 32-bit index per kept value (leave a
-separate `index_bits` at 0 with them). They are relative to fp32: with bits_per_param below
-32 the same method saves less (signSGD sends 1 bit whatever the input width).
+separate `index_bits` at 0 with them).
+
+A preset is a ratio to the fp32 size, so what it sends does not depend on the width it is
+applied from: signSGD sends 1 bit per value, Deep Compression's VGG-16 is 11.3 MB, whatever
+bits_per_param says. A use case's compression_ratio divides the size at bits_per_param, so
+a preset applied there is rebased: ratio_to_fp32 x bits_per_param / 32 bit (`rebased`;
+deep-compression-vgg16 at 8 bit: 49 x 8 / 32 = 12.25, and 138,357,544 x 1 byte / 12.25 =
+11.29 MB = 138,357,544 x 4 byte / 49). `none` is no ratio to fp32: it stays 1.
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ COMPRESSION = {
                " (more than 97 % compression for transparent coding)"),
 }
 
+FP32 = 32.0  # bits of the width every compression preset is a ratio to
+
 _NAME = re.compile(r"\s*[A-Za-z]")
 
 
@@ -98,3 +106,29 @@ def resolve_preset(parameter_name: str, default_unit: str, text: str) -> str | N
                             f" ({', '.join(COMPRESSION)}; or a number such as 13.2)")
         return repr(ratio)
     return None
+
+
+def compression_preset(parameter_name: str, default_unit: str, text) -> str | None:
+    """The compression preset `text` names for this parameter (a ratio to fp32), else None."""
+    if not isinstance(text, str) or default_unit.strip() != "" or "compression" not in parameter_name:
+        return None
+    name = text.strip().lower()
+    return name if name in COMPRESSION and name != "none" else None
+
+
+def rebased(parameter_name: str, preset: str, bits: float) -> tuple[float, str]:
+    """(ratio beyond `bits` per parameter, the note saying so) for a preset defined as a ratio
+    to the fp32 size: ratio_to_fp32 x bits / 32. A preset that sends more bits per value than
+    `bits` (qsgd-8bit from 4-bit values) compresses nothing and is refused."""
+    import numpy as np
+
+    to_fp32 = COMPRESSION[preset][0]
+    bits = np.asarray(bits, dtype=float)
+    ratio = to_fp32 * bits / FP32
+    if np.any(ratio < 1):
+        raise UserError(f"{parameter_name}={preset} sends {FP32 / to_fp32:g} bit per parameter, more than"
+                        f" bits_per_param {float(bits.min()):g} bit: no compression from that width")
+    beyond = f"{float(ratio):.6g} beyond bits_per_param {float(bits):g} bit" if ratio.ndim == 0 else \
+        "rebased to each bits_per_param (ratio x bits_per_param / 32 bit)"
+    note = f"{parameter_name}={preset} is {to_fp32:g}x the fp32 size ({FP32 / to_fp32:.4g} bit per parameter): {beyond}"
+    return (float(ratio) if ratio.ndim == 0 else ratio), note
