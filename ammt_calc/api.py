@@ -274,7 +274,17 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
         evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins, transport=spec,
                                      cell=parsed_cell))
         notes[:0] = [f"{inputs.usecase.id}: {n}" for n in evaluations[-1].notes]  # the inputs', the reach's
+        notes += _streaming_notes(spec, inputs.usecase)
     return Result(tuple(evaluations), parsed_cell, qos, tuple(notes), spec)
+
+
+def _streaming_notes(spec, uc) -> list[str]:
+    """Which flows of `uc` run warm under `spec` because they stream (none without a transport)."""
+    if spec is None:
+        return []
+    from .network.transport import streaming_notes
+
+    return streaming_notes(spec, uc)
 
 
 def _transport(text: str | None) -> tuple[Any, list[str]]:
@@ -452,7 +462,7 @@ def _planning(usecase_or_id, given: Mapping[str, Any], how: tuple[str, str], set
 
     refuse_presets_across(uc, given, settings or {})
     inputs = resolve([uc], settings or {})[0]
-    return uc, inputs, spec, [f"{uc.id}: {n}" for n in inputs.notes] + transport_notes
+    return uc, inputs, spec, [f"{uc.id}: {n}" for n in inputs.notes] + transport_notes + _streaming_notes(spec, uc)
 
 
 def _site_cell(text: str | None) -> tuple[Any, list[str]]:

@@ -21,7 +21,7 @@ def test_usecase_json_carries_transport_kpis_and_the_spec(cli):
     assert rows["ul_ip_rate"]["value"] == pytest.approx(144 * 1500 / 1460)  # 147.95
     assert rows["ul_transport_rate"]["value"] == pytest.approx(221.92)  # 2219200 bit in 15 - 5 ms
     assert data["transport"]["header_bytes"] == 40 and data["transport"]["warm"] is True
-    cold = {r["kpi"]: r for r in doc(cli, "usecase", "split-image-recognition", "--transport", "tcp")["rows"]}
+    cold = {r["kpi"]: r for r in doc(cli, "usecase", "split-image-recognition", "--transport", "tcp,cold")["rows"]}
     assert cold["ul_transport_rate"]["feasible"] is False and cold["ul_transport_rate"]["reason"].startswith("slow start")
 
 
@@ -56,7 +56,7 @@ def test_peak_and_average_side_by_side(cli):
 
 
 def test_sweep_and_solve_take_a_transport(cli):
-    text = ok(cli("sweep", "split-image-recognition", "--vary", "latency=10ms,20ms", "--transport", "tcp,rtt=2ms"))
+    text = ok(cli("sweep", "split-image-recognition", "--vary", "latency=10ms,20ms", "--transport", "tcp,rtt=2ms,cold"))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["ul_transport_rate [Mbit/s]"] == "" and "slow start" in rows[0]["infeasible"]
     assert float(rows[1]["ul_ip_rate [Mbit/s]"]) == pytest.approx(108 * 1500 / 1460)

@@ -192,7 +192,7 @@ def test_forms_are_read():
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("", "expected tcp|quic|udp"),
+    ("", "expected tcp|https|quic|udp"),
     ("sctp", "unknown item 'sctp'"),
     ("tcp,udp", "more than one protocol"),
     ("ip=6", "no protocol"),
@@ -221,13 +221,13 @@ def test_any_text_is_a_spec_or_a_user_error(text):
     try:
         s = parse_transport(text)
     except UserError as error:
-        assert "\n" not in str(error) and "expected tcp|quic|udp" in str(error)
+        assert "\n" not in str(error) and "expected tcp|https|quic|udp" in str(error)
     else:
         assert isinstance(s, TransportSpec) and s.payload_bytes >= 1 and s.rtt_s >= 0
 
 
 @settings(max_examples=100, deadline=None)
-@given(protocol=st.sampled_from(["tcp", "quic", "udp"]), ip=st.sampled_from([4, 6]),
+@given(protocol=st.sampled_from(["tcp", "https", "quic", "udp"]), ip=st.sampled_from([4, 6]),
        mtu=st.integers(1280, 65535), rtt=st.integers(0, 60000), warm=st.booleans())
 def test_every_well_formed_spec_reads_back(protocol, ip, mtu, rtt, warm):
     s = parse_transport(f"{protocol},ip={ip},mtu={mtu},rtt={rtt}us" + (",warm" if warm else ""))
@@ -243,7 +243,7 @@ def test_every_well_formed_spec_reads_back(protocol, ip, mtu, rtt, warm):
 
 def test_evaluate_appends_transport_kpis_per_flow():
     uc = usecase("split-image-recognition")
-    ev = evaluate(uc, transport="tcp")
+    ev = evaluate(uc, transport="tcp,cold")  # a streaming flow: cold only when written
     assert list(ev.kpis)[-3:] == ["ul_ip_rate", "ul_transport_time", "ul_transport_rate"]
     assert list(ev.kpis)[:-3] == list(uc.kpis)
     assert float(ev.kpis["ul_ip_rate"].value) == pytest.approx(144 * 1500 / 1460)
@@ -279,12 +279,12 @@ def test_a_compute_budget_shortens_the_deadline_and_infeasible_inputs_carry_over
 
 def test_sweeps_carry_the_transport_columns():
     uc = usecase("split-image-recognition")
-    grid = sweeps.plan(uc, {"latency": "10ms,20ms,60ms"}, {}, transport="tcp,rtt=2ms")
+    grid = sweeps.plan(uc, {"latency": "10ms,20ms,60ms"}, {}, transport="tcp,rtt=2ms,cold")
     assert [c.name for c in grid.columns][-3:] == ["ul_ip_rate", "ul_transport_time", "ul_transport_rate"]
     (block,) = list(sweeps.blocks(grid))
     rate = block.column("ul_transport_rate")
     assert math.isnan(rate[0]) and rate[1] > rate[2] > 0  # 10 ms < the 11 ms floor at RTT 2 ms
-    assert float(rate[1]) * 1e6 == pytest.approx(float(spec("tcp,rtt=2ms").required_rate(PAYLOAD, 0.020)[0]))
+    assert float(rate[1]) * 1e6 == pytest.approx(float(spec("tcp,rtt=2ms,cold").required_rate(PAYLOAD, 0.020)[0]))
 
 
 def test_solve_reaches_a_transport_kpi():

@@ -2,37 +2,53 @@
 
 A transport spec (`--transport`, API `transport=`) is
 
-    tcp|quic|udp[,ip=4|6][,mtu=SIZE][,rtt=TIME][,warm|cold]
+    tcp|https|quic|udp[,ip=4|6][,mtu=SIZE][,rtt=TIME][,iw=N][,ts][,warm|cold]
+
+- https: TCP + TLS 1.3 (RFC 8446), what a model download from a web server runs over: the
+  TLS handshake takes one more RTT after TCP's (clause 2: ClientHello, then ServerHello ..
+  Finished; the client's Finished goes with its first data), and the data travel in TLS
+  records of at most 2^14 bytes (clause 5.1), each with a 5-byte record header, a 1-byte
+  inner content type and a 16-byte AEAD tag (clause 5.2; AES-128-GCM, RFC 5116): 22 bytes
+  per record, counted per full or last record.
+- iw=N: the initial congestion window in full packets (TCP, https, QUIC). Default: RFC 6928
+  for TCP, min(10 MSS, max(2 MSS, 14600 byte)), which is 10 segments at MTU 1500 but 2 at
+  MTU 9000; Linux starts every connection at 10 segments whatever the MSS (TCP_INIT_CWND,
+  include/net/tcp.h): `iw=10` models it.
+- ts: the TCP timestamp option (RFC 7323; on by default in Linux): 12 more bytes of TCP
+  header in every packet (10 bytes of option, 2 of padding), TCP and https only.
 
 - ip: 4 (default) or 6; mtu: the IP packet size, default 1500 byte (RFC 894, Ethernet), a
   bare number is bytes; rtt: the round-trip time, with its unit (`rtt=20ms`). Default
   10 ms: ITU-R M.2410 asks 4 ms one-way user-plane latency for eMBB, 8 ms both ways over
   the radio, and 2 ms are left for the transport to an edge server (the same assumption
   as the catalog's `retransmission_rtt`).
-- cold (default): a new connection: TCP and QUIC spend one RTT on their handshake before
+- cold (default for a flow that sends one payload): a new connection: TCP and QUIC spend one RTT on their handshake before
   data (TCP: SYN, SYN-ACK, RFC 9293; QUIC: 1-RTT handshake, TLS 1.3 inside, RFC 9000/9001),
   then slow start from the initial window (TCP: RFC 6928, min(10 MSS, max(2 MSS, 14600
   byte)); QUIC: RFC 9002 clause 7.2, min(10 max_datagram_size, max(14720 byte, 2
   max_datagram_size))), the window doubling each round trip (RFC 5681) until it covers
   the link's bandwidth-delay product. UDP has neither.
-- warm: an established connection whose congestion window already covers the
-  bandwidth-delay product: no handshake, no slow start (for QUIC this is also where a
+- warm (default for a streaming flow, one that sends a payload per frame, control loop or
+  token and so has a `<dir>_sustained_rate`: it runs on the connection its first payload
+  opened; `cold` makes every payload open one): an established connection whose congestion
+  window already covers the bandwidth-delay product: no handshake, no slow start (for QUIC this is also where a
   resumed connection's 0-RTT data would start; RFC 9002 restarts the window on a new
   connection, so 0-RTT alone saves the handshake, not the slow start).
 
 Headers counted per packet (bytes): IPv4 20 (RFC 791, no options), IPv6 40 (RFC 8200, no
-extension headers), TCP 20 (RFC 9293, no options; Linux adds a 12-byte timestamp option by
-default, not modelled), UDP 8 (RFC 768), QUIC 33: short header 1 flag byte + 8-byte
+extension headers), TCP 20 (RFC 9293, no options; 32 with `ts`), UDP 8 (RFC 768), QUIC 33: short header 1 flag byte + 8-byte
 destination connection ID + 2-byte packet number (RFC 9000 clause 17.3.1; the ID may be 0
 to 20 bytes and the number 1 to 4), a 16-byte AEAD tag (RFC 9001 clause 5.3, AES-128-GCM,
 RFC 5116), and a 6-byte STREAM frame header (type, 1-byte stream ID, 4-byte offset, no
-length field: RFC 9000 clause 19.8). Payload per packet = MTU - headers.
+length field: RFC 9000 clause 19.8). Payload per packet = MTU - headers (the TCP MSS, the
+QUIC STREAM data); for https the application data per packet is less by the TLS records'
+22 bytes per 16,384 (the overhead factor counts both).
 
 The delivery time of S bits at link rate R (the IP-layer rate the link gives the flow) is
 
     T = H x RTT + W / R + sum over flights k < K of max(0, RTT - (w_k - 1) x tau) + RTT / 2
 
-with N = ceil(S / payload per packet) packets, W = S + N x headers the bits on the wire,
+with N = ceil(S' / payload per packet) packets (S' = S, for https S with its records' 22 bytes each), W = S' + N x headers the bits on the wire,
 tau = MTU / R the time to send one full packet, w_k = IW x 2^(k-1) the packets of flight k,
 K the flights that carry N packets (IW x (2^K - 1) >= N), H the handshake round trips. After
 sending flight k the sender waits for the first ACK of that flight (tau + RTT after the
@@ -60,8 +76,10 @@ import numpy as np
 from ..units import registry as units
 from ..errors import UserError
 
-FORMS = "tcp|quic|udp[,ip=4|6][,mtu=SIZE][,rtt=TIME][,warm|cold] (e.g. tcp,ip=6,mtu=1500,rtt=20ms,warm)"
-PROTOCOLS = ("tcp", "quic", "udp")
+FORMS = ("tcp|https|quic|udp[,ip=4|6][,mtu=SIZE][,rtt=TIME][,iw=N][,ts][,warm|cold]"
+         " (e.g. https,ip=6,mtu=1500,rtt=20ms,iw=10,ts)")
+PROTOCOLS = ("tcp", "https", "quic", "udp")
+TCP_BASED = ("tcp", "https")
 DEFAULT_MTU = 1500  # byte, RFC 894
 DEFAULT_RTT_S = 0.010
 RTT_SOURCE = ("assumption: ITU-R M.2410 user-plane latency 4 ms one way (eMBB), 8 ms both ways,"
@@ -74,14 +92,19 @@ QUIC_MIN_DATAGRAM = 1200  # RFC 9000 clause 14.1
 # (name, bytes, source) per protocol, below IP
 TRANSPORT_HEADERS = {
     "tcp": (("TCP header", 20, "RFC 9293 (no options)"),),
+    "https": (("TCP header", 20, "RFC 9293 (no options)"),),
     "udp": (("UDP header", 8, "RFC 768"),),
     "quic": (("UDP header", 8, "RFC 768"),
              ("QUIC short header: flags 1 + connection ID 8 + packet number 2", 11, "RFC 9000 clause 17.3.1"),
              ("AEAD tag (AES-128-GCM)", 16, "RFC 9001 clause 5.3, RFC 5116"),
              ("STREAM frame header: type 1 + stream ID 1 + offset 4", 6, "RFC 9000 clause 19.8")),
 }
-HANDSHAKE_RTTS = {"tcp": 1, "quic": 1, "udp": 0}
-IW_SOURCE = {"tcp": "RFC 6928", "quic": "RFC 9002 clause 7.2", "udp": "none (no congestion control)"}
+TIMESTAMP_OPTION = ("TCP timestamp option (10 byte + 2 padding)", 12, "RFC 7323 clause 3 (on by default in Linux)")
+HANDSHAKE_RTTS = {"tcp": 1, "https": 2, "quic": 1, "udp": 0}  # https: TCP's, then TLS 1.3's (RFC 8446 clause 2)
+IW_SOURCE = {"tcp": "RFC 6928", "https": "RFC 6928", "quic": "RFC 9002 clause 7.2", "udp": "none (no congestion control)"}
+TLS_RECORD = 16384  # byte: the largest TLS 1.3 plaintext record, RFC 8446 clause 5.1
+TLS_RECORD_OVERHEAD = 22  # byte: header 5 + inner content type 1 + AEAD tag 16 (RFC 8446 clause 5.2, AES-GCM)
+MAX_IW = 1000  # packets: a bound on iw=N (no stack starts near it)
 KPI_SUFFIXES = ("ip_rate", "transport_time", "transport_rate")
 
 _MTU_RE = re.compile(r"\s*([0-9]+)\s*")
@@ -95,6 +118,9 @@ class TransportSpec:
     rtt_s: float = DEFAULT_RTT_S
     warm: bool = False
     text: str = field(default="", compare=False)  # as written
+    iw: int | None = None  # iw=N: initial window in packets; None: the protocol's RFC default
+    timestamps: bool = False  # ts: TCP timestamp option
+    state_given: bool = False  # warm or cold was written: a streaming flow is warm only when not
     defaults: tuple[str, ...] = field(default=(), compare=False)  # what was not given: "ip=4", "rtt=10 ms (...)"
 
     # --- packets ---------------------------------------------------------------------------
@@ -102,7 +128,9 @@ class TransportSpec:
     @property
     def headers(self) -> tuple[tuple[str, int, str], ...]:
         """(what, bytes, source) of every header in a packet, IP first."""
-        return ((f"IPv{self.ip} header", IP_HEADER[self.ip], IP_SOURCE[self.ip]),) + TRANSPORT_HEADERS[self.protocol]
+        options = (TIMESTAMP_OPTION,) if self.timestamps else ()
+        return ((f"IPv{self.ip} header", IP_HEADER[self.ip], IP_SOURCE[self.ip]),) + TRANSPORT_HEADERS[self.protocol] \
+            + options
 
     @property
     def header_bytes(self) -> int:
@@ -115,8 +143,20 @@ class TransportSpec:
 
     @property
     def overhead_factor(self) -> float:
-        """IP rate over application rate: packet size / payload per packet."""
-        return self.mtu / self.payload_bytes
+        """IP rate over application rate: packet size / payload per packet (https: and the
+        TLS records' 22 bytes per 16,384 of data)."""
+        records = 1 + TLS_RECORD_OVERHEAD / TLS_RECORD if self.protocol == "https" else 1.0
+        return self.mtu / self.payload_bytes * records
+
+    def stream_bits(self, payload_bits):
+        """The bits the transport carries for S application bits: S, for https with the
+        22-byte overhead of each TLS record of up to 16,384 bytes (the last may be short)."""
+        payload_bits = np.asarray(payload_bits, dtype=float)
+        if self.protocol != "https":
+            return payload_bits
+        with np.errstate(all="ignore"):
+            records = np.ceil(payload_bits / (8.0 * TLS_RECORD) * (1 - 1e-12))
+        return payload_bits + records * 8.0 * TLS_RECORD_OVERHEAD
 
     # --- connection start ------------------------------------------------------------------
 
@@ -131,7 +171,9 @@ class TransportSpec:
     @property
     def initial_window(self) -> int:
         """Initial congestion window in full packets (0: none, the link is the only limit)."""
-        if self.protocol == "tcp":  # RFC 6928: bytes of MSS-sized segments
+        if self.iw is not None and self.protocol != "udp":
+            return self.iw
+        if self.protocol in TCP_BASED:  # RFC 6928: bytes of MSS-sized segments
             mss = self.payload_bytes
             return min(10 * mss, max(2 * mss, 14600)) // mss
         if self.protocol == "quic":  # RFC 9002 7.2: bytes of max_datagram_size (the UDP payload)
@@ -142,7 +184,9 @@ class TransportSpec:
     @property
     def label(self) -> str:
         state = "warm" if self.warm else "cold"
-        return f"{self.protocol.upper()}/IPv{self.ip}, MTU {self.mtu} byte, RTT {self.rtt_s * 1e3:g} ms, {state}"
+        name = "HTTPS (TCP + TLS 1.3)" if self.protocol == "https" else self.protocol.upper()
+        extra = (f", IW {self.iw}" if self.iw is not None else "") + (", timestamps" if self.timestamps else "")
+        return f"{name}/IPv{self.ip}, MTU {self.mtu} byte, RTT {self.rtt_s * 1e3:g} ms{extra}, {state}"
 
     # --- per flow, vectorised (base units: bit, s, bit/s) -----------------------------------
 
@@ -154,12 +198,12 @@ class TransportSpec:
         """Packets that carry the payload (the last one may be short)."""
         per_packet = 8.0 * self.payload_bytes
         with np.errstate(all="ignore"):
-            return np.ceil(np.asarray(payload_bits, dtype=float) / per_packet * (1 - 1e-12))
+            return np.ceil(self.stream_bits(payload_bits) / per_packet * (1 - 1e-12))
 
     def wire_bits(self, payload_bits):
         """Bits on the wire at the IP layer: the payload and every packet's headers."""
         payload_bits = np.asarray(payload_bits, dtype=float)
-        return payload_bits + self.packets(payload_bits) * 8.0 * self.header_bytes
+        return self.stream_bits(payload_bits) + self.packets(payload_bits) * 8.0 * self.header_bytes
 
     def flights(self, payload_bits):
         """K: the flights of slow start that carry the payload, IW x (2^K - 1) >= N (0 for none)."""
@@ -233,12 +277,13 @@ class TransportSpec:
         floor = (self.handshake_rtts + max(flights - 1, 0) + 0.5) * self.rtt_s * 1e3
         if self.protocol == "udp" or self.warm:
             return f"one-way delay: half the round trip ({floor:g} ms) is not within the deadline at any link rate"
-        proto = self.protocol.upper()
+        proto = "TCP + TLS 1.3" if self.protocol == "https" else self.protocol.upper()
+        rtts = self.handshake_rtts
         if flights <= 1:
-            return (f"handshake: the 1-RTT {proto} handshake and the one-way trip take {floor:g} ms ({rtt}),"
+            return (f"handshake: the {rtts}-RTT {proto} handshake and the one-way trip take {floor:g} ms ({rtt}),"
                     f" not within the deadline at any link rate; warm: no handshake")
         return (f"slow start: {flights} flights from an initial window of {self.initial_window} packets after the"
-                f" 1-RTT {proto} handshake take {floor:g} ms ({rtt}), not within the deadline at any link rate;"
+                f" {rtts}-RTT {proto} handshake take {floor:g} ms ({rtt}), not within the deadline at any link rate;"
                 f" warm: no slow start")
 
     def document(self) -> dict:
@@ -251,7 +296,11 @@ class TransportSpec:
             "overhead_factor": self.overhead_factor,
             "rtt": {"value": self.rtt_s * 1e3, "unit": "ms"}, "warm": self.warm,
             "handshake_rtts": self.handshake_rtts, "initial_window_packets": self.initial_window if self.slow_start else None,
-            "initial_window_source": IW_SOURCE[self.protocol] if self.slow_start else None,
+            "initial_window_source": (("iw=N" if self.iw is not None else IW_SOURCE[self.protocol])
+                                      if self.slow_start else None),
+            "tls_records": ({"max_bytes": TLS_RECORD, "overhead_bytes": TLS_RECORD_OVERHEAD,
+                             "source": "RFC 8446 clauses 5.1, 5.2 (header 5 + content type 1 + AEAD tag 16)"}
+                            if self.protocol == "https" else None),
             "defaults": list(self.defaults),
             "model": "no loss, no pacing, an ACK per packet, steady RTT, receive window never limits;"
                      " slow start doubles the window each RTT until it covers the bandwidth-delay product",
@@ -259,8 +308,18 @@ class TransportSpec:
 
     @property
     def canonical(self) -> str:
-        return (f"{self.protocol},ip={self.ip},mtu={self.mtu},rtt={self.rtt_s * 1e3:.12g}ms,"
+        extra = (f"iw={self.iw}," if self.iw is not None else "") + ("ts," if self.timestamps else "")
+        return (f"{self.protocol},ip={self.ip},mtu={self.mtu},rtt={self.rtt_s * 1e3:.12g}ms,{extra}"
                 f"{'warm' if self.warm else 'cold'}")
+
+    def for_flow(self, streaming: bool) -> "TransportSpec":
+        """The spec one flow runs on: a streaming flow on an open connection (warm) unless
+        warm or cold was written."""
+        if streaming and not self.state_given and not self.warm:
+            from dataclasses import replace
+
+            return replace(self, warm=True)
+        return self
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -285,11 +344,15 @@ def parse_transport(text: Any) -> TransportSpec:
             if protocol is not None:
                 raise bad("more than one protocol")
             protocol = key
+        elif not sep and key == "ts":
+            if "ts" in fields:
+                raise bad("ts given twice")
+            fields["ts"] = ""
         elif not sep and key in ("warm", "cold"):
             if state is not None:
                 raise bad("warm or cold given twice")
             state = key
-        elif sep and key in ("ip", "mtu", "rtt"):
+        elif sep and key in ("ip", "mtu", "rtt", "iw"):
             if key in fields:
                 raise bad(f"{key} given twice")
             if not value:
@@ -298,10 +361,19 @@ def parse_transport(text: Any) -> TransportSpec:
         else:
             from ..errors import suggest
 
-            hint = suggest(key, PROTOCOLS + ("ip", "mtu", "rtt", "warm", "cold")) if key else ""
+            hint = suggest(key, PROTOCOLS + ("ip", "mtu", "rtt", "iw", "ts", "warm", "cold")) if key else ""
             raise bad(f"unknown item {item!r}{hint}")
     if protocol is None:
-        raise bad("no protocol (tcp, quic or udp)")
+        raise bad("no protocol (tcp, https, quic or udp)")
+    if "ts" in fields and protocol not in TCP_BASED:
+        raise bad("ts is a TCP option (tcp, https)")
+    iw = None
+    if "iw" in fields:
+        if protocol == "udp":
+            raise bad("iw is a congestion window; UDP has none")
+        if not _MTU_RE.fullmatch(fields["iw"]) or not 1 <= int(fields["iw"]) <= MAX_IW:
+            raise bad(f"iw={fields['iw']} is not a whole number of packets from 1 to {MAX_IW}")
+        iw = int(fields["iw"])
     defaults = []
     if "ip" in fields:
         if fields["ip"].lower().removeprefix("v").removeprefix("ipv") not in ("4", "6"):
@@ -317,7 +389,8 @@ def parse_transport(text: Any) -> TransportSpec:
         defaults.append(f"rtt={DEFAULT_RTT_S * 1e3:g} ms ({RTT_SOURCE})")
     if not MIN_MTU[ip] <= mtu <= MAX_MTU:
         raise bad(f"mtu={mtu} byte is outside {MIN_MTU[ip]}..{MAX_MTU} byte for IPv{ip}")
-    spec = TransportSpec(protocol, ip, mtu, rtt, state == "warm", text.strip(), tuple(defaults))
+    spec = TransportSpec(protocol, ip, mtu, rtt, state == "warm", text.strip(), defaults=tuple(defaults), iw=iw,
+                         timestamps="ts" in fields, state_given=state is not None)
     if protocol == "quic" and mtu - IP_HEADER[ip] - 8 < QUIC_MIN_DATAGRAM:
         raise bad(f"QUIC needs UDP datagrams of {QUIC_MIN_DATAGRAM} byte (RFC 9000 clause 14.1):"
                   f" mtu of at least {QUIC_MIN_DATAGRAM + IP_HEADER[ip] + 8} byte over IPv{ip}")
@@ -367,6 +440,7 @@ class FlowInputs:
     rate: tuple[str, str]
     burst: tuple[str, str] | None
     deadline: tuple[str, str] | None
+    streaming: bool = False  # a payload per frame, loop or token (it has `<dir>_sustained_rate`)
 
 
 def flow_inputs(uc) -> list[FlowInputs]:
@@ -382,8 +456,19 @@ def flow_inputs(uc) -> list[FlowInputs]:
             continue
         window = f"{direction.lower()}_transfer_window"
         deadline = ("kpi", window) if window in uc.kpis else sources["latency"]
-        flows.append(FlowInputs(direction, sources["rate"], sources["burst"], deadline))
+        streaming = f"{direction.lower()}_sustained_rate" in uc.kpis
+        flows.append(FlowInputs(direction, sources["rate"], sources["burst"], deadline, streaming))
     return flows
+
+
+def streaming_notes(spec: TransportSpec, uc) -> list[str]:
+    """What a note says of the flows that run warm because they stream (`TransportSpec.for_flow`)."""
+    if spec.state_given or spec.warm or spec.protocol == "udp":
+        return []
+    return [f"--transport: {flow.direction} of {uc.id} sends a payload per frame, loop or token"
+            f" ({flow.direction.lower()}_sustained_rate): it runs warm, on the connection its first payload"
+            " opened; add cold for a new connection per payload"
+            for flow in flow_inputs(uc) if flow.streaming and flow.burst is not None]
 
 
 def kpi_columns(uc, transport) -> list[tuple[str, str]]:
@@ -445,12 +530,14 @@ def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis:
     KPIs read)."""
     results: dict[str, Any] = dict(kpis)
     out = []
-    state = "handshake, slow start" if spec.slow_start else "one-way delay" if spec.warm or spec.protocol == "udp" else ""
+    given = spec
     clash = [name for name, _ in kpi_columns(uc, spec) if name in uc.kpis or name in uc.parameters]
     if clash:
         raise UserError(f"use case '{uc.id}' defines {', '.join(clash)}, which a transport adds;"
                         " rename it in the use case to use --transport")
     for flow in flow_inputs(uc):
+        spec = given.for_flow(flow.streaming)
+        state = "handshake, slow start" if spec.slow_start else "one-way delay" if spec.warm or spec.protocol == "udp" else ""
         prefix = flow.direction.lower()
         rate = env[flow.rate[1]]
 
@@ -462,7 +549,8 @@ def transport_kpis(spec: TransportSpec, uc, env: Mapping[str, np.ndarray], kpis:
             out.append(result)
 
         ip_rate = spec.ip_rate(rate)
-        add(f"{prefix}_ip_rate", f"{flow.direction} IP-layer rate (with {spec.protocol.upper()}/IPv{spec.ip} headers)",
+        name = "TCP + TLS" if spec.protocol == "https" else spec.protocol.upper()
+        add(f"{prefix}_ip_rate", f"{flow.direction} IP-layer rate (with {name}/IPv{spec.ip} headers)",
             "Mbit/s", ip_rate, {flow.rate[1]})
         if flow.burst is None:
             continue
