@@ -33,16 +33,18 @@ def test_the_defaults_taken_are_noted(cli):
 def test_a_dense_urban_cell_and_a_model_download(cli):
     data = doc(cli, "usecase", "model-distribution-image-recognition", "--transport", "tcp",
                "--cell", "profile=dense-urban,bandwidth=100MHz")
-    assert data["cell"]["basis"] == "average" and data["cell"]["average"]["capacity"]["DL"]["value"] == 780
+    # 7.8 bit/s/Hz x 100 MHz x 52/70 (DDDSU, the default of a 100 MHz TDD channel) = 579.43 Mbit/s
+    assert data["cell"]["basis"] == "average" and data["cell"]["average"]["capacity"]["DL"]["value"] == pytest.approx(
+        780 * 52 / 70)
     assert data["cell"]["source"].startswith("ITU-R M.2410")
     (flow,) = data["cell_flows"]
-    assert flow["burst"] == {"value": pytest.approx(1223.05, abs=0.005), "unit": "Mbit/s", "kpi": "dl_transport_rate"}
+    assert flow["burst"] == {"value": pytest.approx(1226.26, abs=0.005), "unit": "Mbit/s", "kpi": "dl_transport_rate"}
     assert flow["average"]["burst_fits"] is False and flow["average"]["users"] == 0
     row = next(r for r in data["rows"] if r["kpi"] == "dl_data_rate")
-    assert row["cell"]["share"]["value"] == pytest.approx(100 * 1104 / 780)  # of the average: 141.5 %
+    assert row["cell"]["share"]["value"] == pytest.approx(100 * 1106.860352 / (780 * 52 / 70))  # of the average: 191 %
     table = ok(cli("usecase", "model-distribution-image-recognition", "--transport", "tcp",
                    "--cell", "profile=dense-urban"))
-    assert "Flows against the cell" in table and "average DL 780 Mbit/s" in table and "cell edge DL 22.5 Mbit/s" in table
+    assert "Flows against the cell" in table and "average DL 579.429 Mbit/s" in table and "cell edge DL 16.7143 Mbit/s" in table
 
 
 def test_peak_and_average_side_by_side(cli):
@@ -50,8 +52,9 @@ def test_peak_and_average_side_by_side(cli):
                "profile=dense-urban,scs=30kHz,layers=4,modulation=256QAM")
     assert data["cell"]["basis"] == "peak" and "average" in data["cell"] and "peak" in data["cell"]
     dl = next(f for f in data["cell_flows"] if f["direction"] == "DL")
-    # 40 kByte per 12 ms loop: 26.667 Mbit/s sustained; 320 Mbit/s burst; 2337.0 / 26.667 = 87.6
-    assert dl["peak"]["users"] == 87 and dl["average"]["users"] == 29
+    # 40 kByte per 12 ms loop: 26.667 Mbit/s sustained; 320 Mbit/s burst; 1736.06 / 26.667 = 65.1
+    # (DDDSU: 2337.0 x 52/70); the average 579.43 / 26.667 = 21.7
+    assert dl["peak"]["users"] == 65 and dl["average"]["users"] == 21
     assert dl["duty_cycle"] == pytest.approx(1 / 12)
 
 
@@ -94,7 +97,7 @@ def test_ip_rate_rows_take_the_layer_two_headers_against_the_peak(cli):
     data = doc(cli, "usecase", "split-image-recognition", "--transport", "tcp,warm", "--cell",
                "bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM")
     rows = {r["kpi"]: r for r in data["rows"]}
-    ul_peak = 1e-6 * 2 * 8 * (948 / 1024) * (273 * 12 * 28000) * 0.92  # 1250.0, a handset's 2 layers
+    ul_peak = 1e-6 * 2 * 8 * (948 / 1024) * (273 * 12 * 28000) * 0.92 * 16 / 70  # 285.7, 2 layers, DDDSU
     # 147.95 x 1510 / 1500 = 148.93 Mbit/s of the peak; the application rate 144 as it is
     assert rows["ul_ip_rate"]["cell"]["share"]["value"] == pytest.approx(100 * 144 * 1500 / 1460 * 1510 / 1500 / ul_peak)
     assert rows["ul_data_rate"]["cell"]["share"]["value"] == pytest.approx(100 * 144 / ul_peak)

@@ -69,6 +69,12 @@ L2_HEADERS = (("SDAP header", 1, "TS 37.324"), ("PDCP header, 18-bit SN", 3, "TS
 PROFILE_SOURCE = ("ITU-R M.2410-0 (11/2017), IMT-2020 minimum requirements: average spectral efficiency"
                   " and 5th percentile user spectral efficiency (eMBB test environments)")
 DEFAULT_PROFILE_BANDWIDTH_MHZ = 100.0  # the widest FR1 channel at 30 kHz (TS 38.101-1), as the peak example
+# Channels wider than 50 MHz exist only in TDD bands (FR1: n41, n77, n78, n79; FR2 is all
+# TDD; TS 38.101-1 Table 5.3.5-1, TS 38.101-2 Table 5.3.5-1). Such a cell without tdd= or
+# dl_share= gets the common pattern of those bands, DDDSU with S = 10:2:2 (2.5 ms at 30 kHz;
+# the test configuration "3D1S1U" of TS 38.104 clause 8), noted.
+WIDEST_FDD_MHZ = 50.0
+DEFAULT_TDD = "DDDSU"
 
 
 @dataclass(frozen=True)
@@ -311,7 +317,12 @@ class Cell:
     ul: Carrier | None
     profile: Profile | None = None
     bandwidth_mhz: float | None = None  # of the profile
+    shares: tuple[float, float] = (1.0, 1.0)  # (DL, UL) share of the symbols: TDD pattern or dl_share; FDD 1, 1
+    tdd: str = ""  # the pattern or share the profile's average is scaled by ("" for FDD)
+
     site: Any = None  # a sites.Setup (`site=...`): each flow's reach is a KPI (network/reach.py)
+    def share(self, direction: str) -> float:
+        return self.shares[0] if direction == "DL" else self.shares[1]
 
     def carrier(self, direction: str) -> Carrier | None:
         return self.dl if direction == "DL" else self.ul
@@ -325,12 +336,28 @@ class Cell:
         return None if carrier is None else carrier.peak_rate_mbps
 
     def average_mbps(self, direction: str) -> float | None:
-        """Average capacity: average spectral efficiency per TRP x bandwidth."""
-        return None if self.profile is None else self.profile.average[direction] * self.bandwidth_mhz
+        """Average capacity: average spectral efficiency per TRP x bandwidth x the direction's
+        TDD share (M.2410's spectral efficiencies are per Hz of the time-frequency resource a
+        direction has: ITU-R M.2412 counts a TDD direction's effective bandwidth as the
+        bandwidth times its share of the frame). Never above the same carrier's peak in IP
+        terms (peak / l2_factor): an average cell cannot outrun one UE's best."""
+        if self.profile is None:
+            return None
+        average = self.profile.average[direction] * self.bandwidth_mhz * self.share(direction)
+        return average if not self.has_peak else min(average, self.peak_mbps(direction) / l2_factor())
+
+    def average_capped(self, direction: str) -> bool:
+        """Whether the M.2410 average was capped at the carrier's peak (`average_mbps`)."""
+        return (self.profile is not None and self.has_peak and self.profile.average[direction] * self.bandwidth_mhz
+                * self.share(direction) > self.peak_mbps(direction) / l2_factor())
 
     def edge_mbps(self, direction: str) -> float | None:
-        """Rate of a cell-edge user: 5th percentile user spectral efficiency x bandwidth."""
-        return None if self.profile is None else self.profile.edge[direction] * self.bandwidth_mhz
+        """Rate of a cell-edge user: 5th percentile user spectral efficiency x bandwidth x the
+        direction's TDD share, at most the average capacity."""
+        if self.profile is None:
+            return None
+        return min(self.profile.edge[direction] * self.bandwidth_mhz * self.share(direction),
+                   self.average_mbps(direction))
 
     def document(self) -> dict:
         """The cell as a plain dict: each reading with its source."""
@@ -352,6 +379,9 @@ class Cell:
                 "bandwidth": {"value": self.bandwidth_mhz, "unit": "MHz"},
                 "average_spectral_efficiency": {d: {"value": p.average[d], "unit": "bit/s/Hz"} for d in DIRECTIONS},
                 "edge_spectral_efficiency": {d: {"value": p.edge[d], "unit": "bit/s/Hz"} for d in DIRECTIONS},
+                "tdd": self.tdd or None,
+                "tdd_share": {d: self.share(d) for d in DIRECTIONS},
+                "capped_at_peak": {d: self.average_capped(d) for d in DIRECTIONS},
                 "capacity": {d: rate(self.average_mbps(d)) for d in DIRECTIONS},
                 "edge_rate": {d: rate(self.edge_mbps(d)) for d in DIRECTIONS},
                 "edge_note": "5th percentile of the user throughput with 10 users per TRP, full buffer",
@@ -368,7 +398,7 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
     if re.search(r"(^|,)\s*direction\s*=", text, re.IGNORECASE):
         raise UserError("--cell: the cell is sized in both directions (UL KPIs against its UL peak, DL KPIs"
                         " against its DL peak); give one direction's values with a prefix, e.g. ul_layers=2")
-    fields = parse_spec(text, "--cell", extra=("profile",))
+    fields = parse_spec(text, "--cell", extra=("profile", "dl_share"))
     profile = None
     if "profile" in fields and not profiles:
         raise UserError("--cell: profile= (ITU-R M.2410 average and cell-edge rates) is not available here;"
@@ -389,8 +419,12 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
         else:
             bandwidth = DEFAULT_PROFILE_BANDWIDTH_MHZ
             notes.append(f"profile {profile.name}: bandwidth {bandwidth:g} MHz (default; give bandwidth=...)")
-        if not set(fields) - {"bandwidth"}:  # no carrier asked for: the average reading only
-            return Cell(text, None, None, profile, bandwidth)
+    elif "bandwidth" in fields:
+        bandwidth = _frequency(fields["bandwidth"], "MHz", "bandwidth", [])
+    tdd, shares = _duplex(fields, bandwidth, notes)
+    if profile is not None:
+        if not set(fields) - {"bandwidth", "tdd", "dl_tdd", "ul_tdd"}:  # no carrier asked for: the average only
+            return Cell(text, None, None, profile, bandwidth, shares, tdd)
         fields.setdefault("bandwidth", f"{bandwidth:g}MHz")  # the peak of the same channel
     if "ul_layers" not in fields and "layers" in fields and re.fullmatch(r"\s*[0-9]+\s*", fields["layers"]):
         layers = int(fields["layers"])
@@ -398,7 +432,44 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
             fields["ul_layers"] = str(HANDSET_UL_LAYERS)
             notes.append(f"UL {HANDSET_UL_LAYERS} layers, as a handset transmits (2T4R); give ul_layers=... to change")
     return Cell(text, make_carrier(fields, "DL", notes, "--cell"), make_carrier(fields, "UL", notes, "--cell"),
-                profile, bandwidth)
+                profile, bandwidth, shares, tdd)
+
+
+def _duplex(fields: dict, bandwidth: float | None, notes: list[str]) -> tuple[str, tuple[float, float]]:
+    """(label, (DL share, UL share)) of a cell, the same for its peak and its average: a
+    pattern (tdd=, dl_tdd=/ul_tdd=), an explicit dl_share= (UL the rest), else for a channel
+    wider than WIDEST_FDD_MHZ the common TDD pattern (noted), else FDD. `fields` gains the
+    TDD keys the carriers read."""
+    if "dl_share" in fields:
+        if {"tdd", "dl_tdd", "ul_tdd"} & set(fields):
+            raise UserError("--cell: give a TDD pattern (tdd=) or dl_share=, not both")
+        text = fields.pop("dl_share")
+        _, dl = parse_tdd(text, "DL")
+        if not dl < 1:
+            raise UserError(f"--cell: dl_share={text} leaves the UL nothing; give a share below 1 (e.g. 0.74)")
+        fields["dl_tdd"], fields["ul_tdd"] = repr(dl), repr(1 - dl)
+        notes.append(f"dl_share={text}: DL {100 * dl:.4g} %, UL {100 * (1 - dl):.4g} % of the symbols (no guard counted)")
+        return f"dl_share={text.strip()}", (dl, 1 - dl)
+    given = [k for k in ("tdd", "dl_tdd", "ul_tdd") if k in fields]
+    if not given and bandwidth is not None and bandwidth > WIDEST_FDD_MHZ:
+        fields["tdd"] = DEFAULT_TDD
+        label, dl = parse_tdd(DEFAULT_TDD, "DL")
+        ul = parse_tdd(DEFAULT_TDD, "UL")[1]
+        notes.append(f"{bandwidth:g} MHz is a TDD channel (channels above {WIDEST_FDD_MHZ:g} MHz are in TDD bands:"
+                     f" n41, n77, n78, n79, FR2): the common pattern tdd={label} taken (S = DL:guard:UL symbols;"
+                     f" DL {100 * dl:.4g} %, UL {100 * ul:.4g} % of the symbols); give tdd= or dl_share= to change")
+        return label, (dl, ul)
+    if not given:
+        return "", (1.0, 1.0)
+    labels, shares = [], []
+    for direction in DIRECTIONS:
+        key = f"{direction.lower()}_tdd" if f"{direction.lower()}_tdd" in fields else "tdd"
+        if key not in fields:
+            raise UserError(f"--cell: {direction} has no TDD pattern; give tdd= for both directions")
+        label, share = parse_tdd(fields[key], direction)
+        labels.append(label)
+        shares.append(share)
+    return (labels[0] if labels[0] == labels[1] else f"DL {labels[0]}, UL {labels[1]}"), (shares[0], shares[1])
 
 
 def cell_share(value_mbps: float, direction: str, cell: Cell, basis: str | None = None) -> dict:
@@ -416,6 +487,9 @@ def flow_load(direction: str, burst_mbps: float, sustained_mbps: float, cell: Ce
               reachable: bool = True) -> dict:
     """One flow against a cell, as a plain dict: the burst rate (what one transfer needs) must
     fit; users per cell count the sustained rate (the long-run average, burst x duty cycle).
+    Users per cell is this one definition, shown once per flow and reading: the sustained
+    rate's share of the capacity, and 0 when the burst does not fit or no rate meets the
+    deadline (`users_reason` says which): a cell that cannot serve one such user serves none.
     `ip_layer`: the rates are IP rates (with transport headers); else application rates,
     compared as they are (a note says so). `reachable` False: no link rate meets the flow's
     deadline (handshake, slow start), so its burst fits nowhere."""
@@ -430,18 +504,28 @@ def flow_load(direction: str, burst_mbps: float, sustained_mbps: float, cell: Ce
         factor = l2_factor() if ip_layer else 1.0
         peak = cell.peak_mbps(direction)
         share = cell_share(sustained_mbps * factor, direction, cell, "peak")
+        fits = reachable and burst_mbps * factor <= peak
         out["peak"] = {"capacity": {"value": peak, "unit": "Mbit/s"}, "source": SOURCE, "l2_factor": factor,
                        "burst_needed": {"value": burst_mbps * factor, "unit": "Mbit/s"},
-                       "burst_fits": reachable and burst_mbps * factor <= peak, "share": share["share"],
-                       "users": share["users"]}
+                       "burst_fits": fits, "share": share["share"], **_users(share["users"], fits, reachable, "peak")}
     if cell.profile is not None:
         capacity, edge = cell.average_mbps(direction), cell.edge_mbps(direction)
         share = cell_share(sustained_mbps, direction, cell, "average")
+        fits = reachable and burst_mbps <= capacity
         out["average"] = {"capacity": {"value": capacity, "unit": "Mbit/s"}, "source": PROFILE_SOURCE,
-                          "profile": cell.profile.name, "burst_fits": reachable and burst_mbps <= capacity,
-                          "share": share["share"], "users": share["users"],
+                          "profile": cell.profile.name, "burst_fits": fits,
+                          "share": share["share"], **_users(share["users"], fits, reachable, "average capacity"),
                           "edge_rate": {"value": edge, "unit": "Mbit/s"}, "edge_meets": reachable and burst_mbps <= edge}
     return out
+
+
+def _users(by_rate: int | None, fits: bool, reachable: bool, what: str) -> dict:
+    """{"users": n, "users_reason": why 0 or None}: the sustained rate's count when the burst fits."""
+    if not reachable:
+        return {"users": 0, "users_reason": "no link rate meets the deadline"}
+    if not fits:
+        return {"users": 0, "users_reason": f"the burst does not fit the {what}"}
+    return {"users": by_rate, "users_reason": None}
 
 
 def cell_flows(evaluation, cell: Cell, transport=None) -> list[dict]:

@@ -309,8 +309,8 @@ class TransportSpec:
     @property
     def canonical(self) -> str:
         extra = (f"iw={self.iw}," if self.iw is not None else "") + ("ts," if self.timestamps else "")
-        return (f"{self.protocol},ip={self.ip},mtu={self.mtu},rtt={self.rtt_s * 1e3:.12g}ms,{extra}"
-                f"{'warm' if self.warm else 'cold'}")
+        state = ("warm" if self.warm else "cold") if self.state_given else ""  # unwritten: streaming flows warm
+        return f"{self.protocol},ip={self.ip},mtu={self.mtu},rtt={self.rtt_s * 1e3:.12g}ms,{extra}{state}".rstrip(",")
 
     def for_flow(self, streaming: bool) -> "TransportSpec":
         """The spec one flow runs on: a streaming flow on an open connection (warm) unless

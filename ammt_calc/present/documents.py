@@ -152,8 +152,9 @@ def published_json(published: Published | None) -> dict | None:
 
 def add_cell(rows: list[dict], cell) -> None:
     """Give every row a "cell" key: for a feasible UL or DL rate, its share of the cell's peak
-    rate (else its average capacity) in that direction and how many such users fit
-    (`radio.cell_share`); else None. IP-layer rates (a transport's `<dir>_ip_rate` and
+    rate (else its average capacity) in that direction and whether it fits
+    (`radio.cell_share`); else None. Users per cell are a flow's, shown once in
+    `cell_flows` (the sustained rate, 0 when the burst does not fit). IP-layer rates (a transport's `<dir>_ip_rate` and
     `<dir>_transport_rate`) take the layer-2 headers on top against the peak (`radio.l2_factor`)."""
     from ..network.cells import cell_share, l2_factor
 
@@ -163,8 +164,7 @@ def add_cell(rows: list[dict], cell) -> None:
             ip_layer = cell.has_peak and row["kpi"].endswith(("_ip_rate", "_transport_rate"))
             mbps = row["value"] * units.base_factor(row["unit"]) / 1e6 * (l2_factor() if ip_layer else 1.0)
             share = cell_share(mbps, row["direction"], cell)
-            entry = {"share": {"value": clean_number(share["share"]), "unit": "%"}, "users": share["users"],
-                     "fits": share["fits"]}
+            entry = {"share": {"value": clean_number(share["share"]), "unit": "%"}, "fits": share["fits"]}
         row["cell"] = entry
 
 

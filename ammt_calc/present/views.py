@@ -143,7 +143,7 @@ SHOW = View(_show_page)
 
 USECASE_CSV = ("usecase", "kpi", "label", "direction", "value", "unit", "feasible", "published_value",
                "published_unit", "reason", "published_text", "status", "applicable")
-CELL_CSV = ("cell_share", "cell_share_unit", "cell_users", "cell_fits")
+CELL_CSV = ("cell_share", "cell_share_unit", "cell_fits")
 QOS_CSV = ("qos_5qi_named", "qos_5qi_candidates", "qos_signalling")
 QOS_TITLE = "5QI per flow (TS 23.501 Table 5.7.4-1)"
 STATUS_MARK = {"differs": "DIFFERS", "in-range": "in range", "no-value": ""}
@@ -161,7 +161,7 @@ def _usecase_page(doc: dict) -> list:
         notes: list[str] = []
         head = ["KPI", "dir", "value", "unit", "published", "check"]
         if "cell" in doc:
-            head += ["cell share", "users per cell"]
+            head += ["cell share", "fits"]
         cells = [_usecase_cells(r, notes, "cell" in doc) for r in rows]
         title = f"{titles[usecase]} ({usecase})"
         if changed.get(usecase):
@@ -203,9 +203,7 @@ def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
         if entry is None:
             cells += ["", ""]
         else:
-            users = "does not fit" if not entry["fits"] else "no limit (zero rate)" if entry["users"] is None \
-                else str(entry["users"])
-            cells += [f"{human_number(entry['share']['value'])} %", users]
+            cells += [f"{human_number(entry['share']['value'])} %", "yes" if entry["fits"] else "no"]
     return cells
 
 
@@ -233,7 +231,7 @@ def cell_caption(cell: dict) -> str:
         lines.append(f"cell {a['profile']}, {quantity_text(a['bandwidth'])}: average {average}; cell edge {edge}"
                      f" ({a['source']})")
     shares = "peak" if cell["basis"] == "peak" else "average capacity"
-    lines.append(f"cell share and users per cell below: of the {shares}")
+    lines.append(f"cell share below: of the {shares}; users per cell: per flow, in the flows table")
     return "\n".join(lines)
 
 
@@ -253,8 +251,10 @@ def cell_flows_table(flows: list[dict], cell: dict) -> Table:
         head += ["average: burst fits", "average: users", "cell edge meets burst"]
     head.append("notes")
 
-    def users(n):
-        return "no limit (zero rate)" if n is None else str(n)
+    def users(reading):
+        n = reading["users"]
+        return "no limit (zero rate)" if n is None else f"0 ({reading['users_reason']})" if reading.get("users_reason") \
+            else str(n)
 
     rows = []
     for f in flows:
@@ -265,10 +265,10 @@ def cell_flows_table(flows: list[dict], cell: dict) -> Table:
         cells = [f["usecase"], f["direction"], quantity_text(f["burst"]) + f" ({f['burst']['kpi']})",
                  quantity_text(f["sustained"]), duty]
         if "peak" in cell:
-            cells += ["yes" if f["peak"]["burst_fits"] else "no", users(f["peak"]["users"])]
+            cells += ["yes" if f["peak"]["burst_fits"] else "no", users(f["peak"])]
         if "average" in cell:
             a = f["average"]
-            cells += ["yes" if a["burst_fits"] else "no", users(a["users"]), "yes" if a["edge_meets"] else "no"]
+            cells += ["yes" if a["burst_fits"] else "no", users(a), "yes" if a["edge_meets"] else "no"]
         rows.append(cells + ["; ".join(f["notes"])])
     return Table(head, rows, "Flows against the cell: the burst must fit, users per cell count the sustained rate",
                  fold="notes", keep=("use case", "dir", "burst", "sustained"))
@@ -285,7 +285,7 @@ def _usecase_csv(doc: dict):
                  published.get("text"), row.get("status"), row.get("applicable", True)]
         if cell:
             entry = row["cell"]
-            cells += [None] * 4 if entry is None else [entry["share"]["value"], "%", entry["users"], entry["fits"]]
+            cells += [None] * 3 if entry is None else [entry["share"]["value"], "%", entry["fits"]]
         if "qos" in doc:
             cells += _qos_csv(flows.get((row["usecase"], row["kpi"])))
         rows.append(cells)
