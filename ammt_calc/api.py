@@ -780,8 +780,10 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
     if isinstance(inputs, str):
         inputs = (inputs,)
     loaded = load_model(model, parse_inputs(inputs, input_size))
-    if bits is None and loaded.transformer is not None:  # hidden states at the model's own precision
-        bits = f"{loaded.transformer.dtype_bits or 16} bit"
+    if bits is None and loaded.transformer is not None:  # hidden states at the compute dtype, bf16
+        from .models.facts import COMPUTE_BITS
+
+        bits = f"{COMPUTE_BITS} bit"
     elif bits is None and loaded.kind == "zoo":
         bits = ZOO_BITS
     if bits is not None and preset_bits(bits) is not None:
@@ -792,16 +794,20 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
     return Document(documents.split(analyse(loaded, settings)), tuple(notes))
 
 
-def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: str | Sequence[str] | None = None):
+def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: str | Sequence[str] | None = None,
+          kv_bits: Any = None, act_bits: Any = None, context: Any = None):
     """What a model means for the network (`ammt-calc model SOURCE`): a zoo name, a Hugging Face
     config.json, a model folder, a .safetensors file or index, or an .onnx file. `num_params`, the
     size at the native precision and at each preset (`bits` adds one: "int4", "6 bit", 6), and for
     a transformer its architecture, the hidden state and KV cache per token, and the LoRA adapter of
     `lora_rank` on `lora_targets` ("all", "attention", "q_proj,v_proj"). A `ModelFacts`: `to_dict()`
-    is the JSON document, `rows()` the table, `notes` the caveats."""
+    is the JSON document, `rows()` the table, `notes` the caveats. Activations and the KV cache are
+    at the compute dtype, bf16, unless `act_bits` or `kv_bits` ("fp8", "int8") says otherwise;
+    `context` sizes the cache of that many tokens (sliding-window layers keep their window)."""
     from .models.facts import model_facts
 
-    return _displayable(model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets))
+    return _displayable(model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets,
+                                    kv_bits=kv_bits, act_bits=act_bits, context=context))
 
 
 RADIO_OPTIONS = ("bandwidth", "scs", "layers", "modulation", "fr", "scaling", "tdd")

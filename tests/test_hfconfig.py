@@ -129,8 +129,9 @@ def test_read_config_file_and_folder(tmp_path):
 
 
 @pytest.mark.parametrize("config, message", [
-    ({"model_type": "mamba", "hidden_size": 1}, r"model_type 'mamba' is not a family .*llama, mistral, qwen2, gemma,"
-                                                 r" gemma2, phi3, bert, vit, whisper.*\.safetensors"),
+    ({"model_type": "mamba", "hidden_size": 1}, r"model_type 'mamba' is not a family .*llama, mistral, qwen2, qwen3,"
+                                                 r" gemma, gemma2, gemma3, gemma3_text, phi3, deepseek_v2,"
+                                                 r" deepseek_v3, bert, vit, whisper.*\.safetensors"),
     ({"hidden_size": 1}, r"no model_type is not a family"),
     ({k: v for k, v in LLAMA_31_8B.items() if k != "intermediate_size"}, r"llama config is missing 'intermediate_size'"),
     (dict(LLAMA_31_8B, hidden_size="4096"), r"'hidden_size' must be an integer >= 1, got '4096'"),

@@ -78,10 +78,13 @@ def test_split_inference_budgets_that_cannot_be_met(kpis):
 
 def test_kv_cache_migration(kpis):
     k = values(kpis, "llm-kv-cache-migration")
-    # 2 x 32 x 8 x 128 x 16 bit = 131,072 bytes per token; x 4096 = 536.870912 MByte in 450 ms
-    assert k["kv_cache_per_token"] == pytest.approx(131.072)
-    assert k["kv_cache_size"] == pytest.approx(536.870912)
-    assert k["migration_data_rate"] == pytest.approx(536.870912 * 8 / 0.45)  # 9544.37 Mbit/s
+    # Qwen3-8B: 2 x 8 x 128 values x 36 layers x 16 bit = 147,456 bytes per token; x 32,768 =
+    # 4,831,838,208 byte = 4.50 GiB (Mooncake's figure) in 450 ms
+    assert k["kv_cache_per_token"] == pytest.approx(147.456)
+    assert k["kv_cache_size"] == pytest.approx(4831.838208) and 32_768 * 147_456 == 4.5 * 2**30
+    assert k["migration_data_rate"] == pytest.approx(4831.838208 * 8 / 0.45)  # 85899.3 Mbit/s
+    k = values(kpis, "llm-kv-cache-migration", model="llama-3.1-8b", context_tokens=4096)
+    assert k["kv_cache_size"] == pytest.approx(536.870912)  # 2 x 32 x 8 x 128 x 2 bytes x 4096
     k = values(kpis, "llm-kv-cache-migration", model="phi-3-mini", context_tokens=1000, bits_per_kv_value="fp8")
     # 2 x 32 x 32 x 96 x 8 bit = 196,608 bytes per token (no grouped-query attention); x 1000
     assert k["kv_cache_per_token"] == pytest.approx(196.608)
@@ -112,10 +115,11 @@ def test_federated_lora(kpis):
 def test_zoo_fills_the_architecture_with_origins(catalog):
     from helpers import evaluate_many
 
-    (ev,) = evaluate_many([catalog.get("llm-kv-cache-migration")], {"model": "llama-3.2-1b", "head_dim": "32"})
+    (ev,) = evaluate_many([catalog.get("llm-kv-cache-migration")], {"model": "llama-3.2-1b",
+                                                                    "kv_values_per_layer": "512"})
     origins = {name: p.origin for name, p in ev.parameters.items()}
-    assert origins["num_layers"] == "zoo: llama-3.2-1b" and origins["num_kv_heads"] == "zoo: llama-3.2-1b"
-    assert origins["head_dim"] == "set"  # the user's value wins over the model's 64
+    assert origins["num_layers"] == "zoo: llama-3.2-1b" and origins["sliding_layers"] == "zoo: llama-3.2-1b"
+    assert origins["kv_values_per_layer"] == "set"  # the user's value wins over the model's 2 x 8 x 64
     assert "num_layers = 16 from zoo: llama-3.2-1b" in ev.notes
     (ev,) = evaluate_many([catalog.get("llm-federated-lora")], {"model": "llama-3.2-1b", "lora_targets": "attention"})
     assert ev.parameters["lora_dims_per_layer"].origin == "zoo: llama-3.2-1b LoRA on q_proj, k_proj, v_proj, o_proj"
@@ -135,7 +139,7 @@ def test_model_files_in_use_cases(kpis, tmp_path):
 
 @pytest.mark.parametrize("usecase, settings, message", [
     ("llm-kv-cache-migration", {"model": "vgg16"}, "needs a transformer's architecture"),
-    ("llm-kv-cache-migration", {"model": "vit-b-16"}, "has no num_kv_heads"),
+    ("llm-kv-cache-migration", {"model": "vit-b-16"}, "has no kv_values_per_layer"),
     ("llm-adapter-delivery", {"lora_targets": "all"}, "say which transformer it adapts"),
     ("llm-adapter-delivery", {"model": "phi-3-mini", "lora_targets": "q_proj"}, "not a linear layer of a phi3 model"),
     ("llm-split-inference", {"prompt_tokens": "1000 bit"}, "prompt_tokens"),
@@ -145,17 +149,21 @@ def test_bad_settings(kpis, usecase, settings, message):
         kpis(usecase, **settings)
 
 
-def test_no_published_values_and_every_default_accounted_for(catalog):
-    assert not [r for r in check_catalog(catalog) if r.usecase.startswith("llm-")]
-    assert set(LLM_IDS) <= set(unpublished(catalog))
+def test_published_values_and_every_default_accounted_for(catalog):
+    # only the KV-cache migration has one: Mooncake's 4.50 GiB, reproduced exactly from Qwen3-8B's config
+    (row,) = [r for r in check_catalog(catalog) if r.usecase.startswith("llm-")]
+    assert (row.usecase, row.kpi, row.status, row.basis) == ("llm-kv-cache-migration", "kv_cache_size", "exact",
+                                                             "derived")
+    assert (row.published_value, row.published_unit) == (4.5, "GiByte")
+    assert set(LLM_IDS) - {"llm-kv-cache-migration"} <= set(unpublished(catalog))
     for usecase in LLM_IDS:
         uc = catalog.get(usecase)
-        assert uc.family == "llm" and not uc.published
+        assert uc.family == "llm" and bool(uc.published) == (usecase == "llm-kv-cache-migration")
         for p in uc.parameters.values():  # each default has a source, is labelled an assumption, or is derived
             assert p.source or "assumption" in p.description or p.derive is not None, (usecase, p.name)
     assert sorted(p.stem for p in CATALOG_DIR.glob("*.yaml")) == sorted(LLM_IDS)
     for path in CATALOG_DIR.glob("*.yaml"):
-        assert "published" not in yaml.safe_load(path.read_text())
+        assert ("published" in yaml.safe_load(path.read_text())) == (path.stem == "llm-kv-cache-migration")
 
 
 def test_token_counts_are_plain_counts(catalog):
@@ -168,11 +176,11 @@ def test_sweep_and_solve(capsys):
     from ammt_calc.cli import main
 
     result = ac.sweep("llm-kv-cache-migration", {"context_tokens": "1024,2048,4096"})
-    # 131,072 bytes per token x 1024 / 2048 / 4096
-    assert np.allclose(result["kv_cache_size"], [134.217728, 268.435456, 536.870912])
+    # 147,456 bytes per token x 1024 / 2048 / 4096
+    assert np.allclose(result["kv_cache_size"], [150.994944, 301.989888, 603.979776])
     solution = ac.solve("llm-kv-cache-migration", "context_tokens", "migration_data_rate=1 Gbit/s")
-    # 1 Gbit/s x 0.45 s = 56.25 MByte = 429.15 tokens of 131,072 bytes
-    assert float(solution.quantity.magnitude) == pytest.approx(1e9 * 0.45 / 8 / 131_072)
+    # 1 Gbit/s x 0.45 s = 56.25 MByte = 381.47 tokens of 147,456 bytes
+    assert float(solution.quantity.magnitude) == pytest.approx(1e9 * 0.45 / 8 / 147_456)
     assert main(["sweep", "llm-kv-cache-migration", "--vary", "context_tokens=1024,2048", "--set",
                  "model=llama-3.2-1b", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -187,12 +195,13 @@ def test_sweep_and_solve(capsys):
 def test_usecase_json_in_process(capsys):
     from ammt_calc.cli import main
 
-    assert main(["usecase", "llm-kv-cache-migration", "--set", "model=llama-3.1-8b", "--format", "json"]) == 0
+    assert main(["usecase", "llm-kv-cache-migration", "--set", "model=llama-3.1-8b", "--set", "context_tokens=4096",
+                 "--format", "json"]) == 0
     out, err = capsys.readouterr()
     rows = {r["kpi"]: r for r in json.loads(out)["rows"]}
     assert rows["kv_cache_size"]["value"] == pytest.approx(536.870912) and rows["kv_cache_size"]["unit"] == "MByte"
-    assert rows["kv_cache_size"]["published"] is None
-    assert "num_kv_heads = 8 from zoo: llama-3.1-8b" in err
+    assert rows["kv_cache_size"]["published"]["text"] == "4.50 GiB" and rows["kv_cache_size"]["status"] == "differs"
+    assert "kv_values_per_layer = 2048 from zoo: llama-3.1-8b" in err
 
 
 def test_a_cnn_across_several_use_cases_is_a_note_not_an_error(catalog):
@@ -208,8 +217,22 @@ def test_a_cnn_across_several_use_cases_is_a_note_not_an_error(catalog):
 def test_the_api_takes_models_in_evaluate_sweep_and_solve():
     # Llama 3.2 1B: 2 x 16 x 8 x 64 x 2 bytes = 32,768 bytes per token
     assert ac.evaluate("llm-kv-cache-migration", model="llama-3.2-1b")["kv_cache_size"].magnitude == \
-        pytest.approx(4096 * 32_768 / 1e6)  # 134.217728 MByte
+        pytest.approx(32_768 * 32_768 / 1e6)  # 1073.741824 MByte
     swept = ac.sweep("llm-kv-cache-migration", {"context_tokens": "1024,2048"}, {"model": "llama-3.2-1b"})
     assert np.allclose(swept["kv_cache_size"], [33.554432, 67.108864])
     solution = ac.solve("llm-kv-cache-migration", "context_tokens", "migration_data_rate=1 Gbit/s", model="llama-3.2-1b")
     assert float(solution.quantity.magnitude) == pytest.approx(1e9 * 0.45 / 8 / 32_768)  # 1716.6 tokens
+
+
+def test_sliding_windows_and_latent_attention_in_the_cache(kpis):
+    # Gemma 2 2B at 8192 tokens: 13 global layers keep 8192 tokens, 13 sliding ones 4096;
+    # 2 x 4 x 256 values x 2 bytes = 4096 byte per layer and token: 13 x 4096 x (8192 + 4096)
+    k = values(kpis, "llm-kv-cache-migration", model="gemma-2-2b", context_tokens=8192)
+    assert k["kv_cache_size"] == pytest.approx(654.311424)  # MByte; 872.415232 without the window
+    assert k["kv_cache_per_token"] == pytest.approx(106.496)  # bf16, not the float32 of its files
+    # Mistral 7B v0.1: every layer slides at 4096: the cache of 32,768 tokens is that of 4096
+    k = values(kpis, "llm-kv-cache-migration", model="mistral-7b")
+    assert k["kv_cache_size"] == pytest.approx(4096 * 131.072e-3)
+    # DeepSeek-V3 (MLA): (512 + 64) x 61 layers x 2 bytes = 70,272 byte per token; fp8 halves it
+    k = values(kpis, "llm-kv-cache-migration", model="deepseek-v3", bits_per_kv_value="fp8", context_tokens=1000)
+    assert k["kv_cache_per_token"] == pytest.approx(35.136) and k["kv_cache_size"] == pytest.approx(35.136)

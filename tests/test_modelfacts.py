@@ -50,19 +50,30 @@ def test_lora_rank_and_targets():
         model_facts("llama-3.1-8b", lora_rank=0)
 
 
-def test_per_token_at_each_models_native_precision():
+def test_per_token_at_the_compute_dtype():
     phi = model_facts("phi-3-mini").to_dict()["per_token"]
     assert phi["kv_cache"]["value"] == 393_216  # 2 x 32 x 32 x 96 x 2 bytes: no grouped-query attention
-    gemma = model_facts("gemma-2-2b").to_dict()  # stored as float32
+    gemma = model_facts("gemma-2-2b").to_dict()  # stored as float32, computed in bf16
     assert gemma["native_size"]["value"] == pytest.approx(10457.367552)  # 2,614,341,888 x 4 bytes
-    assert gemma["per_token"]["kv_cache"]["value"] == 212_992  # 2 x 26 x 4 x 256 x 4 bytes
-    assert gemma["per_token"]["hidden_state"]["value"] == 9216  # 2304 x 4 bytes
+    assert gemma["per_token"]["kv_cache"]["value"] == 106_496  # 2 x 26 x 4 x 256 x 2 bytes, as the llm- use cases
+    assert gemma["per_token"]["hidden_state"]["value"] == 4608  # 2304 x 2 bytes
+    # at its context length, 8192 tokens: 13 sliding layers keep 4096: 13 x 4096 x (8192 + 4096) byte
+    assert gemma["per_token"]["kv_cache_context"] == {"tokens": 8192, "value": pytest.approx(654.311424),
+                                                      "unit": "MByte"}
+    fp8 = model_facts("gemma-2-2b", kv_bits="fp8", context=100).to_dict()["per_token"]
+    assert fp8["kv_cache"]["value"] == 53_248 and fp8["kv_bits_per_value"] == 8 and fp8["bits_per_value"] == 16
+    assert fp8["kv_cache_context"]["value"] == pytest.approx(5.3248)  # 100 tokens, all within the window
+    deepseek = model_facts("deepseek-v3").to_dict()
+    # MLA: (kv_lora_rank 512 + qk_rope_head_dim 64) x 61 layers x 2 bytes
+    assert deepseek["num_params"] == 671_026_419_200 and deepseek["per_token"]["kv_cache"]["value"] == 70_272
+    assert "kv_lora_rank" in deepseek["per_token"]["kv_cache_formula"]
+    qwen = model_facts("qwen3-8b").to_dict()
+    assert qwen["num_params"] == 8_190_735_360 and qwen["per_token"]["kv_cache"]["value"] == 147_456
     whisper = model_facts("whisper-large-v3").to_dict()
     assert whisper["per_token"]["kv_cache"]["value"] == 163_840  # decoder: 2 x 32 x 20 x 64 x 2 bytes
     vit = model_facts("vit-b-16").to_dict()
     assert vit["per_token"]["kv_cache"] is None and vit["num_kv_heads"] is None
-    assert vit["per_token"]["hidden_state"]["value"] == 1536  # 768 x 2 bytes (no dtype in the config: 16 bit)
-    assert any("no torch_dtype" in n for n in vit["notes"])
+    assert vit["per_token"]["hidden_state"]["value"] == 1536  # 768 x 2 bytes: bf16, the compute dtype
 
 
 def test_extra_bits():

@@ -14,7 +14,7 @@ from .common import emit, format_option, output_option
 @app.command("split")
 def split_command(
     model: str = typer.Argument(..., metavar="MODEL", help="A zoo model (alexnet, vgg16, resnet50, mobilenetv2, googlenet, llama-3.2-1b, ...), an .onnx file, or a transformer's config.json or model folder."),
-    bits: Optional[str] = typer.Option(None, "--bits", metavar="B", help="Bits per element of the tensors sent, e.g. 8bit or int8 [default: 8 bit for a zoo CNN, a transformer's own dtype, an .onnx file's own dtypes]."),
+    bits: Optional[str] = typer.Option(None, "--bits", metavar="B", help="Bits per element of the tensors sent, e.g. 8bit or int8 [default: 8 bit for a zoo CNN, bf16 for a transformer (its compute dtype), an .onnx file's own dtypes]."),
     ul_rate: str = typer.Option("100 Mbit/s", "--ul-rate", metavar="R", help="Current UL data rate (bare number: Mbit/s)."),
     latency: str = typer.Option("50 ms", "--latency", metavar="L", help="End-to-end latency budget of one inference (bare number: ms)."),
     frame_rate: Optional[str] = typer.Option(None, "--frame-rate", metavar="F", help="Frames per second the pipeline must keep up with (bare number: fps)."),
@@ -40,10 +40,14 @@ def model_command(
     bits: Optional[str] = typer.Option(None, "--bits", metavar="B", help="One more precision for the size rows: a preset (fp32 fp16 bf16 fp8 int8 int4) or bits, e.g. 6bit."),
     lora_rank: str = typer.Option("16", "--lora-rank", metavar="R", help="Rank of the LoRA adapter sized (a whole number)."),
     lora_targets: Optional[str] = typer.Option(None, "--lora-targets", metavar="MODULES", help="Modules the adapter targets: all, attention, or names such as q_proj,v_proj [default: all]."),
+    kv_bits: Optional[str] = typer.Option(None, "--kv-bits", metavar="B", help="Bits per cached key or value: fp8, int8, 8bit, ... [default: bf16, the compute dtype]."),
+    act_bits: Optional[str] = typer.Option(None, "--act-bits", metavar="B", help="Bits per activation (the hidden state) [default: bf16, the compute dtype]."),
+    context: Optional[str] = typer.Option(None, "--context", metavar="N", help="Tokens of the KV cache sized as a whole [default: the model's context length]."),
     fmt: Optional[str] = format_option(views.MODEL),
     output: Optional[str] = output_option(),
 ) -> None:
     """What a model means for the network: parameters, size per precision, and per token the hidden state, the KV cache and a LoRA adapter."""
     from .. import api
 
-    emit(api.model(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets), views.MODEL, fmt, output)
+    emit(api.model(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets, kv_bits=kv_bits,
+                   act_bits=act_bits, context=context), views.MODEL, fmt, output)

@@ -9,10 +9,14 @@
   torch_dtype) and at each precision preset (fp32 ... int4; `bits=` adds one more):
   num_params x bits per parameter (quantisation scales not counted);
 - for a transformer: layers, hidden size, heads, KV heads, head dim, context length, and
-  per token, at the native activation precision (16 bit when the config names none):
-  the hidden state, h x bits, which is what crosses a split between any two layers; the
-  KV cache, 2 x layers x KV heads x head dim x bits (a key and a value per KV head and
-  layer); and a LoRA adapter of rank r on the target modules: r x (d_in + d_out)
+  per token, at the compute dtype (one rule for activations and the KV cache: bf16, 16
+  bit, unless `act_bits` or `kv_bits` says otherwise; the weights' storage dtype, such as
+  Gemma 2's float32 files, does not set it, as inference runs in bf16): the hidden state,
+  h x bits, which is what crosses a split between any two layers; the KV cache, 2 x layers
+  x KV heads x head dim x bits (a key and a value per KV head and layer; for MLA the latent
+  and the rope key per layer), per token and for a context of `context` tokens (default the
+  model's context length), where sliding-window layers keep only their window (hfconfig);
+  and a LoRA adapter of rank r on the target modules: r x (d_in + d_out)
   parameters per targeted matrix per layer (Hu et al., LoRA, ICLR 2022: W + B A with
   B d_out x r, A r x d_in), stored at the native precision.
 
@@ -28,7 +32,7 @@ from ..units import precision
 from ..errors import UserError
 
 DEFAULT_LORA_RANK = 16  # Apple's on-device adapters (Gunter et al. 2024, arXiv:2407.21075)
-FALLBACK_ACTIVATION_BITS = 16  # bf16/fp16 inference when a config names no dtype
+COMPUTE_BITS = 16  # bf16: the compute dtype of activations and KV cache unless set (the one dtype rule)
 SIZE_UNIT, TOKEN_UNIT = "MByte", "Byte"
 LORA_FORMULA = "rank x (d_in + d_out) per targeted weight matrix per layer"
 KV_FORMULA = "2 x layers x kv_heads x head_dim x bits"
@@ -70,6 +74,10 @@ class ModelFacts:
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # caveats about these numbers (shown on stderr by the CLI)
     derivation: tuple[str, ...] = ()  # how the zoo's count is made up
+    kv_bits_per_value: int | float | None = None
+    kv_formula: str = KV_FORMULA
+    context_tokens: int | None = None
+    kv_cache_context_bits: int | float | None = None  # the cache of context_tokens tokens
 
     @property
     def lora_bits(self) -> int | None:
@@ -84,7 +92,10 @@ class ModelFacts:
                 "hidden_state": _quantity(self.hidden_state_bits, TOKEN_UNIT),
                 "hidden_state_formula": HIDDEN_FORMULA,
                 "kv_cache": None if self.kv_cache_bits is None else _quantity(self.kv_cache_bits, TOKEN_UNIT),
-                "kv_cache_formula": KV_FORMULA,
+                "kv_cache_formula": self.kv_formula,
+                "kv_bits_per_value": self.kv_bits_per_value,
+                "kv_cache_context": None if self.kv_cache_context_bits is None else {
+                    "tokens": self.context_tokens, **_quantity(self.kv_cache_context_bits, SIZE_UNIT)},
             }
         lora = None
         if self.lora_params is not None:
@@ -129,8 +140,13 @@ def document_rows(doc: dict) -> list[dict[str, Any]]:
         rows.append(_row("hidden state per token", token["hidden_state"]["value"], token["hidden_state"]["unit"],
                          f"{token['hidden_state_formula']}, {token['bits_per_value']} bit"))
         if token["kv_cache"] is not None:
+            kv_bits = token.get("kv_bits_per_value", token["bits_per_value"])
             rows.append(_row("KV cache per token", token["kv_cache"]["value"], token["kv_cache"]["unit"],
-                             f"{token['kv_cache_formula']}, {token['bits_per_value']} bit"))
+                             f"{token['kv_cache_formula']}, {kv_bits} bit"))
+            context = token.get("kv_cache_context")
+            if context is not None:
+                rows.append(_row(f"KV cache for {context['tokens']:,} tokens", context["value"], context["unit"],
+                                 f"{kv_bits} bit"))
     lora = doc["lora"]
     if lora is not None:
         what = f"rank {lora['rank']} on {', '.join(lora['targets'])}"
@@ -141,18 +157,24 @@ def document_rows(doc: dict) -> list[dict[str, Any]]:
 
 
 def model_facts(source: str, bits: Any = None, lora_rank: Any = DEFAULT_LORA_RANK,
-                lora_targets: str | Sequence[str] | None = None) -> ModelFacts:
+                lora_targets: str | Sequence[str] | None = None, kv_bits: Any = None, act_bits: Any = None,
+                context: Any = None) -> ModelFacts:
     """The facts of a zoo model, config.json, model folder, .safetensors or .onnx file.
 
     bits: one more precision for the size table (a preset name such as "int4", "6 bit", or a number
     of bits). lora_rank, lora_targets: the adapter to size ("all", "attention" or module names such
-    as "q_proj,v_proj"; the default is all linear layers of attention and MLP).
+    as "q_proj,v_proj"; the default is all linear layers of attention and MLP). kv_bits, act_bits:
+    the KV cache's and the activations' bits per value (presets: fp8, int8, ...; default bf16).
+    context: the tokens of the KV cache sized as a whole (default the model's context length).
     """
     from .zoo import load_model, lora_matrices
 
     if not isinstance(source, str) or not source.strip():
         raise UserError("model: give a zoo name, a config.json, a model folder, a .safetensors or an .onnx file")
     extra = _bits(bits) if bits is not None else None
+    kv_per_value = _bits(kv_bits, "--kv-bits")[1] if kv_bits is not None else None
+    act_per_value = _bits(act_bits, "--act-bits")[1] if act_bits is not None else None
+    tokens = _tokens(context) if context is not None else None
     rank = _rank(lora_rank)
     model = load_model(source)
     config, checkpoint = model.transformer, model.checkpoint
@@ -174,7 +196,7 @@ def model_facts(source: str, bits: Any = None, lora_rank: Any = DEFAULT_LORA_RAN
     architecture: dict[str, int | None] = dict.fromkeys(
         ("layers", "hidden_size", "num_heads", "num_kv_heads", "head_dim", "intermediate_size", "vocab_size",
          "context_length"))
-    act = hidden = kv = lora_params = lora_bits_pp = None
+    act = hidden = kv = lora_params = lora_bits_pp = kv_context = kv_value_bits = None
     targets: tuple[str, ...] = ()
     notes = [] if model.kind == "zoo" else list(model.notes)
     if config is not None:
@@ -182,12 +204,13 @@ def model_facts(source: str, bits: Any = None, lora_rank: Any = DEFAULT_LORA_RAN
                             num_kv_heads=config.num_kv_heads, head_dim=config.head_dim,
                             intermediate_size=config.intermediate_size, vocab_size=config.vocab_size,
                             context_length=config.context_length)
-        act = config.dtype_bits or FALLBACK_ACTIVATION_BITS
-        if not config.dtype_bits:
-            notes.append(f"no torch_dtype in the config: per-token sizes at {FALLBACK_ACTIVATION_BITS} bit")
+        act = _whole(act_per_value) if act_per_value is not None else COMPUTE_BITS
+        kv_value_bits = _whole(kv_per_value) if kv_per_value is not None else act
         hidden = config.hidden_size * act
-        if config.num_kv_heads is not None:
-            kv = 2 * config.num_layers * config.num_kv_heads * config.head_dim * act
+        if config.num_kv_heads is not None and config.kv_values() is not None:
+            kv = config.kv_values() * kv_value_bits
+            tokens = tokens if tokens is not None else config.context_length
+            kv_context = config.kv_values(tokens) * kv_value_bits if tokens is not None else None
         else:
             notes.append(f"a {config.family} encoder keeps no KV cache")
         if config.family == "whisper":
@@ -208,10 +231,26 @@ def model_facts(source: str, bits: Any = None, lora_rank: Any = DEFAULT_LORA_RAN
         lora_rank=rank if lora_params is not None else None, lora_targets=targets, lora_params=lora_params,
         lora_bits_per_param=lora_bits_pp,
         params_by_dtype=checkpoint.params_by_dtype() if checkpoint is not None else {},
-        sources=model.sources, notes=tuple(notes), derivation=model.notes if model.kind == "zoo" else ())
+        sources=model.sources, notes=tuple(notes), derivation=model.notes if model.kind == "zoo" else (),
+        kv_bits_per_value=kv_value_bits, kv_formula=config.kv_formula if config is not None else KV_FORMULA,
+        context_tokens=tokens if kv_context is not None else None, kv_cache_context_bits=kv_context)
 
 
-def _bits(value: Any) -> tuple[str, float]:
+def _whole(bits: float):
+    return int(bits) if float(bits).is_integer() else bits
+
+
+def _tokens(value: Any) -> int:
+    try:
+        tokens = int(str(value).strip()) if not isinstance(value, bool) else -1
+    except ValueError:
+        tokens = -1
+    if tokens < 0 or tokens > 10**9:
+        raise UserError(f"--context: expected a whole number of tokens (e.g. 8192), got '{value}'")
+    return tokens
+
+
+def _bits(value: Any, option: str = "--bits") -> tuple[str, float]:
     """(label, bits per parameter) of --bits: a preset name, text with a unit, or a number of bits."""
     from ..units import registry as units
 
@@ -219,14 +258,14 @@ def _bits(value: Any) -> tuple[str, float]:
         preset = precision.preset_bits(value)
         if preset is not None:
             return value.strip().lower(), float(preset)
-        q = units.parse_quantity(value, default_unit="bit", what="--bits")
+        q = units.parse_quantity(value, default_unit="bit", what=option)
         bits = float(units.to_base(q)) if units.same_dimension(q, "bit") else -1.0
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         bits = float(value)
     else:
         bits = -1.0
     if not bits > 0 or bits != bits or bits == float("inf"):
-        raise UserError(f"--bits: expected a positive number of bits or a preset ({', '.join(precision.BITS)}),"
+        raise UserError(f"{option}: expected a positive number of bits or a preset ({', '.join(precision.BITS)}),"
                         f" got '{value}'")
     return f"{bits:g} bit", bits
 

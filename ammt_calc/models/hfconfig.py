@@ -19,6 +19,25 @@ The parameter count follows each family's modelling code in Hugging Face transfo
   cross-attention, output projection tied to the token embeddings), all LayerNorms with
   weight and bias, linear layers with biases (except whisper's k_proj).
 
+Later families, read the same way: `qwen3` (no biases; an RMSNorm of head_dim on q and on k
+per layer), `gemma3_text` and the text model of `gemma3` (`text_config`; as `gemma2`, plus
+the q and k norms; the vision tower is not counted), `deepseek_v2`/`deepseek_v3` (multi-head
+latent attention, MLA: q through a rank-`q_lora_rank` bottleneck with its norm, keys and
+values from one latent of `kv_lora_rank` plus a shared rope key of `qk_rope_head_dim`,
+kv_b_proj kv_lora_rank x H (qk_nope_head_dim + v_head_dim), o H v_head_dim x h; dense MLP
+in the first `first_k_dense_replace` layers, then `n_routed_experts` experts and
+`n_shared_experts` shared ones of `moe_intermediate_size` and a router of n_routed x h,
+with V3's `e_score_correction_bias`; the multi-token-prediction module is not counted).
+
+The KV cache per token and layer is 2 x K x d values for multi-head and grouped-query
+attention, and kv_lora_rank + qk_rope_head_dim for MLA (DeepSeek-V2, arXiv:2405.04434,
+clause 2.1.2: the latent and the decoupled rope key are all it caches). A layer with a
+sliding window keeps at most `sliding_window` tokens: Mistral 7B v0.1 on every layer
+(4096), Gemma 2 on every other layer from the first (4096; transformers' Gemma2: layer i
+slides when i is even), Gemma 3 on five of every six (`sliding_window_pattern` 6: layer i
+slides unless (i + 1) is a multiple of 6), Qwen2/Qwen3 only with `use_sliding_window` from
+layer `max_window_layers` on; a config's `layer_types` list, where given, decides.
+
 Checked against the published totals: Llama-3.1-8B 8,030,261,248; Llama-3.2-1B
 1,235,814,400 (tied); Gemma-2-2B 2,614,341,888; Phi-3-mini 3,821,079,552; Qwen2.5-7B
 7,615,616,512; Mistral-7B 7,241,732,096; ViT-B/16 86,567,656; whisper-large-v3
@@ -35,15 +54,18 @@ from pathlib import Path
 from ..errors import UserError
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few kByte; more is not a config
-DECODERS = ("llama", "mistral", "qwen2", "gemma", "gemma2", "phi3")
+DECODERS = ("llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "gemma3_text", "phi3", "deepseek_v2",
+            "deepseek_v3")
 ENCODERS = ("bert", "vit", "whisper")
 FAMILIES = DECODERS + ENCODERS
-TIED_DEFAULT = {"llama": False, "mistral": False, "qwen2": False, "gemma": True, "gemma2": True, "phi3": False,
-                "whisper": True}
+TIED_DEFAULT = {"llama": False, "mistral": False, "qwen2": False, "qwen3": False, "gemma": True, "gemma2": True,
+                "gemma3_text": True, "phi3": False, "deepseek_v2": False, "deepseek_v3": False, "whisper": True}
+MLA = ("deepseek_v2", "deepseek_v3")
 # torch_dtype as config.json writes it -> bits per value
 DTYPE_BITS = {"float32": 32, "float": 32, "float16": 16, "half": 16, "bfloat16": 16, "float64": 64,
               "float8_e4m3fn": 8, "float8_e5m2": 8, "int8": 8}
 ATTENTION_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj", "out_proj", "query", "key", "value",
+                     "q_b_proj", "kv_a_proj_with_mqa", "kv_b_proj",
                      "attention.output.dense")
 
 
@@ -74,6 +96,27 @@ class TransformerConfig:
     matrices: tuple[Matrix, ...]  # the linear layers LoRA may target
     breakdown: dict[str, int] = field(default_factory=dict)
     name: str = ""  # architectures[0] or _name_or_path
+    kv_values_per_layer: int | None = None  # cached values per token and layer (2 K d; MLA: latent + rope key)
+    sliding_layers: int = 0  # layers that keep only the last `sliding_window` tokens
+    sliding_window: int | None = None
+    attention: str = "multi-head"  # "multi-head" (MHA/GQA) or "MLA"
+
+    @property
+    def kv_formula(self) -> str:
+        per_layer = ("(kv_lora_rank + qk_rope_head_dim)" if self.attention == "MLA"
+                     else "2 x kv_heads x head_dim")
+        window = (f"; {self.sliding_layers} of {self.num_layers} layers keep only the last {self.sliding_window} tokens"
+                  if self.sliding_layers else "")
+        return f"{per_layer} x layers x bits{window}"
+
+    def kv_values(self, tokens: int | None = None) -> int | None:
+        """Cached values for `tokens` tokens (None: one token, every layer caching it)."""
+        if self.kv_values_per_layer is None:
+            return None
+        if tokens is None:
+            return self.kv_values_per_layer * self.num_layers
+        full = self.num_layers - self.sliding_layers
+        return self.kv_values_per_layer * (full * tokens + self.sliding_layers * min(tokens, self.sliding_window or 0))
 
     @property
     def is_decoder(self) -> bool:
@@ -162,6 +205,15 @@ class _Keys:
 
 
 def _decoder(cfg: _Keys, family: str) -> TransformerConfig:
+    if family == "gemma3":  # the multimodal config: its text model
+        text = cfg.data.get("text_config")
+        if not isinstance(text, dict):
+            raise UserError(f"{cfg.where}: a gemma3 config without a text_config object")
+        inner = _Keys({**text, "model_type": "gemma3_text", "torch_dtype": text.get("torch_dtype", cfg.dtype())},
+                      cfg.where, "gemma3_text")
+        return _decoder(inner, "gemma3_text")
+    if family in MLA:
+        return _mla_decoder(cfg, family)
     h, f = cfg.count("hidden_size"), cfg.count("intermediate_size")
     layers, heads, vocab = cfg.count("num_hidden_layers"), cfg.count("num_attention_heads"), cfg.count("vocab_size")
     kv_heads = cfg.count("num_key_value_heads", heads)
@@ -176,13 +228,14 @@ def _decoder(cfg: _Keys, family: str) -> TransformerConfig:
     q, kv = heads * head_dim, kv_heads * head_dim
     if family == "qwen2":
         attn_bias = q + 2 * kv  # q, k, v biases; o has none
-    elif family in ("llama", "gemma", "gemma2") and cfg.flag("attention_bias", False):
+    elif family in ("llama", "gemma", "gemma2", "gemma3_text", "qwen3") and cfg.flag("attention_bias", False):
         attn_bias = q + 2 * kv + h
     else:
         attn_bias = 0
     mlp_bias = 2 * f + h if family == "llama" and cfg.flag("mlp_bias", False) else 0
-    norms_per_layer = 4 if family == "gemma2" else 2
-    attention = h * q + 2 * h * kv + q * h + attn_bias
+    norms_per_layer = 4 if family in ("gemma2", "gemma3_text") else 2
+    qk_norms = 2 * head_dim if family in ("qwen3", "gemma3_text") else 0  # q_norm, k_norm per layer
+    attention = h * q + 2 * h * kv + q * h + attn_bias + qk_norms
     mlp = 3 * h * f + mlp_bias
     breakdown = {
         "embeddings": vocab * h,
@@ -198,11 +251,64 @@ def _decoder(cfg: _Keys, family: str) -> TransformerConfig:
         matrices = (Matrix("q_proj", h, q, layers), Matrix("k_proj", h, kv, layers), Matrix("v_proj", h, kv, layers),
                     Matrix("o_proj", q, h, layers), Matrix("gate_proj", h, f, layers), Matrix("up_proj", h, f, layers),
                     Matrix("down_proj", f, h, layers))
+    sliding, window = _sliding(cfg, family, layers)
     return TransformerConfig(
         family=family, num_params=sum(breakdown.values()), num_layers=layers, hidden_size=h, num_heads=heads,
         num_kv_heads=kv_heads, head_dim=head_dim, intermediate_size=f, vocab_size=vocab,
         context_length=cfg.optional_count("max_position_embeddings"), dtype=cfg.dtype(), tied_embeddings=tied,
-        matrices=matrices, breakdown=breakdown, name=cfg.name())
+        matrices=matrices, breakdown=breakdown, name=cfg.name(), kv_values_per_layer=2 * kv,
+        sliding_layers=sliding, sliding_window=window)
+
+
+def _sliding(cfg: _Keys, family: str, layers: int) -> tuple[int, int | None]:
+    """(layers with a sliding window, its tokens): see the module docstring for each family."""
+    window = cfg.optional_count("sliding_window")
+    if window is None:
+        return 0, None
+    types = cfg.data.get("layer_types")
+    if isinstance(types, list) and len(types) == layers and all(isinstance(t, str) for t in types):
+        return sum(t == "sliding_attention" for t in types), window
+    if family == "mistral":
+        return layers, window
+    if family == "gemma2":
+        return (layers + 1) // 2, window  # layers 0, 2, 4, ...
+    if family == "gemma3_text":
+        pattern = cfg.count("sliding_window_pattern", 6)
+        return layers - layers // pattern, window  # every pattern-th layer is global
+    if family in ("qwen2", "qwen3") and cfg.flag("use_sliding_window", False):
+        start = cfg.count("max_window_layers", layers, minimum=0)
+        return max(layers - start, 0), window
+    return 0, None
+
+
+def _mla_decoder(cfg: _Keys, family: str) -> TransformerConfig:
+    """DeepSeek-V2/V3: multi-head latent attention and a mixture of experts (module docstring)."""
+    h, f, vocab = cfg.count("hidden_size"), cfg.count("intermediate_size"), cfg.count("vocab_size")
+    layers, heads = cfg.count("num_hidden_layers"), cfg.count("num_attention_heads")
+    kv_rank, rope = cfg.count("kv_lora_rank"), cfg.count("qk_rope_head_dim")
+    nope, v_dim = cfg.count("qk_nope_head_dim"), cfg.count("v_head_dim")
+    q_rank = cfg.optional_count("q_lora_rank")
+    qk = heads * (nope + rope)
+    q_part = h * qk if q_rank is None else h * q_rank + q_rank + q_rank * qk  # q_a, its norm, q_b
+    attention = q_part + h * (kv_rank + rope) + kv_rank + kv_rank * heads * (nope + v_dim) + heads * v_dim * h
+    dense = cfg.count("first_k_dense_replace", 0, minimum=0)
+    experts, shared = cfg.count("n_routed_experts"), cfg.count("n_shared_experts", 0, minimum=0)
+    expert_f = cfg.count("moe_intermediate_size")
+    bias = experts if family == "deepseek_v3" else 0  # e_score_correction_bias
+    moe = (experts + shared) * 3 * h * expert_f + experts * h + bias
+    tied = cfg.flag("tie_word_embeddings", TIED_DEFAULT[family])
+    breakdown = {"embeddings": vocab * h, "attention": layers * attention,
+                 "mlp": dense * 3 * h * f + (layers - dense) * moe, "norms": layers * 2 * h + h,
+                 "lm_head": 0 if tied else vocab * h}
+    matrices = (Matrix("q_proj" if q_rank is None else "q_b_proj", h if q_rank is None else q_rank, qk, layers),
+                Matrix("kv_a_proj_with_mqa", h, kv_rank + rope, layers),
+                Matrix("kv_b_proj", kv_rank, heads * (nope + v_dim), layers), Matrix("o_proj", heads * v_dim, h, layers))
+    return TransformerConfig(
+        family=family, num_params=sum(breakdown.values()), num_layers=layers, hidden_size=h, num_heads=heads,
+        num_kv_heads=cfg.count("num_key_value_heads", heads), head_dim=nope + rope, intermediate_size=f,
+        vocab_size=vocab, context_length=cfg.optional_count("max_position_embeddings"), dtype=cfg.dtype(),
+        tied_embeddings=tied, matrices=matrices, breakdown=breakdown, name=cfg.name(),
+        kv_values_per_layer=kv_rank + rope, attention="MLA")
 
 
 def _block(h: int, f: int) -> dict[str, int]:
@@ -296,4 +402,4 @@ def _whisper(cfg: _Keys) -> TransformerConfig:
         family="whisper", num_params=sum(breakdown.values()), num_layers=dec_layers, hidden_size=d,
         num_heads=dec_heads, num_kv_heads=dec_heads, head_dim=d // dec_heads, intermediate_size=dec_ffn,
         vocab_size=vocab, context_length=targets, dtype=cfg.dtype(), tied_embeddings=tied, matrices=matrices,
-        breakdown=breakdown, name=cfg.name())
+        breakdown=breakdown, name=cfg.name(), kv_values_per_layer=2 * d)

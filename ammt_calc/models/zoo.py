@@ -43,7 +43,7 @@ FALLBACK_BITS = 32
 MODEL_SUFFIXES = (".onnx", ".safetensors", ".json")
 # use-case parameters a transformer architecture fills (all counts)
 TRANSFORMER_FIELDS = ("num_layers", "hidden_size", "num_heads", "num_kv_heads", "head_dim", "intermediate_size",
-                      "vocab_size", "lora_dims_per_layer")
+                      "vocab_size", "lora_dims_per_layer", "kv_values_per_layer", "sliding_layers", "sliding_window")
 # LoRA on every linear projection of attention and MLP: Apple's on-device adapters (Gunter et al. 2024,
 # arXiv:2407.21075) and QLoRA (Dettmers et al. 2023, arXiv:2305.14314) both adapt all of them
 DEFAULT_LORA_TARGETS = "all"
@@ -329,7 +329,9 @@ def _fill_architecture(uc: UseCase, settings: Mapping[str, str], model: Model, o
                         " transformer zoo model, a config.json, or a folder holding the config.json beside the weights")
     values = {"num_layers": config.num_layers, "hidden_size": config.hidden_size, "num_heads": config.num_heads,
               "num_kv_heads": config.num_kv_heads, "head_dim": config.head_dim,
-              "intermediate_size": config.intermediate_size, "vocab_size": config.vocab_size}
+              "intermediate_size": config.intermediate_size, "vocab_size": config.vocab_size,
+              "kv_values_per_layer": config.kv_values_per_layer, "sliding_layers": config.sliding_layers,
+              "sliding_window": config.sliding_window or 0}
     origin = f"{model.kind}: {model.id}"
     if "lora_dims_per_layer" in wanted:
         dims, names = lora_dims_per_layer(config, settings.get("lora_targets"))
