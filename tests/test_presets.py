@@ -152,3 +152,30 @@ def test_a_presets_size_does_not_depend_on_the_width_it_was_applied_from(preset,
                          compression_ratio=preset)
     # num_params x 32 bit / ratio, in MByte, whatever bits_per_param
     assert float(result["dl_payload"].magnitude) == pytest.approx(params * 4 / ratio / 1e6, rel=1e-12)
+
+
+@pytest.mark.parametrize("name, bits", [
+    ("int4-g128", 4.25),   # 4 + (16-bit scale + 16-bit zero) / 128
+    ("int4-g64", 4.5),
+    ("int4-g32", 5.0),
+    ("INT8-G128", 8.25),
+    ("int3-g128", 3.25),
+])
+def test_grouped_quantisation_counts_its_scales(name, bits):
+    assert preset_bits(name) == bits
+    assert resolve_preset("bits_per_param", "bit", name) == f"{bits:g} bit"
+
+
+def test_a_grouped_int4_download_and_a_sparse_update(cli):
+    # Llama 3.2 1B at int4-g128: 1,235,814,400 x 4.25 / 8 byte = 656.5264 MByte
+    assert _payload(cli, "llm-model-download", "dl_payload", "bits_per_param=int4-g128") == pytest.approx(656.5264)
+    # a 10 % delta update at bf16: 247.16288 MByte of weights + the bitmap 1,235,814,400 bit = 154.4768 MByte
+    # (a list would cost 0.1 x 1,235,814,400 x 31 bit = 478.9 MByte)
+    assert _payload(cli, "llm-model-download", "dl_index_size", "update_fraction=0.1") == pytest.approx(154.4768)
+    assert _payload(cli, "llm-model-download", "dl_payload", "update_fraction=0.1") == pytest.approx(
+        247.16288 + 154.4768)
+    # 1 %: the list is smaller, 0.01 x 1,235,814,400 x 31 bit = 47.8878 MByte
+    assert _payload(cli, "llm-model-download", "dl_index_size", "update_fraction=0.01") == pytest.approx(
+        12_358_144 * 31 / 8e6)
+    # a full download sends no positions
+    assert _payload(cli, "llm-model-download", "dl_index_size") == 0

@@ -4,8 +4,12 @@
 number of bits per value, accepted wherever a parameter is a number of bits (its default is
 in bit). The widths are those of the formats themselves: IEEE 754 binary32/binary16,
 bfloat16 (Google Brain; Intel BF16 spec), OCP FP8 (E4M3/E5M2, OCP 8-bit Floating Point
-Specification 1.0), and integer quantisation to 8 and 4 bits. Quantisation scales and zero
-points (a few per block of values) are not counted.
+Specification 1.0), and integer quantisation to 8 and 4 bits, counted without the scales
+and zero points of their blocks. Grouped quantisation as GPTQ and AWQ files store it is
+`intN-gG` (int4-g128, int4-g32, int8-g64, ...): N bits per weight plus a 16-bit scale and a
+16-bit zero point per group of G weights, N + (16 + 16) / G bit per parameter (int4-g128:
+4 + 32 / 128 = 4.25; int4-g32: 5). Frantar et al., GPTQ, ICLR 2023; Lin et al., AWQ, MLSys
+2024 (group size 128, fp16 scales and zero points).
 
 `--set compression_ratio=signsgd`: a compression preset is a name for a ratio of the bytes
 of an uncompressed update (32-bit values, fp32) to the bytes sent, accepted by a
@@ -28,6 +32,8 @@ import re
 from ..errors import UserError
 
 BITS = {"fp32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4}
+GROUP_SCALE_BITS, GROUP_ZERO_BITS = 16, 16  # fp16 scale and zero point per group (GPTQ/AWQ)
+_GROUPED = re.compile(r"int(\d{1,2})-g(\d{1,6})")
 SOURCE = "IEEE 754 (fp32, fp16), bfloat16 (bf16), OCP FP8 spec 1.0 (fp8), integer quantisation (int8, int4)"
 
 
@@ -76,9 +82,16 @@ FP32 = 32.0  # bits of the width every compression preset is a ratio to
 _NAME = re.compile(r"\s*[A-Za-z]")
 
 
-def preset_bits(text: str) -> int | None:
-    """The bits of a preset name (case and surrounding spaces ignored), else None."""
-    return BITS.get(text.strip().lower()) if isinstance(text, str) else None
+def preset_bits(text: str) -> float | None:
+    """The bits of a preset name (case and surrounding spaces ignored), else None: a width
+    (int4: 4) or grouped quantisation with its scales (int4-g128: 4 + 32 / 128 = 4.25)."""
+    if not isinstance(text, str):
+        return None
+    name = text.strip().lower()
+    grouped = _GROUPED.fullmatch(name)
+    if grouped and 1 <= int(grouped[1]) <= 16 and int(grouped[2]) >= 1:
+        return int(grouped[1]) + (GROUP_SCALE_BITS + GROUP_ZERO_BITS) / int(grouped[2])
+    return BITS.get(name)
 
 
 def preset_ratio(text: str) -> float | None:
@@ -97,8 +110,8 @@ def resolve_preset(parameter_name: str, default_unit: str, text: str) -> str | N
         bits = preset_bits(text)
         if bits is None:
             raise UserError(f"{parameter_name}={text.strip()} is not a number of bits or a precision name"
-                            f" ({', '.join(BITS)}; or e.g. 6 bit)")
-        return f"{bits} bit"
+                            f" ({', '.join(BITS)}, intN-gG such as int4-g128; or e.g. 6 bit)")
+        return f"{bits:g} bit"
     if default_unit.strip() == "" and "compression" in parameter_name:
         ratio = preset_ratio(text)
         if ratio is None:
