@@ -30,10 +30,11 @@ def test_model_download_defaults_and_presets(kpis):
     assert k["dl_data_rate"] == pytest.approx(2471.6288 * 8 / 60)  # 329.550507 Mbit/s in 60 s
     k = values(kpis, "llm-model-download", model="llama-3.1-8b", bits_per_param="int4", update_fraction=0.1,
                latency="10 s", num_ues=20)
-    # 8,030,261,248 x 4 bit = 4015.130624 MByte; a tenth = 401.5130624 MByte; x 8 / 10 s = 321.21 Mbit/s
-    assert k["dl_payload"] == pytest.approx(401.5130624)
-    assert k["dl_data_rate"] == pytest.approx(321.21044992)
-    assert k["dl_aggregate_rate"] == pytest.approx(20 * 321.21044992)
+    # 8,030,261,248 x 4 bit = 4015.130624 MByte; a tenth = 401.5130624 MByte, and the bitmap of the
+    # replaced weights' positions 8,030,261,248 bit = 1003.782656 MByte (a list: 33 bit each, 3312.98 MByte)
+    assert k["dl_payload"] == pytest.approx(401.5130624 + 1003.782656)
+    assert k["dl_data_rate"] == pytest.approx((401.5130624 + 1003.782656) * 8 / 10)  # 1124.24 Mbit/s
+    assert k["dl_aggregate_rate"] == pytest.approx(20 * (401.5130624 + 1003.782656) * 8 / 10)
     k = values(kpis, "llm-model-download", model="llama-3.1-8b", bits_per_param="int4", multicast=1, num_ues=20)
     assert k["dl_aggregate_rate"] == pytest.approx(4015.130624 * 8 / 60)  # one copy for the cell
 
