@@ -74,10 +74,19 @@ def test_pipelined_and_overlapped_with_training_and_aggregation(kpis):
     assert value(k["transfer_time"]) == pytest.approx(0.6)
     assert value(k["dl_data_rate"]) == pytest.approx(1760.0)  # 1056 / 0.6
     assert value(k["model_staleness"]) == 1
-    # overlapped: the transfers run during training; only the aggregation is taken out: 0.8 s
+    # overlapped: the transfers run under training, the DL under the forward pass (0.4 / 3 s), the UL
+    # under the backward (0.8 / 3 s); they share the 0.8 s the aggregation leaves, half each (equal
+    # payloads): max(0.1333, min(0.4, 0.8 - 0.2667)) = 0.4 s
     k = kpis(FL, schedule="overlapped", training_time="400 ms", aggregation_time="200 ms", iteration_period="1 s")
-    assert value(k["dl_transfer_window"]) == pytest.approx(0.8)
-    assert value(k["dl_data_rate"]) == pytest.approx(1320.0)  # 1056 / 0.8
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.4) and value(k["ul_transfer_window"]) == pytest.approx(0.4)
+    assert value(k["dl_data_rate"]) == pytest.approx(2640.0)  # 1056 / 0.4
+    # a long backward pass keeps the UL phase open: training 0.9 s (forward 0.3, backward 0.6), no
+    # aggregation: the DL min(0.5, 1 - 0.6) = 0.4 s, what the backward leaves; the UL max(0.6, min(0.5, 0.7)) = 0.6 s
+    k = kpis(FL, schedule="overlapped", training_time="900 ms", iteration_period="1 s")
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.4) and value(k["ul_transfer_window"]) == pytest.approx(0.6)
+    # a slow forward pass: backward_factor 0 puts all 0.9 s before the UL: DL max(0.9, min(0.5, 1)) = 0.9 s
+    k = kpis(FL, schedule="overlapped", training_time="900 ms", iteration_period="1 s", backward_factor="0")
+    assert value(k["dl_transfer_window"]) == pytest.approx(0.9) and value(k["ul_transfer_window"]) == pytest.approx(0.1)
     # ... but training and aggregation must still fit in the period
     k = kpis(FL, schedule="overlapped", training_time="900 ms", aggregation_time="200 ms", iteration_period="1 s")
     assert k["dl_data_rate"][1] is False and "no time to aggregate" in k["dl_data_rate"][2]
@@ -86,7 +95,8 @@ def test_pipelined_and_overlapped_with_training_and_aggregation(kpis):
 def test_the_period_follows_each_schedule(catalog):
     uc = catalog.get(FL)
     settings = {"latency": "1 s", "training_time": "300 ms", "aggregation_time": "100 ms"}
-    expected = {"pipelined": 1.3, "sequential": 2.4, "overlapped": 1.1}  # L + max(T, A); 2L + T + A; max(L, T) + A
+    # L + max(T, A); 2L + T + A; max(L, T/3) + max(L, 2T/3) + A
+    expected = {"pipelined": 1.3, "sequential": 2.4, "overlapped": 2.1}
     for schedule, period in expected.items():
         values, _ = resolve_inputs(uc, {**settings, "schedule": schedule})
         ev = evaluate(uc, values)
@@ -151,8 +161,8 @@ def test_sweep_over_the_schedule_writes_names(capsys):
     rate = header.index("dl_data_rate [Mbit/s]")
     rows = [line.split(",") for line in lines[1:]]
     assert [r[0] for r in rows] == ["pipelined", "sequential", "overlapped"]
-    # 1056 / 0.6; 1056 / 0.3 (0.6 s shared); 1056 / 1 (training overlapped)
-    assert [float(r[rate]) for r in rows] == pytest.approx([1760.0, 3520.0, 1056.0])
+    # 1056 / 0.6; 1056 / 0.3 (0.6 s shared); 1056 / 0.5 (the 1 s shared, training under the transfers)
+    assert [float(r[rate]) for r in rows] == pytest.approx([1760.0, 3520.0, 2112.0])
     assert main([*args, "--format", "json"]) == 0
     assert '"schedule": "sequential"' in capsys.readouterr().out
 
@@ -211,7 +221,8 @@ def test_a_plot_over_a_choice_names_it(tmp_path):
     Plot(grid, "dl_data_rate").save(png)  # x ticks are the choices' names, not 0, 1, 2
     assert png.stat().st_size > 0
     result = api.sweep(FL, vary={"schedule": ["sequential", "overlapped"]}, settings={"iteration_period": "1 s"})
-    assert list(result["dl_data_rate"]) == pytest.approx([2112.0, 1056.0])  # 1056 Mbit / 0.5 s; / 1 s
+    # without training the two schedules agree: 1056 Mbit / 0.5 s each
+    assert list(result["dl_data_rate"]) == pytest.approx([2112.0, 2112.0])
 
 
 def test_show_names_the_choices_and_what_follows(capsys):
