@@ -35,6 +35,13 @@ KPI whose feasible values have one sign; zeros are counted exactly). Memory is t
 in N: one count per bucket used, at most ~69,000 buckets per six decades of values.
 The mean is the same in both modes and on any engine: the block sums are added by
 math.fsum (correctly rounded, so the order of the blocks does not matter).
+
+A mean that does not settle is not printed: when the largest feasible |value| carries more
+than HEAVY_SHARE (1 %) of the sum of |values| and more than HEAVY_FACTOR (10) times
+(1 + ln n) / n of it, the KPI has a heavy tail (the largest of n draws of a light-tailed
+KPI carries about ln(n) / n; of a tail like 1/latency with latency density at 0, whose
+mean is infinite, about 1 / ln(n)), and its mean is null with a note saying why; the
+percentiles stand.
 """
 
 from __future__ import annotations
@@ -58,6 +65,8 @@ CHUNK_DRAWS = 65_536  # draws per random-number chunk and per evaluated block
 EXACT_DRAWS = 1_000_000  # up to this many draws, percentiles are exact
 ALPHA = 1e-4  # relative error of a sketched percentile
 PERCENTILES = (5, 50, 95, 99)
+HEAVY_SHARE = 0.01  # one draw carrying more of the sum of |values| than this: a heavy tail, no mean
+HEAVY_FACTOR = 10  # ... and more than this many times (1 + ln n) / n, what a light tail's largest draw carries
 MIN_NORMAL_MASS = 0.01  # a normal whose truncation keeps less of it is refused
 KINDS = {"uniform": 2, "loguniform": 2, "normal": 2, "triangular": 3}  # and choice: any number
 EXAMPLE = "model_size=loguniform:10MB:1GB"
@@ -257,6 +266,8 @@ class KpiSummary:
     sums: list = field(default_factory=list)  # per block: summed exactly (fsum) at the end, so any split agrees
     values: list = field(default_factory=list)  # exact: the feasible values, per block
     sketch: dict = field(default_factory=lambda: {"pos": _Buckets(), "neg": _Buckets(), "zero": 0})
+    largest: float = 0.0  # the largest feasible |value|: a heavy tail's test (module docstring)
+    abs_sums: list = field(default_factory=list)  # per block, the sum of |values|
 
     def add(self, value: np.ndarray) -> None:
         value = np.asarray(value, dtype=float).ravel()
@@ -264,6 +275,8 @@ class KpiSummary:
         self.count += value.size
         self.feasible += kept.size
         self.sums.append(float(kept.sum()))
+        self.abs_sums.append(float(np.abs(kept).sum()))
+        self.largest = max(self.largest, float(np.abs(kept).max(initial=0.0)))
         if self.exact:
             self.values.append(kept)
         else:
@@ -275,6 +288,8 @@ class KpiSummary:
         self.count += later.count
         self.feasible += later.feasible
         self.sums += later.sums
+        self.abs_sums += later.abs_sums
+        self.largest = max(self.largest, later.largest)
         self.values += later.values
         for side in ("pos", "neg"):
             self.sketch[side].merge(later.sketch[side])
@@ -285,10 +300,22 @@ class KpiSummary:
                **{f"p{p}": None for p in PERCENTILES},
                "infeasible_share": (self.count - self.feasible) / self.count if self.count else None}
         if self.feasible:
-            row["mean"] = math.fsum(self.sums) / self.feasible
+            row["mean"] = None if self.heavy_tail() else math.fsum(self.sums) / self.feasible
             for p, v in zip(PERCENTILES, self.percentiles()):
                 row[f"p{p}"] = v
         return row
+
+    def heavy_tail(self) -> str | None:
+        """Why the mean does not settle (one draw carries too much of the sum), else None."""
+        total = math.fsum(self.abs_sums)
+        n = self.feasible
+        if n < 2 or total <= 0 or not math.isfinite(total):
+            return None
+        share = self.largest / total
+        if share > HEAVY_SHARE and share > HEAVY_FACTOR * (1 + math.log(n)) / n:
+            return (f"{self.name}: no mean: one of {n:,} draws carries {100 * share:.3g} % of the sum, a heavy tail"
+                    " whose mean does not settle (it may not exist); the percentiles stand")
+        return None
 
     def percentiles(self) -> list[float]:
         if self.exact:
@@ -391,7 +418,8 @@ class SampleResult:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self.plan.notes
+        tails = (s.heavy_tail() for s in self.summary.kpis.values() if s.feasible)
+        return self.plan.notes + tuple(t for t in tails if t)
 
     def rows(self) -> list[dict]:
         return [s.row(self.plan.usecase.id) for s in self.summary.kpis.values()]
