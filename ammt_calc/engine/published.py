@@ -7,9 +7,12 @@ published range), `differs` (also when the KPI is infeasible at the defaults), o
 would imply for each parameter the KPI depends on, found by the inverse solver.
 
 Basis: how the computed value comes about. `fitted`: an input's default was chosen to
-reproduce this published value (the catalog declares it with `fitted_to`); `echo`: the
-KPI is, or passes through, a parameter whose default is the computed value (the
-published number restated); `derived`: computed by the use case's formulas from other
+reproduce this published value (the catalog declares it with `fitted_to`: a default whose
+only source is the published number itself); `echo`: the KPI is, or passes through, a
+parameter whose default is the computed value, or every parameter it reads cites the
+very cell the published value comes from (30 m x 30 m read from the cell that publishes
+900 m^2: the published number restated; a source names a cell when it ends in a
+parenthesis, "Table 7.10.2-1 (30 m x 30 m)", not only a table); `derived`: computed by the use case's formulas from other
 inputs. A row without a number (`no-value`) has no basis.
 """
 
@@ -112,7 +115,17 @@ def _basis(uc: UseCase, evaluation: Evaluation, published: Published) -> tuple[s
         return "fitted", f"fitted: holds through {', '.join(fitted)}, whose default was chosen to reproduce it"
     if echoed:
         return "echo", f"echo of parameter {echoed[0]}"
+    restated = sorted(n for n in inputs if n in uc.parameters)
+    if restated and _one_cell(published.source) and all(
+            uc.parameters[n].source.strip() == published.source.strip() for n in restated):
+        return "echo", f"restates its source: {', '.join(restated)} come from the published cell ({published.source})"
     return "derived", ""
+
+
+def _one_cell(source: str) -> bool:
+    """A source that names one cell of its table ("Table 7.10.2-1 (30 m x 30 m)"), not only
+    the table: inputs that all cite it are that cell's number, restated."""
+    return source.rstrip().endswith(")") and "(" in source
 
 
 def _upstream_kpis(uc: UseCase, kpi: str) -> set[str]:
