@@ -275,6 +275,10 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
                                      cell=parsed_cell))
         notes[:0] = [f"{inputs.usecase.id}: {n}" for n in evaluations[-1].notes]  # the inputs', the reach's
         notes += _streaming_notes(spec, inputs.usecase)
+        if spec is not None:
+            from .network.transport import packet_notes
+
+            notes += packet_notes(spec, evaluations[-1])
     return Result(tuple(evaluations), parsed_cell, qos, tuple(notes), spec)
 
 

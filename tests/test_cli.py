@@ -103,8 +103,9 @@ def test_check_json(cli):
     row = next(r for r in rows if (r["usecase"], r["kpi"]) == ("split-image-recognition", "ul_data_rate"))
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "published_value": 144.0,
                    "published_unit": "Mbit/s", "computed_value": 144.0, "computed_unit": "Mbit/s",
-                   "status": "exact", "note": "0.27 MByte x 8 / 15 ms", "published_text": "144 Mbit/s",
-                   "basis": "derived"}
+                   "status": "exact", "note": "fitted: holds through device_compute_time, server_compute_time,"
+                   " whose default was chosen to reproduce it; 0.27 MByte x 8 / 15 ms", "published_text": "144 Mbit/s",
+                   "basis": "fitted"}
 
 
 def test_check_shows_infeasible_and_range_cells_honestly(cli, tmp_path):

@@ -251,10 +251,11 @@ def test_solve_with_an_unreachable_target_says_so_without_a_number():
 # --- precision -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model_size, packets", [("138 MByte", 92000), ("1e150 MByte", 1e156 / 1500)])
+@pytest.mark.parametrize("model_size, packets", [("138 MByte", 138e6 / 1460), ("1e150 MByte", 1e156 / 1460)])
 def test_max_packet_loss_keeps_its_digits(kpis, model_size, packets):
     # 1 - 0.999^(1/92000) = 1.0875e-8 computed as 1 - x kept only ~8 of the 12 digits printed,
     # and for 6.7e152 packets it became exactly 0: a zero-loss requirement instead of 1.5e-156.
+    packets = math.ceil(packets)  # of 1460 byte each (94,521 for 138 MByte)
     expected = -math.expm1(math.log(0.999) / packets)  # 1 - 0.999 ** (1 / packets), exactly
     value, feasible, _ = kpis("model-distribution-image-recognition", model_size=model_size)["max_packet_loss"]
     assert feasible and value == pytest.approx(expected, rel=1e-12)

@@ -107,8 +107,8 @@ def test_cli_sweep_and_sample_to_parquet(tmp_path, capsys):
     out = tmp_path / "grid.parquet"
     assert main(["sweep", "model-distribution-image-recognition", "--vary", "latency=1s,2s", "-o", str(out)]) == 0
     table = pq.read_table(out)
-    # 138 MByte in 1 s and 2 s: 1104 and 552 Mbit/s
-    assert table["dl_data_rate [Mbit/s]"].to_pylist() == [1104.0, 552.0]
+    # 138,357,544 byte in 1 s and 2 s: 1106.860352 and 553.430176 Mbit/s
+    assert table["dl_data_rate [Mbit/s]"].to_pylist() == pytest.approx([1106.860352, 553.430176])
     draws = tmp_path / "draws.parquet"
     assert main(["sample", "model-distribution-image-recognition", "--draw", "latency=uniform:1s:2s",
                  "--draws", "100", "-o", str(draws)]) == 0

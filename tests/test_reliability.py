@@ -24,6 +24,32 @@ PACKETS = 138e6 / 1500  # 92,000 packets of 1500 byte
 assert PACKETS == 92000
 
 
+@pytest.fixture(scope="session")
+def kpis(kpis):
+    """The use case at round inputs, 138 MByte in packets of 1500 byte, so that the hand
+    arithmetic below stays exact; its defaults (138,357,544 byte, 1460 byte per packet: the
+    payload --transport tcp counts) are tested on their own (test_the_defaults_count_tcp_packets)."""
+
+    def run(usecase_id, **settings):
+        if usecase_id == UC:
+            settings = {"packet_size": "1500 byte", **settings}
+            if not {"model_size", "num_params", "bits_per_param", "compression_ratio"} & set(settings):
+                settings["model_size"] = "138 MByte"
+        return kpis(usecase_id, **settings)
+
+    return run
+
+
+def test_the_defaults_count_tcp_packets(catalog):
+    from helpers import evaluate_many
+
+    (ev,) = evaluate_many([catalog.get(UC)], {})
+    # VGG-16's 138,357,544 byte in packets of 1460 byte (1500 less 20 IPv4 and 20 TCP): 94,766
+    assert float(ev.kpis["packets"].value) == math.ceil(138_357_544 / 1460) == 94766
+    intact = math.exp(94766 * math.log1p(-1e-3))
+    assert float(ev.kpis["model_intact_probability"].value) == pytest.approx(100 * intact, rel=1e-9)
+
+
 def rounds_that_fit(size_byte, link_bit_s, latency_s, rtt_s, per) -> int:
     """The most rounds n with size / ((1 - per) link) + n rtt <= latency, by counting in exact
     fractions of the decimal inputs."""

@@ -58,11 +58,11 @@ def test_a_deadline_through_a_setup_time(uc):
 
 def test_a_formula_nobody_inverts_by_hand(builtin):
     """model_intact_probability = (1 - per) ** ceil(model_size / packet_size): the packet error
-    rate at which a 138 MByte model in 1500-byte packets (92,000 packets) arrives intact half
-    the time is 1 - 0.5 ** (1 / 92000)."""
+    rate at which VGG-16's 138,357,544 byte in 1460-byte packets (94,766 packets) arrives intact
+    half the time is 1 - 0.5 ** (1 / 94766)."""
     uc = builtin.get("model-distribution-image-recognition")
     solution = solved(uc, "packet_error_rate", "model_intact_probability=50%")
-    expected = 1 - 0.5 ** (1 / 92000)
+    expected = 1 - 0.5 ** (1 / 94766)
     assert solution.quantity.magnitude == pytest.approx(expected, rel=1e-9)
     assert kpi_at(uc, {"packet_error_rate": solution.quantity}, "model_intact_probability") == pytest.approx(50, rel=1e-9)
 

@@ -461,6 +461,22 @@ def flow_inputs(uc) -> list[FlowInputs]:
     return flows
 
 
+def packet_notes(spec: TransportSpec, evaluation) -> list[str]:
+    """Where a use case counts packets (`packet_size`, its reliability KPIs) with another
+    payload per packet than the transport carries: the difference, stated."""
+    parameter = evaluation.parameters.get("packet_size")
+    if parameter is None or np.ndim(parameter.quantity.magnitude):
+        return []
+    size = float(parameter.quantity.to("byte").magnitude)
+    carried = spec.payload_bytes / (1 + TLS_RECORD_OVERHEAD / TLS_RECORD) if spec.protocol == "https" else \
+        spec.payload_bytes
+    if math.isclose(size, carried, rel_tol=1e-9):
+        return []
+    return [f"--transport: {evaluation.usecase.id} counts {size:g} byte of data per packet (packet_size, its"
+            f" reliability KPIs); {spec.protocol} at MTU {spec.mtu} carries {carried:.6g} byte per packet"
+            " (set packet_size to match)"]
+
+
 def streaming_notes(spec: TransportSpec, uc) -> list[str]:
     """What a note says of the flows that run warm because they stream (`TransportSpec.for_flow`)."""
     if spec.state_given or spec.warm or spec.protocol == "udp":
