@@ -295,6 +295,7 @@ class TransportSpec:
             "header_bytes": self.header_bytes, "payload_per_packet": {"value": self.payload_bytes, "unit": "byte"},
             "overhead_factor": self.overhead_factor,
             "rtt": {"value": self.rtt_s * 1e3, "unit": "ms"}, "warm": self.warm,
+            "streaming_warm": not self.warm and not self.state_given and self.protocol != "udp",
             "handshake_rtts": self.handshake_rtts, "initial_window_packets": self.initial_window if self.slow_start else None,
             "initial_window_source": (("iw=N" if self.iw is not None else IW_SOURCE[self.protocol])
                                       if self.slow_start else None),

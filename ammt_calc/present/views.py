@@ -236,7 +236,7 @@ def cell_caption(cell: dict) -> str:
 
 
 def transport_caption(transport: dict) -> str:
-    state = "warm" if transport["warm"] else "cold"
+    state = "warm" if transport["warm"] else "cold; streaming flows warm" if transport.get("streaming_warm") else "cold"
     return (f"transport {transport['spec']}: {transport['header_bytes']} byte of headers per"
             f" {transport['mtu']['value']}-byte packet, RTT {quantity_text(transport['rtt'])}, {state}")
 
