@@ -83,7 +83,7 @@ def test_sweep_to_pandas(uc):
     pytest.importorskip("pandas")
     frame = ac.sweep(uc, {"latency": ["1 s", "2 s"]}).to_pandas()
     rates = frame["dl_data_rate"]
-    assert list(rates.pint.magnitude if hasattr(rates, "pint") else rates) == pytest.approx([1106.860352, 553.430176])
+    assert list(rates.pint.magnitude if hasattr(rates, "pint") else rates) == [1104, 552]
     assert frame.attrs["units"]["latency"] == "s" and frame.attrs["units"]["dl_data_rate"] == "Mbit/s"
     assert list(frame.columns)[-1] == "infeasible" and frame["infeasible"].tolist() == ["", ""]
 

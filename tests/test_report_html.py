@@ -84,7 +84,7 @@ def test_header_and_footer(example, example_page):
         assert text in example_page
     footer = example_page[example_page.index("<footer"):]
     sources = html.cited_sources(example)
-    assert "TR 22.874 clause 5.1" in sources and "RFC 894 (IP MTU 1500 byte)" in sources
+    assert "TR 22.874 clause 5.1" in sources and "RFC 894 (IP MTU 1500 byte), RFC 791 (IPv4 header 20 byte), RFC 9293 (TCP header 20 byte)" in sources
     assert len(sources) == len(set(sources))
     for source in sources:
         assert f"<li>{html.escape(source)}</li>" in footer
@@ -116,7 +116,7 @@ def test_sweep_plots_the_kpis_that_change_and_names_the_others(example, example_
     assert "The same at every point: dl_latency = 1 s;" in example_page
     assert "50 points, every combination: model_size from 10 to 1000 MByte, 50 values, logarithmic" in example_page
     # the published 138 MByte at the default model size, on the payload's plot
-    assert "published 138 MByte at model_size = 138 MByte" in example_page
+    assert "published 138 MByte at model_size = 138.358 MByte" in example_page  # 138,357,544 byte, VGG-16 at 8 bit
     assert "gaps: infeasible at 14 of 50 points" in example_page  # retransmissions beyond the link's reach
     assert example_page.count("<svg") == len(figures)
 

@@ -54,7 +54,7 @@ def test_usecase_a_sheet_per_use_case_compared_with_the_json(tmp_path):
                      ("published text", published.get("text")), ("status", r["status"]),
                      ("reason", r.get("reason")),
                      ("cell share [%]", r["cell"]["share"]["value"] if r["cell"] else None),
-                     ("users per cell", r["cell"]["users"] if r["cell"] else None)]
+                     ("fits the cell", r["cell"]["fits"] if r["cell"] else None)]
             for column, value in pairs:
                 assert same(cells[column], value), (uc, r["kpi"], column, cells[column], value)
     head, rows = tables["parameters"]

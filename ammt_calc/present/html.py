@@ -232,7 +232,7 @@ KPI_HEAD = ("KPI", "dir", "value", "unit", "published", "status", "basis", "devi
 
 
 def _kpi_table(usecase: str, rows, described: dict, checks: dict, cell: bool, reasons: list[str]) -> str:
-    head = list(KPI_HEAD) + (["cell share", "users per cell"] if cell else [])
+    head = list(KPI_HEAD) + (["cell share", "fits"] if cell else [])  # users per cell: a flow's, not a row's
     published = {p["kpi"]: p for p in described.get("published", ())}
     body = []
     for row in rows:
@@ -299,12 +299,10 @@ def _deviation_cell(check: dict) -> str:
 
 def _cell_cells(entry: dict | None) -> list[str]:
     if entry is None:
-        return [_td("cell share", ""), _td("users per cell", "")]
-    users = ("does not fit" if not entry["fits"] else "no limit (zero rate)" if entry["users"] is None
-             else str(entry["users"]))
+        return [_td("cell share", ""), _td("fits", "")]
     share = entry["share"]
     return [_number_td("cell share", share["value"], "%", f"{human_number(share['value'])} %"),
-            _td("users per cell", users, numeric=users.isdigit())]
+            _td("fits", "yes" if entry["fits"] else "no")]
 
 
 def _parameter_table(usecase: str, params, described: dict) -> str:

@@ -138,7 +138,7 @@ USECASE_COLUMNS = ("kpi", "label", "direction", "value", "unit", "feasible", "ap
 def usecase_sheets(doc: dict) -> list[Sheet]:
     """A sheet per use case (its KPIs), one of the parameters, and the flows on a cell if asked."""
     cell = "cell" in doc
-    columns = USECASE_COLUMNS + (("cell share [%]", "users per cell", "fits the cell") if cell else ())
+    columns = USECASE_COLUMNS + (("cell share [%]", "fits the cell") if cell else ())  # users: per flow
     sheets = []
     for uc in doc["usecases"]:
         rows = []
@@ -149,7 +149,7 @@ def usecase_sheets(doc: dict) -> list[Sheet]:
                     r.get("reason")]
             if cell:
                 entry = r.get("cell")
-                line += [None] * 3 if entry is None else [entry["share"]["value"], entry["users"], entry["fits"]]
+                line += [None] * 2 if entry is None else [entry["share"]["value"], entry["fits"]]
             rows.append(line)
         sheets.append(Sheet(uc["id"], columns, rows))
     sheets.append(Sheet("parameters", ("usecase", "parameter", "value", "unit", "origin"),
