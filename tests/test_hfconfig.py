@@ -161,3 +161,48 @@ def test_bad_files(tmp_path):
         hfconfig.read_config(tmp_path / "..")
     with pytest.raises(UserError, match="cannot read"):
         hfconfig.read_config(tmp_path / "missing.json")
+
+
+# --- issue 20: later families, sliding windows, MLA ---------------------------------------------
+
+GEMMA3_1B = {"model_type": "gemma3_text", "hidden_size": 1152, "intermediate_size": 6912, "num_hidden_layers": 26,
+             "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 256, "vocab_size": 262144,
+             "sliding_window": 512, "sliding_window_pattern": 6, "max_position_embeddings": 32768,
+             "torch_dtype": "bfloat16"}
+
+
+def test_gemma3_text_counts_its_qk_norms_and_slides_on_five_layers_of_six():
+    from ammt_calc.models.hfconfig import parse_config
+
+    c = parse_config(GEMMA3_1B)
+    # 262144 x 1152 (tied) + 26 x (1152 x 1024 + 2 x 1152 x 256 + 1024 x 1152 + 2 x 256 + 3 x 1152 x 6912
+    # + 4 x 1152 = 26,842,112) + 1152
+    assert c.num_params == 262144 * 1152 + 26 * 26_842_112 + 1152 == 999_885_952
+    # layers 5, 11, 17, 23 are global: 22 slide at 512
+    assert (c.sliding_layers, c.sliding_window, c.kv_values_per_layer) == (22, 512, 512)
+    # 4096 tokens: 512 values x (4 x 4096 + 22 x 512)
+    assert c.kv_values(4096) == 512 * (4 * 4096 + 22 * 512)
+    # the multimodal config: its text model
+    wrapped = parse_config({"model_type": "gemma3", "text_config": {k: v for k, v in GEMMA3_1B.items()
+                                                                    if k != "model_type"}})
+    assert wrapped.num_params == c.num_params and wrapped.family == "gemma3_text"
+
+
+def test_layer_types_decide_and_qwen_slides_only_when_asked():
+    from ammt_calc.models.hfconfig import parse_config
+
+    base = {**LLAMA_31_8B, "model_type": "qwen3", "head_dim": 128, "sliding_window": 4096}
+    assert parse_config(base).sliding_layers == 0  # use_sliding_window false by default
+    assert parse_config({**base, "use_sliding_window": True, "max_window_layers": 28}).sliding_layers == 4
+    types = ["sliding_attention", "full_attention"] * 16
+    assert parse_config({**base, "layer_types": types}).sliding_layers == 16
+    mistral = parse_config({**LLAMA_31_8B, "model_type": "mistral", "sliding_window": 4096})
+    assert mistral.sliding_layers == 32 and mistral.kv_values(8192) == mistral.kv_values(4096)
+
+
+def test_deepseek_v3_is_671b_and_caches_its_latent():
+    from ammt_calc.models.zoo import load_model
+
+    c = load_model("deepseek-v3").transformer
+    assert c.num_params == 671_026_419_200 and c.attention == "MLA"
+    assert c.kv_values() == (512 + 64) * 61  # 35,136 values: 70,272 byte per token at bf16
