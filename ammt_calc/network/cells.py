@@ -319,8 +319,8 @@ class Cell:
     bandwidth_mhz: float | None = None  # of the profile
     shares: tuple[float, float] = (1.0, 1.0)  # (DL, UL) share of the symbols: TDD pattern or dl_share; FDD 1, 1
     tdd: str = ""  # the pattern or share the profile's average is scaled by ("" for FDD)
-
     site: Any = None  # a sites.Setup (`site=...`): each flow's reach is a KPI (network/reach.py)
+
     def share(self, direction: str) -> float:
         return self.shares[0] if direction == "DL" else self.shares[1]
 
