@@ -114,7 +114,7 @@ def test_width_option_and_columns(cli):
 
 
 def test_notes_wrap_on_a_terminal_and_stay_one_line_when_piped(cli):
-    args = ("usecase", SPLIT, "--cell", "profile=dense-urban")
+    args = ("usecase", SPLIT, "--cell", "profile=dense-urban,tdd=DDDSU")  # one note: the default bandwidth
     piped_notes = run(cli, args).stderr.splitlines()
     assert len(piped_notes) == 1 and len(piped_notes[0]) > 60
     shown = run(cli, args, 60).stderr.splitlines()

@@ -144,7 +144,7 @@ def _rebase_compression_presets(uc: UseCase, settings: Mapping[str, Any], values
         if preset is not None:
             ratio, note = rebased(name, preset, np.asarray(bits.to("bit").magnitude, dtype=float))
             values[name] = units.quantity(ratio, "")
-            notes.append(note)
+            notes += [note] if note else []
 
 
 def _choice_codes(param, raw):

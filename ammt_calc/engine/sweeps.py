@@ -288,7 +288,7 @@ def _rebased_presets(uc: UseCase, vary: Mapping[str, Any], fixed: Mapping[str, A
                 preset = compression_preset(axis.name, param(axis.name).unit_text, item)
                 if preset is not None:
                     values[i], note = rebased(axis.name, preset, float(bits))
-                    notes.append(note)
+                    notes += [note] if note else []
             axis = Axis(axis.name, values, axis.unit, axis.log, axis.spec, axis.choices)
         out.append(axis)
     return out

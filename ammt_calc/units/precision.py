@@ -144,4 +144,6 @@ def rebased(parameter_name: str, preset: str, bits: float) -> tuple[float, str]:
     beyond = f"{float(ratio):.6g} beyond bits_per_param {float(bits):g} bit" if ratio.ndim == 0 else \
         "rebased to each bits_per_param (ratio x bits_per_param / 32 bit)"
     note = f"{parameter_name}={preset} is {to_fp32:g}x the fp32 size ({FP32 / to_fp32:.4g} bit per parameter): {beyond}"
+    if np.all(bits == FP32):  # from fp32 nothing is rebased: nothing to say
+        note = ""
     return (float(ratio) if ratio.ndim == 0 else ratio), note
