@@ -131,6 +131,7 @@ class Result:
     qos: bool = False
     notes: tuple[str, ...] = ()
     transport: Any = None  # a transport.TransportSpec
+    units: Any = None  # {name: unit} of `--unit`: the document's units where not the machine ones
 
     @property
     def evaluation(self):
@@ -142,7 +143,7 @@ class Result:
         """The result of one of the use cases evaluated together."""
         for ev in self.evaluations:
             if ev.usecase.id == usecase_id:
-                return Result((ev,), self.cell, self.qos, transport=self.transport)
+                return Result((ev,), self.cell, self.qos, transport=self.transport, units=self.units)
         raise UserError(f"no use case '{usecase_id}' in this result")
 
     @property
@@ -210,7 +211,7 @@ class Result:
             raise UserError("to_dict() needs single values; index the result by KPI for arrays")
         doc = {"usecases": [{"id": ev.usecase.id, "title": ev.usecase.title, "family": ev.usecase.family}
                             for ev in self.evaluations],
-               "rows": documents.usecase_rows(self.evaluations),
+               "rows": documents.usecase_rows(self.evaluations, self.units),
                "parameters": documents.parameter_rows(self.evaluations)}
         if self.transport is not None:
             doc["transport"] = self.transport.document()
@@ -250,9 +251,10 @@ class Result:
 
 def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings: Mapping[str, Any] | None = None,
              /, *, cell: str | None = None, qos: bool = False, transport: str | None = None,
-             catalog: Catalog | None = None, **values) -> Result:
+             catalog: Catalog | None = None, units: Mapping[str, str] | None = None, **values) -> Result:
     """Every KPI of one use case, several, or (None) all; parameters not given keep their
-    defaults. `cell` adds each rate's share of an NR cell (its peak, or with profile=... its
+    defaults. `to_dict()` gives each value in one unit per kind (docs/units.md), or in the
+    unit `units` ({KPI: unit}, `--unit`) asks for. `cell` adds each rate's share of an NR cell (its peak, or with profile=... its
     ITU-R M.2410 average) and each flow's burst and sustained load on it; a cell at a site
     ("site=uma,fc=3.5GHz,bandwidth=100MHz[,nlos][,coverage=95%]") also each flow's reach,
     `<dir>_max_distance` (docs/network.md), `qos` the 5QIs per
@@ -279,7 +281,14 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
             from .network.transport import packet_notes
 
             notes += packet_notes(spec, evaluations[-1])
-    return Result(tuple(evaluations), parsed_cell, qos, tuple(notes), spec)
+    return Result(tuple(evaluations), parsed_cell, qos, tuple(notes), spec, _unit_options(units))
+
+
+def _unit_options(given) -> dict[str, str]:
+    """{name: unit} from a mapping or `--unit NAME=UNIT` texts, each unit checked."""
+    from .units.machine import parse_unit_options
+
+    return parse_unit_options(given)
 
 
 def _streaming_notes(spec, uc) -> list[str]:
@@ -440,17 +449,18 @@ class SweepResult:
 
 def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
                *, zip: bool = False, transport: str | None = None, cell: str | None = None,
-               catalog: Catalog | None = None):
+               catalog: Catalog | None = None, units: Mapping[str, str] | None = None):
     """The checked, sized grid of a sweep (nothing evaluated yet but one point): what the CLI
     streams block by block. Zoo references in `settings` are resolved as in `evaluate`; a
     `transport` adds its KPIs as columns, a `cell` at a site ("site=uma,fc=3.5GHz,
-    bandwidth=100MHz") each flow's reach, `<dir>_max_distance`."""
+    bandwidth=100MHz") each flow's reach, `<dir>_max_distance`. Columns are in one unit per
+    kind of quantity (docs/units.md) unless `units` ({name: unit}, `--unit`) asks for another."""
     from .engine import sweeps
 
     uc, inputs, spec, notes = _planning(usecase_or_id, vary, ("varied", "--vary"), settings, transport, catalog)
     site_cell, cell_notes = _site_cell(cell)
     return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins, notes=notes + cell_notes,
-                       transport=spec, cell=site_cell)
+                       transport=spec, cell=site_cell, unit_options=_unit_options(units))
 
 
 def _planning(usecase_or_id, given: Mapping[str, Any], how: tuple[str, str], settings, transport, catalog):
@@ -485,7 +495,7 @@ def _site_cell(text: str | None) -> tuple[Any, list[str]]:
 
 def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
           *, zip: bool = False, transport: str | None = None, cell: str | None = None,
-          catalog: Catalog | None = None) -> SweepResult:
+          catalog: Catalog | None = None, units: Mapping[str, str] | None = None) -> SweepResult:
     """Every KPI over a grid: `vary` maps parameter names to a spec text ("10MB:1GB:50:log",
     "100ms,1s"), a list of values (texts with units, or numbers for counts and ratios) or a
     quantity array. A full grid of all of them, or with zip=True the i-th values together."""
@@ -493,7 +503,8 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
 
     from .engine import sweeps
 
-    grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, transport=transport, cell=cell, catalog=catalog)
+    grid = plan_sweep(usecase_or_id, vary, settings, zip=zip, transport=transport, cell=cell, catalog=catalog,
+                      units=units)
     columns: dict[str, list] = {c.name: [] for c in grid.columns}
     feasible: dict[str, list] = {c.name: [] for c in grid.columns if c.kind == "kpi"}
     indexes, tables = [], []
@@ -612,7 +623,7 @@ def sweep_blocks(grid) -> int:
 
 def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
                 *, count: int | None = None, seed: int = 0, transport: str | None = None, cell: str | None = None,
-                catalog: Catalog | None = None):
+                catalog: Catalog | None = None, units: Mapping[str, str] | None = None):
     """The checked plan of a Monte Carlo sample (nothing evaluated yet but one draw).
     `draws` maps parameter names to distributions ("loguniform:10MB:1GB"); zoo references in
     `settings` are resolved as in `evaluate`; a `transport` adds its KPIs, a `cell` at a site
@@ -623,14 +634,15 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
     seed = _whole(seed, "--seed")
     uc, inputs, spec, notes = _planning(usecase_or_id, draws, ("drawn", "--draw"), settings, transport, catalog)
     site_cell, cell_notes = _site_cell(cell)
-    plan = sampling.plan(uc, draws, inputs.values, count=count, seed=seed, transport=spec, cell=site_cell)
+    plan = sampling.plan(uc, draws, inputs.values, count=count, seed=seed, transport=spec, cell=site_cell,
+                         unit_options=_unit_options(units))
     return plan.__class__(**{**plan.__dict__, "notes": (*notes, *cell_notes, *plan.notes)})
 
 
 def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
            *, count: int | None = None, seed: int = 0, transport: str | None = None, cell: str | None = None,
            engine: str = "local", scheduler: str | None = None, draws_output: str | Path | None = None,
-           catalog: Catalog | None = None):
+           catalog: Catalog | None = None, units: Mapping[str, str] | None = None):
     """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
     infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
     writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
@@ -641,7 +653,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     if scheduler is not None and engine != "dask":
         raise UserError("--scheduler names a Dask cluster; give --engine dask too")
     plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, transport=transport, cell=cell,
-                       catalog=catalog)
+                       catalog=catalog, units=units)
     if engine == "dask":
         writer = None
         if draws_output is not None:
@@ -659,8 +671,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     summary = sampling.Summary(0, plan.count, sampling.kpi_summaries(plan))
 
     def add(block) -> None:  # the summary of the draws as they are written, as sample.summarize makes it
-        for name, kpi in summary.kpis.items():
-            kpi.add(block.column(name))
+        sampling.add_block(summary.kpis, block)
 
     with atomic_file(draws_output, binary=True) as handle:
         parquet.write_sample(plan, handle, add)
@@ -752,15 +763,28 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
 # --- check -------------------------------------------------------------------------------
 
 
-def check(catalog: Catalog | None = None) -> Document:
-    """Every published value against the catalog's computation at the defaults."""
-    from .engine.published import check_catalog, summary, unpublished
+def check(catalog: Catalog | None = None, usecases: Sequence[str] | None = None, *, status: str | None = None,
+          family: str | None = None) -> Document:
+    """Every published value against the catalog's computation at the defaults; only those of
+    `usecases` (ids), of a `family`, or of one `status` (exact, rounded, in-range, differs,
+    no-value) when given. Rows in one unit per kind, with the relative deviation."""
+    from .engine.published import STATUSES, check_catalog, summary, unpublished
 
     catalog = catalog or load_catalog()
-    rows = check_catalog(catalog)
-    none = unpublished(catalog)
+    ids = [usecase(u, catalog).id for u in usecases or ()]  # an unknown id: did-you-mean
+    if status is not None and status not in STATUSES:
+        raise UserError(f"--status: '{status}' is none of {', '.join(STATUSES)}{suggest(status, STATUSES)}")
+    if family is not None and family.lower() not in [f.lower() for f in catalog.families()]:
+        raise UserError(f"--family: no use case of family '{family}'{suggest(family, catalog.families())}"
+                        f" (families: {', '.join(catalog.families())})")
+
+    def keep(summary_) -> bool:
+        return (not ids or summary_.id in ids) and (family is None or summary_.family.lower() == family.lower())
+
+    rows = [r for r in check_catalog(catalog, keep) if status is None or r.status == status]
+    none = [i for i in unpublished(catalog) if not ids or i in ids]
     notes = (f"no published value to compare for {len(none)} use case(s): {', '.join(none)}",) if none else ()
-    return Document({"rows": [r._asdict() for r in rows], "summary": summary(rows)}, notes)
+    return Document({"rows": documents.check_rows(rows, catalog), "summary": summary(rows)}, notes)
 
 
 # --- split and radio ---------------------------------------------------------------------

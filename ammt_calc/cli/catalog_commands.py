@@ -8,7 +8,7 @@ import typer
 
 from ..present import views
 from .app import app
-from .common import catalog, emit, format_option, output_option, set_option, settings, transport_option
+from .common import catalog, emit, format_option, output_option, set_option, settings, transport_option, unit_option
 
 
 @app.command("list")
@@ -43,6 +43,7 @@ def usecase_command(
     cell: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Beside every UL/DL rate, its share of an NR cell and the users that fit, and each flow's burst and sustained load: the peak, bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,tdd=DDDSU,ul_layers=2,...] (UL: 2 layers unless ul_layers says), or the ITU-R M.2410 average, profile=indoor-hotspot|dense-urban|rural[,bandwidth=100MHz], or both; or a site, site=uma|umi|rma|inh,fc=3.5GHz,bandwidth=100MHz[,los|nlos|mixed][,coverage=95%][,share=20%]: its carrier's peak and each flow's reach, <dir>_max_distance [m]."),
     transport: Optional[str] = transport_option(),
     qos: bool = typer.Option(False, "--qos", help="Add the standardized 5QIs (TS 23.501 Table 5.7.4-1) that can carry each UL/DL flow."),
+    unit_options: List[str] = unit_option(),
     fmt: Optional[str] = format_option(views.USECASE),
     output: Optional[str] = output_option(),
 ) -> None:
@@ -50,16 +51,19 @@ def usecase_command(
     from .. import api
 
     given = settings(values)  # before the ids: `--set latency 5ms` is about --set, not a use case '5ms'
-    emit(api.evaluate(ids or None, given, cell=cell, qos=qos, transport=transport, catalog=catalog()), views.USECASE,
-         fmt, output)
+    emit(api.evaluate(ids or None, given, cell=cell, qos=qos, transport=transport, catalog=catalog(),
+                      units=unit_options or None), views.USECASE, fmt, output)
 
 
 @app.command("check")
 def check_command(
+    ids: List[str] = typer.Argument(None, metavar="ID", help="Use-case ids; all use cases when none is given.", show_default=False),
+    status: Optional[str] = typer.Option(None, "--status", metavar="STATUS", help="Only rows of this status: exact, rounded, in-range, differs or no-value."),
+    family: Optional[str] = typer.Option(None, "--family", help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
     fmt: Optional[str] = format_option(views.CHECK),
     output: Optional[str] = output_option(),
 ) -> None:
-    """Every published TS 22.261 value against the catalog's computation: exact, rounded, in range or differs."""
+    """Every published TS 22.261 value against the catalog's computation: exact, rounded, in-range, differs or no-value, with the relative deviation (computed / published - 1)."""
     from .. import api
 
-    emit(api.check(catalog()), views.CHECK, fmt, output)
+    emit(api.check(catalog(), ids or None, status=status, family=family), views.CHECK, fmt, output)

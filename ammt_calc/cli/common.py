@@ -70,3 +70,9 @@ def site_cell_option():
 
 def set_option(help_text: str = "Set a parameter with its unit: --set latency=500ms (one --set per parameter)."):
     return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text)
+
+
+def unit_option():
+    return typer.Option([], "--unit", metavar="NAME=UNIT",
+                        help="Write a KPI or parameter in this unit in CSV, JSON and Parquet: --unit dl_data_rate=Gbit/s"
+                             " (repeatable; by default one unit per kind of quantity, see `ammt-calc docs units`).")

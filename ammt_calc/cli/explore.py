@@ -13,7 +13,7 @@ from ..errors import UserError
 from ..present import views
 from .app import app
 from .common import (catalog, emit, format_option, notes, output_option, set_option, settings, site_cell_option,
-                     transport_option)
+                     transport_option, unit_option)
 
 SWEEP_FORMATS = ("csv", "json", "parquet", "xlsx")
 ENGINE_HELP = "local (this process) or dask (a Dask cluster; needs the 'dask' extra)."
@@ -29,6 +29,7 @@ def sweep_command(
     values: List[str] = set_option("Fix a parameter with its unit: --set latency=500ms (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
+    unit_options: List[str] = unit_option(),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --engine dask, a FOLDER for the Parquet dataset. With --plot and no -o, only the plot is written."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
@@ -51,7 +52,7 @@ def sweep_command(
     api.check_sweep_output(chosen, None if to_stdout else output, engine=engine, scheduler=scheduler, plot=plot,
                            kpi=kpi)
     grid = api.plan_sweep(usecase_id, api.parse_vary(vary), settings(values), zip=zipped, transport=transport,
-                          cell=cell, catalog=catalog())
+                          cell=cell, catalog=catalog(), units=unit_options or None)
     notes(grid.notes)
     with _progress(grid.size if engine == "local" and api.sweep_blocks(grid) > 1 else 0) as advance:
         try:
@@ -124,6 +125,7 @@ def sample_command(
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
+    unit_options: List[str] = unit_option(),
     fmt: Optional[str] = format_option(views.SAMPLE),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the summary to FILE (format from its extension); FILE.parquet holds every draw instead (a FOLDER with --engine dask)."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
@@ -141,7 +143,8 @@ def sample_command(
     chosen = "parquet" if every_draw else choose_format(fmt, output, views.SAMPLE.formats)
     result = api.sample(usecase_id, api.parse_draws(draw), settings(values), count=count, seed=seed,
                         transport=transport, cell=cell, engine=engine, scheduler=scheduler,
-                        draws_output=output if every_draw else None, catalog=catalog())
+                        draws_output=output if every_draw else None, catalog=catalog(),
+                        units=unit_options or None)
     if every_draw:
         notes(result.notes)
         typer.echo(f"note: every draw written to {output}", err=True)

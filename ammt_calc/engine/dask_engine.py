@@ -139,7 +139,7 @@ def _fixed(uc, texts: dict[str, str]) -> dict:
 def grid_job(grid: sweeps.Grid) -> dict:
     """A grid as plain data a worker can rebuild it from."""
     return {"usecase": _usecase_source(grid.usecase), "fixed": _fixed_texts(grid.fixed), "zipped": grid.zipped,
-            "origins": dict(grid.origins), "transport": grid.transport, "cell": grid.cell,
+            "origins": dict(grid.origins), "transport": grid.transport, "cell": grid.cell, "columns": grid.columns,
             "axes": [(a.name, a.values, a.unit, a.log, a.spec) for a in grid.axes]}
 
 
@@ -147,8 +147,7 @@ def rebuild_grid(job: dict) -> sweeps.Grid:
     uc = _usecase(job["usecase"])
     axes = tuple(sweeps.Axis(*axis) for axis in job["axes"])
     return sweeps.Grid(uc, axes, _fixed(uc, job["fixed"]), origins=job["origins"], zipped=job["zipped"],
-                       columns=sweeps.columns_for(uc, axes, job["transport"], job["cell"]), transport=job["transport"],
-                       cell=job["cell"])
+                       columns=job["columns"], transport=job["transport"], cell=job["cell"])
 
 
 def block_count(grid: sweeps.Grid, chunk: int | None = None) -> int:
@@ -167,13 +166,13 @@ def _sweep_part(job: dict, first: int, last: int, folder: str, part: int, writer
     """On a worker: blocks first..last written as one file by `writer`; returns its rows."""
     grid = rebuild_grid(job)
     return writer(os.path.join(folder, PART.format(part)), grid.columns, grid_blocks(grid, first, last),
-                  sweeps.describe(grid))
+                  sweeps.describe(grid), reasons=sweeps.reason_columns(grid.usecase))
 
 
 def sweep(grid: sweeps.Grid, folder: str | Path, writer: Callable, scheduler: str | None = None,
           workers: int | None = None, parts: int | None = None, timeout: float = CONNECT_TIMEOUT) -> int:
     """The grid as a dataset (a folder of parts, each written on a worker by
-    `writer(path, columns, blocks, about) -> rows`, e.g. present.parquet.write); returns the rows."""
+    `writer(path, columns, blocks, about, reasons=...) -> rows`, e.g. present.parquet.write); returns the rows."""
     require()
     target = _dataset_target(folder)
     job = grid_job(grid)
@@ -227,18 +226,14 @@ def _replace_folder(staging: Path, target: Path) -> None:
 def plan_job(plan: sampling.Plan) -> dict:
     return {"usecase": _usecase_source(plan.usecase), "fixed": _fixed_texts(plan.fixed), "draws": plan.draws,
             "count": plan.count, "seed": plan.seed, "exact": plan.exact, "transport": plan.transport,
-            "cell": plan.cell}
+            "cell": plan.cell, "columns": plan.columns}  # in the units asked for (--unit), as the client planned them
 
 
 def rebuild_plan(job: dict) -> sampling.Plan:
     uc = _usecase(job["usecase"])
     draws = tuple(job["draws"])
-    import numpy as np
-
-    axes = [sweeps.Axis(d.name, np.asarray(d.numbers), d.unit, spec=d.spec) for d in draws]
     return sampling.Plan(uc, draws, _fixed(uc, job["fixed"]), job["count"], job["seed"],
-                         sweeps.columns_for(uc, axes, job["transport"], job["cell"]), exact=job["exact"],
-                         transport=job["transport"], cell=job["cell"])
+                         job["columns"], exact=job["exact"], transport=job["transport"], cell=job["cell"])
 
 
 def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int,
@@ -251,12 +246,11 @@ def _sample_part(job: dict, start: int, stop: int, folder: str | None, part: int
 
     def summarised(blocks):
         for block in blocks:
-            for name, summary in kpis.items():
-                summary.add(block.column(name))
+            sampling.add_block(kpis, block)
             yield block
 
     writer(os.path.join(folder, PART.format(part)), plan.columns, summarised(sampling.blocks(plan, start, stop)),
-           sampling.describe(plan))
+           sampling.describe(plan), reasons=sweeps.reason_columns(plan.usecase))
     return sampling.Summary(start, stop, kpis)
 
 

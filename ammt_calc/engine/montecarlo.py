@@ -67,6 +67,8 @@ ALPHA = 1e-4  # relative error of a sketched percentile
 PERCENTILES = (5, 50, 95, 99)
 HEAVY_SHARE = 0.01  # one draw carrying more of the sum of |values| than this: a heavy tail, no mean
 HEAVY_FACTOR = 10  # ... and more than this many times (1 + ln n) / n, what a light tail's largest draw carries
+CONFIDENCE = 0.95  # of each percentile's interval
+DEFAULT_PRECISION = 0.01  # a percentile's interval within +-1 % of it: what `draws_needed` sizes N for
 MIN_NORMAL_MASS = 0.01  # a normal whose truncation keeps less of it is refused
 KINDS = {"uniform": 2, "loguniform": 2, "normal": 2, "triangular": 3}  # and choice: any number
 EXAMPLE = "model_size=loguniform:10MB:1GB"
@@ -205,9 +207,10 @@ def _check_normal(draw: Draw, what: str, texts: list[str]) -> None:
 
 
 def plan(uc: UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
-         count: int = DEFAULT_DRAWS, seed: int = 0, transport=None, cell=None) -> Plan:
+         count: int = DEFAULT_DRAWS, seed: int = 0, transport=None, cell=None,
+         unit_options: Mapping[str, str] | None = None) -> Plan:
     """Check everything before any evaluation; a `transport` spec adds its KPIs, a `cell` at a
-    site each flow's reach (as a sweep's)."""
+    site each flow's reach (as a sweep's); `unit_options` asks for columns' units (--unit)."""
     settings = dict(settings or {})
     if not draws:
         raise UserError(f"nothing to draw: give at least one --draw NAME=DIST (e.g. --draw {EXAMPLE})")
@@ -233,7 +236,8 @@ def plan(uc: UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | No
 
         transport = parse_transport(transport)
     notes += sweeps.reach_notes(uc, cell)
-    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed), sweeps.columns_for(uc, axes, transport, cell),
+    result = Plan(uc, tuple(parsed), fixed, int(count), int(seed),
+                  sweeps.columns_for(uc, axes, transport, cell, unit_options),
                   tuple(notes), exact=count <= EXACT_DRAWS, transport=transport, cell=cell)
     next(blocks(result, 0, 1))  # one draw first: a conflict (a value set and what it derives from) ends here
     return result
@@ -263,17 +267,20 @@ class KpiSummary:
     exact: bool
     count: int = 0
     feasible: int = 0
+    not_applicable: int = 0  # draws at which the KPI does not apply: neither feasible nor infeasible
     sums: list = field(default_factory=list)  # per block: summed exactly (fsum) at the end, so any split agrees
     values: list = field(default_factory=list)  # exact: the feasible values, per block
     sketch: dict = field(default_factory=lambda: {"pos": _Buckets(), "neg": _Buckets(), "zero": 0})
     largest: float = 0.0  # the largest feasible |value|: a heavy tail's test (module docstring)
     abs_sums: list = field(default_factory=list)  # per block, the sum of |values|
 
-    def add(self, value: np.ndarray) -> None:
+    def add(self, value: np.ndarray, applicable: np.ndarray | None = None) -> None:
         value = np.asarray(value, dtype=float).ravel()
         kept = value[~np.isnan(value)]
         self.count += value.size
         self.feasible += kept.size
+        if applicable is not None:
+            self.not_applicable += int(value.size - np.count_nonzero(applicable))
         self.sums.append(float(kept.sum()))
         self.abs_sums.append(float(np.abs(kept).sum()))
         self.largest = max(self.largest, float(np.abs(kept).max(initial=0.0)))
@@ -287,6 +294,7 @@ class KpiSummary:
     def merge(self, later: "KpiSummary") -> None:
         self.count += later.count
         self.feasible += later.feasible
+        self.not_applicable += later.not_applicable
         self.sums += later.sums
         self.abs_sums += later.abs_sums
         self.largest = max(self.largest, later.largest)
@@ -295,14 +303,30 @@ class KpiSummary:
             self.sketch[side].merge(later.sketch[side])
         self.sketch["zero"] += later.sketch["zero"]
 
-    def row(self, usecase: str) -> dict:
+    def row(self, usecase: str, precision: float = DEFAULT_PRECISION) -> dict:
+        """The summary row: mean and percentiles over the feasible draws, each percentile's
+        distribution-free confidence interval (`p95_low`, `p95_high`: null when too few draws
+        for one), the shares of draws at which the KPI is infeasible and does not apply, and
+        `draws_needed`: about how many draws put every interval within +-`precision` of its
+        percentile (null when a percentile is 0 or has no interval)."""
+        infeasible = self.count - self.feasible - self.not_applicable
         row = {"usecase": usecase, "kpi": self.name, "unit": self.unit, "mean": None,
                **{f"p{p}": None for p in PERCENTILES},
-               "infeasible_share": (self.count - self.feasible) / self.count if self.count else None}
+               **{f"p{p}_{end}": None for p in PERCENTILES for end in ("low", "high")},
+               "infeasible_share": infeasible / self.count if self.count else None,
+               "not_applicable_share": self.not_applicable / self.count if self.count else None,
+               "draws": self.count, "draws_needed": None}
         if self.feasible:
             row["mean"] = None if self.heavy_tail() else math.fsum(self.sums) / self.feasible
-            for p, v in zip(PERCENTILES, self.percentiles()):
-                row[f"p{p}"] = v
+            worst = 0.0
+            for p, v, (low, high) in zip(PERCENTILES, self.percentiles(), self.intervals()):
+                row[f"p{p}"], row[f"p{p}_low"], row[f"p{p}_high"] = v, low, high
+                if low is None or high is None or v == 0:
+                    worst = math.inf
+                else:
+                    worst = max(worst, (high - low) / 2 / abs(v))
+            if math.isfinite(worst):  # an interval's width shrinks as 1/sqrt(N)
+                row["draws_needed"] = max(1, math.ceil(self.count * (worst / precision) ** 2))
         return row
 
     def heavy_tail(self) -> str | None:
@@ -321,6 +345,18 @@ class KpiSummary:
         if self.exact:
             return [float(v) for v in np.percentile(np.concatenate(self.values), PERCENTILES)]
         return [self._sketched(p) for p in PERCENTILES]
+
+    def intervals(self) -> list[tuple[float | None, float | None]]:
+        """Per percentile, its CONFIDENCE interval from order statistics (`order_ranks`)."""
+        ranks = [order_ranks(self.feasible, p / 100) for p in PERCENTILES]
+        if self.exact:
+            values = np.concatenate(self.values)
+            wanted = sorted({k for pair in ranks for k in pair if k is not None})
+            picked = dict(zip(wanted, np.partition(values, wanted)[wanted].tolist())) if wanted else {}
+        else:
+            picked = {k: self._order_statistic(k) for pair in ranks for k in pair if k is not None}
+        return [(None if lo is None else float(picked[lo]), None if hi is None else float(picked[hi]))
+                for lo, hi in ranks]
 
     def _sketched(self, p: float) -> float:
         rank = p / 100 * (self.feasible - 1)  # numpy's linear interpolation between order statistics
@@ -396,6 +432,55 @@ class Summary:
         self.stop = later.stop
 
 
+def order_ranks(n: int, q: float, confidence: float = CONFIDENCE) -> tuple[int | None, int | None]:
+    """0-based ranks (lo, hi) of the order statistics X(lo) <= X(hi) that hold the q-quantile
+    with probability >= `confidence`, whatever the distribution: the number B of draws below
+    the quantile is Binomial(n, q), so lo is B's alpha-quantile and hi one above its
+    (1 - alpha)-quantile (alpha = (1 - confidence) / 2). None for an end that n draws do not
+    reach (too few draws: 59 give a one-sided 95 % bound on p95 at most)."""
+    alpha = (1 - confidence) / 2
+    lo, hi = _binomial_quantile(n, q, alpha), _binomial_quantile(n, q, 1 - alpha) + 1
+    # B >= lo draws below: rank lo - 1 (0-based) is the lower end; B < hi: rank hi - 1 the upper
+    return (lo - 1 if lo >= 1 else None), (hi - 1 if hi <= n else None)
+
+
+def _binomial_quantile(n: int, q: float, level: float) -> int:
+    """The smallest k with P(Binomial(n, q) <= k) >= level: exact where the spread is small,
+    else the normal approximation with continuity correction (within one rank there)."""
+    variance = n * q * (1 - q)
+    if variance >= 100:
+        z = math.sqrt(2) * _erfinv(2 * level - 1)
+        return min(n, max(0, math.ceil(n * q + z * math.sqrt(variance) - 0.5)))
+    log_p, log_q, total = math.log(q), math.log1p(-q), 0.0
+    for k in range(n + 1):
+        total += math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * log_p
+                          + (n - k) * log_q)
+        if total >= level * (1 - 1e-12):
+            return k
+    return n
+
+
+def _erfinv(y: float) -> float:
+    """The inverse error function, by Newton's method from a close start (no scipy)."""
+    a = 0.147
+    ln = math.log(1 - y * y)
+    first = 2 / (math.pi * a) + ln / 2
+    x = math.copysign(math.sqrt(math.sqrt(first * first - ln / a) - first), y)
+    for _ in range(3):
+        x -= (math.erf(x) - y) / (2 / math.sqrt(math.pi) * math.exp(-x * x))
+    return x
+
+
+def add_block(kpis: Mapping[str, "KpiSummary"], block: sweeps.Block) -> None:
+    """A block's draws into every KPI's summary (values, and where each KPI applies)."""
+    for name, summary in kpis.items():
+        result = block.evaluation.kpis.get(name)
+        applicable = None
+        if result is not None and result.applicable is not None:
+            applicable = np.broadcast_to(result.applicable, block.shape).ravel()
+        summary.add(block.column(name), applicable)
+
+
 def kpi_summaries(plan: Plan) -> dict[str, KpiSummary]:
     """An empty summary of each KPI column (the use case's, then a transport's)."""
     return {c.name: KpiSummary(c.name, c.unit, plan.exact) for c in plan.columns if c.kind == "kpi"}
@@ -406,8 +491,7 @@ def summarize(plan: Plan, start: int = 0, stop: int | None = None) -> Summary:
     stop = plan.count if stop is None else stop
     kpis = kpi_summaries(plan)
     for block in blocks(plan, start, stop):
-        for name, summary in kpis.items():
-            summary.add(np.broadcast_to(block.values[name], block.shape))
+        add_block(kpis, block)
     return Summary(start, stop, kpis)
 
 
@@ -425,7 +509,8 @@ class SampleResult:
         return [s.row(self.plan.usecase.id) for s in self.summary.kpis.values()]
 
     def to_dict(self) -> dict:
-        """The `--format json` document: {"rows": [{usecase, kpi, unit, mean, p5, p50, p95, p99, infeasible_share}]}
+        """The `--format json` document: {"rows": [{usecase, kpi, unit, mean, p5, p50, p95, p99,
+        p5_low, p5_high, ..., infeasible_share, not_applicable_share, draws, draws_needed}]}
         (numbers to 12 significant digits, as every JSON output)."""
         from ..units.numbers import clean_number
 

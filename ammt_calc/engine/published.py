@@ -49,10 +49,11 @@ BASES = ("derived", "echo", "fitted")
 STATUSES = ("exact", "rounded", "in-range", "differs", "no-value")
 
 
-def check_catalog(catalog: Catalog) -> list[CheckRow]:
+def check_catalog(catalog: Catalog, keep=None) -> list[CheckRow]:
+    """Every published value of the catalog (of the use cases `keep(summary)` accepts)."""
     rows = []
     for summary in catalog.summaries():
-        if summary.published:  # only these are built
+        if summary.published and (keep is None or keep(summary)):  # only these are built
             uc = catalog.get(summary.id)
             evaluation = evaluate(uc)
             rows.extend(check_row(uc, evaluation, p) for p in uc.published.values())

@@ -39,6 +39,7 @@ MEMORY_BUDGET = 64 << 20  # 64 MiB for one block: its evaluated arrays and its t
 CELL_BYTES = 72  # per number cell of a block (measured with tracemalloc: 69 bytes at 3,200 KPIs)
 MAX_OUTPUT_BYTES = 2 << 30  # 2 GiB: a larger sweep output is refused unless forced
 INFEASIBLE_COLUMN = "infeasible"
+NOT_APPLICABLE_COLUMN = "not_applicable"  # only for use cases with a KPI that may not apply
 _COUNT = re.compile(r"\d+")
 
 
@@ -61,9 +62,10 @@ class Axis:
 @dataclass(frozen=True)
 class Column:
     name: str
-    unit: str
+    unit: str  # the machine unit (units/machine.py) or the one asked for with --unit
     kind: str  # "parameter" (varied), "derived" (a parameter derived from varied ones) or "kpi"
     choices: tuple[str, ...] = ()  # values are codes of these names, written as the names
+    scale: float = 1.0  # from the catalog's unit (what the engine computes in) to `unit`
 
     @property
     def header(self) -> str:
@@ -220,7 +222,7 @@ def _check_range(uc: UseCase, axis: Axis) -> None:
 
 def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
          zipped: bool = False, origins: Mapping[str, str] | None = None, notes: Sequence[str] = (),
-         transport=None, cell=None) -> Grid:
+         transport=None, cell=None, unit_options: Mapping[str, str] | None = None) -> Grid:
     """Check everything and size the grid before any evaluation."""
     settings = dict(settings or {})
     if transport is not None:
@@ -261,7 +263,7 @@ def plan(uc: UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | Non
     evaluate(uc, {**fixed, **{a.name: a.quantity(a.values[:1]) for a in axes}}, transport=transport, cell=cell)
     notes += reach_notes(uc, cell)
     return Grid(uc, tuple(axes), fixed, dict(origins or {}), zipped, tuple(notes),
-                columns_for(uc, axes, transport, cell), transport, cell)
+                columns_for(uc, axes, transport, cell, unit_options), transport, cell)
 
 
 def _rebased_presets(uc: UseCase, vary: Mapping[str, Any], fixed: Mapping[str, Any], axes: list[Axis], notes: list[str]) -> list[Axis]:
@@ -294,17 +296,29 @@ def _rebased_presets(uc: UseCase, vary: Mapping[str, Any], fixed: Mapping[str, A
     return out
 
 
-def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None, cell=None) -> tuple[Column, ...]:
+def columns_for(uc: UseCase, axes: Sequence[Axis], transport=None, cell=None,
+                unit_options: Mapping[str, str] | None = None) -> tuple[Column, ...]:
+    """The columns written, each in one unit per kind of quantity (units/machine.py) unless
+    `unit_options` (--unit NAME=UNIT) asks for another."""
     from ..network.reach import kpi_columns as reach_columns
     from ..network.transport import kpi_columns
+    from ..units import machine
 
     varied = {a.name for a in axes}
-    columns = [Column(a.name, a.unit, "parameter", a.choices) for a in axes]
+    declared = [(a.name, a.unit, "parameter", a.choices) for a in axes]
     for p in uc.parameters.values():
         if p.derive is not None and p.derive.names & varied and p.name not in varied:
-            columns.append(Column(p.name, p.unit_text, "derived"))
-    columns += [Column(k.name, k.unit, "kpi", k.choices) for k in uc.kpis.values()]
-    columns += [Column(name, unit, "kpi") for name, unit in kpi_columns(uc, transport) + reach_columns(uc, cell)]
+            declared.append((p.name, p.unit_text, "derived", ()))
+    declared += [(k.name, k.unit, "kpi", k.choices) for k in uc.kpis.values()]
+    declared += [(name, unit, "kpi", ()) for name, unit in kpi_columns(uc, transport) + reach_columns(uc, cell)]
+    machine.check_names(unit_options or {}, [d[0] for d in declared])
+    columns = []
+    for name, unit, kind, choices in declared:
+        if choices:
+            columns.append(Column(name, "", kind, choices))
+            continue
+        shown = machine.requested(name, unit, unit_options)
+        columns.append(Column(name, shown, kind, (), machine.factor(unit, shown)))
     return tuple(columns)
 
 
@@ -344,6 +358,8 @@ def evaluate_block(uc: UseCase, fixed: Mapping[str, Any], columns: Sequence[Colu
             values[column.name] = np.asarray(evaluation.parameters[column.name].quantity.magnitude)
         elif column.kind == "kpi":
             values[column.name] = evaluation.kpis[column.name].value
+        if column.scale != 1.0 and column.name in values:  # into the column's unit (units/machine.py)
+            values[column.name] = np.asarray(values[column.name], dtype=float) * column.scale
     return Block(start, stop, shape, evaluation, values)
 
 
@@ -381,13 +397,31 @@ def block_values(grid: Grid, chunk: int | None = None):
 # --- infeasible points -------------------------------------------------------------------
 
 
-def infeasible_reasons(block: Block) -> tuple[np.ndarray, list[dict[str, str]]] | None:
-    """Per row, an index into a list of {kpi: reason} for its infeasible KPIs; None if
-    every KPI is feasible on the whole block."""
-    failing = [k for k in block.evaluation.kpis.values() if k.reasons and not k.feasible.all()]
+def reason_columns(uc: UseCase) -> tuple[str, ...]:
+    """The text columns after the numbers: why KPIs are infeasible, and (for a use case with a
+    KPI that may not apply) why they do not apply; a KPI that does not apply is not infeasible."""
+    if any(k.not_applicable_if for k in uc.kpis.values()):
+        return INFEASIBLE_COLUMN, NOT_APPLICABLE_COLUMN
+    return (INFEASIBLE_COLUMN,)
+
+
+def infeasible_reasons(block: Block, column: str = INFEASIBLE_COLUMN) -> tuple[np.ndarray, list[dict[str, str]]] | None:
+    """Per row, an index into a list of {kpi: reason} for its infeasible KPIs (`column`
+    NOT_APPLICABLE_COLUMN: those that do not apply); None if there are none on the whole block."""
+    wanted = column == NOT_APPLICABLE_COLUMN
+    failing, codes = [], []
+    for k in block.evaluation.kpis.values():
+        if not k.reasons or k.feasible.all() or (wanted and k.applicable is None):
+            continue
+        code = np.broadcast_to(k.reason_code, block.shape).ravel().astype(np.int64)
+        if k.applicable is not None:
+            applies = np.broadcast_to(k.applicable, block.shape).ravel()
+            code = np.where(applies != wanted, code, 0)
+        if code.any():
+            failing.append(k)
+            codes.append(code)
     if not failing:
         return None
-    codes = [np.broadcast_to(k.reason_code, block.shape).ravel().astype(np.int64) for k in failing]
     key, radix = np.zeros(block.stop - block.start, dtype=np.int64), 1  # the codes as digits of one number
     for kpi, code in zip(failing, codes):
         if radix * (len(kpi.reasons) + 1) > 2**62:  # too many combinations for an int64: unique rows
@@ -422,15 +456,21 @@ def describe(grid: Grid) -> dict:
     """What a sweep's JSON says before its rows."""
     at_first_point = {a.name: a.quantity(a.values[0]) for a in grid.axes}
     parameters = evaluate(grid.usecase, {**grid.fixed, **at_first_point}, origins=grid.origins).parameters
-    shown = {c.name for c in grid.columns}
-    fixed = [{"name": p.name, "value": p.choice if p.choices else clean_number(float(p.quantity.magnitude)),
-              "unit": units.format_unit(p.quantity.units), "origin": p.origin}
-             for p in parameters.values() if p.name not in shown]
+    from ..units.machine import machine_unit
+
+    shown = {c.name: c for c in grid.columns}
+    fixed = []
+    for p in parameters.values():
+        if p.name in shown:
+            continue
+        unit = "" if p.choices else machine_unit(units.format_unit(p.quantity.units))
+        fixed.append({"name": p.name, "value": p.choice if p.choices else clean_number(float(p.quantity.to(unit).magnitude)),
+                      "unit": unit, "origin": p.origin})
     return {
         "usecase": grid.usecase.id,
         "grid": "zip" if grid.zipped else "product",
         "points": grid.size,
-        "varied": [{"name": a.name, "unit": a.unit, "spec": a.spec, "count": len(a.values), "log": a.log}
+        "varied": [{"name": a.name, "unit": shown[a.name].unit, "spec": a.spec, "count": len(a.values), "log": a.log}
                    for a in grid.axes],
         "columns": [{"name": c.name, "unit": c.unit, "kind": c.kind, **({"choices": list(c.choices)} if c.choices else {})}
                     for c in grid.columns],

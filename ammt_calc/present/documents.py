@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ..units import registry as units
 from ..usecases.domain import Published, UseCase
@@ -91,26 +91,35 @@ def describe(uc: UseCase) -> dict:
 # --- usecase -----------------------------------------------------------------------------
 
 
-def usecase_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
-    """One row per (use case, KPI), as `usecase --format json` prints them."""
+def usecase_rows(evaluations: Sequence[Evaluation], unit_options: Mapping[str, str] | None = None) -> list[dict]:
+    """One row per (use case, KPI), as `usecase --format json` prints them: each value in the
+    one unit of its kind (units/machine.py) or the one `unit_options` asks for (--unit)."""
     from ..engine.published import published_status
+    from ..units import machine
 
+    if unit_options:
+        machine.check_names(unit_options, dict.fromkeys(k for ev in evaluations for k in ev.kpis))
     rows = []
     for ev in evaluations:
         statuses = published_status(ev.usecase, ev) if ev.usecase.published else {}
         for result in ev.kpis.values():
+            applicable = result.applies_at()
             feasible = bool(result.feasible)
-            value = (result.choice_at() if result.choices else clean_number(float(result.value))) if feasible else None
+            unit = "" if result.choices else machine.requested(result.name, result.unit, unit_options)
+            value = None
+            if feasible:  # a KPI with choices gives the chosen name
+                value = result.choice_at() if result.choices else \
+                    clean_number(float(result.value) * machine.factor(result.unit, unit))
             row = {
                 "usecase": ev.usecase.id,
                 "kpi": result.name,
                 "label": result.label,
                 "direction": result.direction,
-                "value": value,  # a KPI with choices gives the chosen name
-                "unit": result.unit,
-                "feasible": feasible,  # false also where it does not apply (applicable false)
-                "applicable": result.applies_at(),
-                "published": published_json(ev.usecase.published.get(result.name)),
+                "value": value,
+                "unit": unit,
+                "feasible": feasible if applicable else None,  # null where the KPI does not apply
+                "applicable": applicable,
+                "published": published_json(ev.usecase.published.get(result.name), unit),
                 "status": statuses.get(result.name),
             }
             if not feasible:
@@ -120,34 +129,38 @@ def usecase_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
 
 
 def parameter_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
-    """The parameter values each use case was evaluated with, and where they came from."""
+    """The parameter values each use case was evaluated with (machine units), and where they came from."""
+    from ..units.machine import machine_unit
+
     rows = []
     for ev in evaluations:
         for p in ev.parameters.values():
+            unit = "" if p.choices else machine_unit(units.format_unit(p.quantity.units))
             rows.append({
                 "usecase": ev.usecase.id,
                 "name": p.name,
-                "value": p.choice if p.choices else clean_number(float(p.quantity.magnitude)),
-                "unit": units.format_unit(p.quantity.units),
+                "value": p.choice if p.choices else clean_number(float(p.quantity.to(unit).magnitude)),
+                "unit": unit,
                 "origin": p.origin,
             })
     return rows
 
 
-def published_json(published: Published | None) -> dict | None:
-    """{"value", "unit", "text"}: the number in its unit and the cell as written; a range
-    has "min" and "max" instead of a value; a cell without a number has only the text."""
+def published_json(published: Published | None, unit: str | None = None) -> dict | None:
+    """{"value", "min", "max", "unit", "text"}: the number (or a range's bounds) in `unit` (the
+    row's unit, when the published one converts to it) and the cell as written; a cell without
+    a number has only the text."""
     if published is None:
         return None
     if published.text is not None:
-        return {"value": None, "unit": None, "text": published.text}
-    if published.value is not None:
-        q = units.parse_quantity(published.value)
-        return {"value": clean_number(float(q.magnitude)), "unit": units.format_unit(q.units), "text": published.as_written}
-    bounds = {k: units.parse_quantity(t) for k, t in (("min", published.minimum), ("max", published.maximum)) if t}
-    unit = next(iter(bounds.values())).units
-    return {"value": None, "unit": units.format_unit(unit),
-            **{k: clean_number(float(q.to(unit).magnitude)) for k, q in bounds.items()}, "text": published.as_written}
+        return {"value": None, "min": None, "max": None, "unit": None, "text": published.text}
+    texts = {"value": published.value, "min": published.minimum, "max": published.maximum}
+    bounds = {k: units.parse_quantity(t) for k, t in texts.items() if t}
+    first = next(iter(bounds.values())).units
+    target = units.parse_unit(unit) if unit is not None and units.same_dimension(unit, first) else first
+    shown = {k: clean_number(float(q.to(target).magnitude)) for k, q in bounds.items()}
+    return {"value": shown.get("value"), "min": shown.get("min"), "max": shown.get("max"),
+            "unit": units.format_unit(target), "text": published.as_written}
 
 
 def add_cell(rows: list[dict], cell) -> None:
@@ -195,6 +208,48 @@ def cleaned(value):
     if isinstance(value, list):
         return [cleaned(v) for v in value]
     return clean_number(value) if isinstance(value, float) else value
+
+
+# --- check -------------------------------------------------------------------------------
+
+
+def check_rows(rows, catalog) -> list[dict]:
+    """`check --format json` rows: the published value (or range) and the computed one in one
+    unit per kind (units/machine.py), and `deviation`, computed / published - 1 (for a range:
+    0 inside it, else against the bound passed; null without a number on both sides)."""
+    from ..units.machine import machine_unit
+
+    out = []
+    for r in rows:
+        published = catalog.get(r.usecase).published[r.kpi]
+        unit = machine_unit(r.computed_unit) if r.computed_unit or r.published_unit else ""
+        pub = published_json(published, unit) if published.text is None else None
+        computed = None
+        if r.computed_value is not None and r.status != "no-value" and math.isfinite(r.computed_value):
+            computed = clean_number(r.computed_value * units.base_factor(r.computed_unit) / units.base_factor(unit))
+        out.append({
+            "usecase": r.usecase, "kpi": r.kpi,
+            "published_value": pub and pub["value"], "published_min": pub and pub["min"],
+            "published_max": pub and pub["max"], "published_unit": unit if pub else "",
+            "computed_value": computed, "computed_unit": unit if computed is not None else "",
+            "deviation": _deviation(computed, pub),
+            "status": r.status, "basis": r.basis, "note": r.note, "published_text": r.published_text,
+        })
+    return out
+
+
+def _deviation(computed: float | None, pub: dict | None) -> float | None:
+    if computed is None or pub is None:
+        return None
+    if pub["value"] is not None:
+        reference = pub["value"]
+    elif pub["min"] is not None and computed < pub["min"]:
+        reference = pub["min"]
+    elif pub["max"] is not None and computed > pub["max"]:
+        reference = pub["max"]
+    else:
+        return 0.0
+    return clean_number(computed / reference - 1) if reference else None
 
 
 # --- solve -------------------------------------------------------------------------------

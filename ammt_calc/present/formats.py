@@ -22,13 +22,18 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if v is None else safe_cell(csv_value(v)) for v in row])
+        writer.writerow(["" if v is None else csv_value(safe_cell(v)) for v in row])
     return out.getvalue()
 
 
 def csv_value(value):
-    """true/false as JSON writes them; everything else as it is."""
-    return str(value).lower() if isinstance(value, bool) else value
+    """true/false as JSON writes them; a float as a sweep's CSV writes it ('%.12g': 16, not 16.0);
+    everything else as it is."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return "%.12g" % value
+    return value
 
 
 def safe_cell(value):

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..engine import sweeps
 from ..errors import UserError
-from ..engine.sweeps import INFEASIBLE_COLUMN, Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_text
+from ..engine.sweeps import Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_columns, reason_text
 from . import numtext
 from .formats import safe_cell
 
@@ -47,15 +47,17 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, 
     writing if the output is estimated past sweeps.MAX_OUTPUT_BYTES, and stopped if it
     passes it, unless `force`.
     """
-    header = _csv_line([c.header for c in grid.columns] + [INFEASIBLE_COLUMN]).encode()
+    names = reason_columns(grid.usecase)
+    header = _csv_line([c.header for c in grid.columns] + list(names)).encode()
     sink = _Capped(out, grid, "csv", force, len(header))
     sink.write(header)
 
     def rows(block: Block) -> Iterable[bytes | bytearray]:
-        reasons = infeasible_reasons(block)
-        texts = None
-        if reasons is not None:
-            texts = [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in reasons[1]]
+        found = []  # per reason column: (reasons, their texts) or None
+        for name in names:
+            reasons = infeasible_reasons(block, name)
+            found.append(None if reasons is None else
+                         (reasons, [_csv_line([reason_text(t)]).rstrip("\n").encode() if t else b"" for t in reasons[1]]))
 
         def pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], part: slice) -> list:
             out: list[numtext.Piece] = []
@@ -64,12 +66,15 @@ def write_csv(grid: Grid, out, on_block: Callable[[Block], None] | None = None, 
             else:
                 for column in grid.columns:
                     out.append(_cells(*values(column.name), choices=column.choices, after=b","))
-            if texts is not None:
-                out.append(_reason_cells(texts, reasons[0], part))
+            for j, entry in enumerate(found):
+                if j:
+                    out.append(b",")
+                if entry is not None:
+                    out.append(_reason_cells(entry[1], entry[0][0], part))
             out.append(b"\n")
             return out
 
-        return _block_text(block, pieces, texts)
+        return _block_text(block, pieces, _all_texts(found))
 
     _stream(grid, rows, sink, on_block)
 
@@ -80,9 +85,14 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
     sink = _Capped(out, grid, "json", force, len(head))
     sink.write(head)
 
+    names = reason_columns(grid.usecase)
+
     def rows(block: Block) -> Iterable[bytes | bytearray]:
-        reasons = infeasible_reasons(block)
-        texts = None if reasons is None else [json.dumps(t, ensure_ascii=False).encode() for t in reasons[1]]
+        found = []
+        for name in names:
+            reasons = infeasible_reasons(block, name)
+            found.append(None if reasons is None else
+                         (reasons, [json.dumps(t, ensure_ascii=False).encode() for t in reasons[1]]))
 
         def pieces(values: Callable[[str], tuple[Any, tuple[int, ...]]], part: slice) -> list:
             n = len(range(*part.indices(block.stop - block.start)))
@@ -97,15 +107,23 @@ def write_json(grid: Grid, out, on_block: Callable[[Block], None] | None = None,
                 for column in grid.columns:
                     out += [f'"{column.name}": '.encode(),
                             _cells(*values(column.name), b"null", column.choices, quote=True, after=b", ")]
-            out.append(f'"{INFEASIBLE_COLUMN}": '.encode())
-            out.append(b"{}" if texts is None else _reason_cells(texts, reasons[0], part))
+            for j, (name, entry) in enumerate(zip(names, found)):
+                out.append(f'{", " if j else ""}"{name}": '.encode())
+                out.append(b"{}" if entry is None else _reason_cells(entry[1], entry[0][0], part))
             out.append(b"}")
             return out
 
-        return _block_text(block, pieces, texts)
+        return _block_text(block, pieces, _all_texts(found))
 
     _stream(grid, rows, sink, on_block)
     sink.write(b"\n]}\n")
+
+
+def _all_texts(found: list) -> list[bytes] | None:
+    """The widest reason texts of a block's columns side by side (None when there are none):
+    what sizes its slices."""
+    widest = [max(entry[1], key=len) for entry in found if entry is not None]
+    return [b"".join(widest)] if widest else None
 
 
 def _stream(grid: Grid, rows: Callable[[Block], Iterable[bytes | bytearray]], sink, on_block) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, Sequence
 
+from ..units.machine import for_people
 from ..units.numbers import human_number
 
 
@@ -141,12 +142,11 @@ SHOW = View(_show_page)
 
 # --- usecase -----------------------------------------------------------------------------
 
-USECASE_CSV = ("usecase", "kpi", "label", "direction", "value", "unit", "feasible", "published_value",
-               "published_unit", "reason", "published_text", "status", "applicable")
+USECASE_CSV = ("usecase", "kpi", "label", "direction", "value", "unit", "feasible", "applicable", "published_value",
+               "published_min", "published_max", "published_unit", "reason", "published_text", "status")
 CELL_CSV = ("cell_share", "cell_share_unit", "cell_fits")
 QOS_CSV = ("qos_5qi_named", "qos_5qi_candidates", "qos_signalling")
 QOS_TITLE = "5QI per flow (TS 23.501 Table 5.7.4-1)"
-STATUS_MARK = {"differs": "DIFFERS", "in-range": "in range", "no-value": ""}
 
 
 def _usecase_page(doc: dict) -> list:
@@ -188,7 +188,7 @@ def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
     if row["feasible"]:
         value = row["value"]  # a choice: its name
         if not isinstance(value, str):
-            value, unit = readable(value, unit)
+            value, unit = readable(*for_people(value, unit))
     elif not row.get("applicable", True):
         notes.append(f"{row['kpi']}: {row['reason']}")
         value = f"n/a ({len(notes)})"
@@ -196,8 +196,7 @@ def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
         notes.append(f"{row['kpi']}: {row['reason']}")
         value = f"infeasible ({len(notes)})"
     status = row.get("status")
-    cells = [row["label"], row["direction"], value, unit, (row["published"] or {}).get("text", ""),
-             STATUS_MARK.get(status, status or "")]
+    cells = [row["label"], row["direction"], value, unit, (row["published"] or {}).get("text", ""), status or ""]
     if cell:
         entry = row.get("cell")
         if entry is None:
@@ -212,9 +211,13 @@ def _changed_parameters(parameters: list[dict]) -> dict[str, list[str]]:
     changed: dict[str, list[str]] = {}
     for p in parameters:
         if p["origin"] != "default":
-            # as --set takes it back: 1000000, not 1,000,000
-            shown = p["value"] if isinstance(p["value"], str) else count_or_number(p["value"], p["unit"]).replace(",", "")
-            text = f"{p['name']} = {shown} {p['unit']}".rstrip() + f" ({p['origin']})"
+            unit = p["unit"]
+            if isinstance(p["value"], str):
+                shown = p["value"]
+            else:  # as --set takes it back: 1000000, not 1,000,000
+                number, unit = for_people(p["value"], unit)
+                shown = count_or_number(number, unit).replace(",", "")
+            text = f"{p['name']} = {shown} {unit}".rstrip() + f" ({p['origin']})"
             changed.setdefault(p["usecase"], []).append(text)
     return changed
 
@@ -281,8 +284,9 @@ def _usecase_csv(doc: dict):
     for row in doc["rows"]:
         published = row["published"] or {}
         cells = [row["usecase"], row["kpi"], row["label"], row["direction"], row["value"], row["unit"],
-                 row["feasible"], published.get("value"), published.get("unit"), row.get("reason", ""),
-                 published.get("text"), row.get("status"), row.get("applicable", True)]
+                 row["feasible"], row["applicable"], published.get("value"), published.get("min"),
+                 published.get("max"), published.get("unit"), row.get("reason", ""), published.get("text"),
+                 row.get("status")]
         if cell:
             entry = row["cell"]
             cells += [None] * 3 if entry is None else [entry["share"]["value"], "%", entry["fits"]]
@@ -352,17 +356,27 @@ def _qos_csv(flow: dict | None) -> list:
 
 # --- check -------------------------------------------------------------------------------
 
-CHECK_CSV = ("usecase", "kpi", "published_value", "published_unit", "computed_value", "computed_unit", "status",
-             "note", "published_text", "basis")
+CHECK_CSV = ("usecase", "kpi", "published_value", "published_min", "published_max", "published_unit",
+             "computed_value", "computed_unit", "deviation", "status", "basis", "note", "published_text")
 
 
 def _check_page(doc: dict) -> list:
+    """Per use case a table of its published values, and its notes numbered below it."""
     sections = []
     for usecase, rows in _by_usecase(doc["rows"]).items():
-        cells = [(r["kpi"], r["published_text"], _computed(r), STATUS_MARK.get(r["status"], r["status"]) or r["status"],
-                  r["basis"] or "", r["note"]) for r in rows]
-        sections.append(Table(("KPI", "published", "computed", "status", "basis", "note"), cells, usecase,
-                              fold="note", keep=("KPI", "published", "computed", "status", "basis")))
+        notes: list[str] = []
+        cells = []
+        for r in rows:
+            mark = ""
+            if r["note"]:
+                notes.append(f"{r['kpi']}: {r['note']}")
+                mark = f" ({len(notes)})"
+            cells.append((r["kpi"] + mark, r["published_text"], _computed(r), _deviation_text(r["deviation"]),
+                          r["status"], r["basis"] or ""))
+        sections.append(Table(("KPI", "published", "computed", "deviation", "status", "basis"), cells, usecase,
+                              fold="KPI", keep=("KPI", "published", "computed", "deviation", "status")))
+        if notes:
+            sections.append(Text("\n".join(f"  ({i}) {n}" for i, n in enumerate(notes, 1))))
     if "summary" in doc:
         counts = doc["summary"]
         lines = [f"{len(doc['rows'])} published values: "
@@ -376,8 +390,18 @@ def _check_page(doc: dict) -> list:
 
 def _computed(row: dict) -> str:
     if row["computed_value"] is None:
-        return "infeasible"
-    return f"{human_number(row['computed_value'])} {row['computed_unit']}".strip()
+        return "infeasible" if row["status"] != "no-value" else ""
+    number, unit = for_people(row["computed_value"], row["computed_unit"])
+    return f"{human_number(number)} {unit}".strip()
+
+
+def _deviation_text(deviation: float | None) -> str:
+    """computed / published - 1 as a signed percentage: +0.36 %, -75 %, 0 %."""
+    if deviation is None:
+        return ""
+    if deviation == 0:
+        return "0 %"
+    return f"{'+' if deviation > 0 else ''}{human_number(100 * deviation)} %"
 
 
 CHECK = View(_check_page, lambda doc: (CHECK_CSV, [[r[c] for c in CHECK_CSV] for r in doc["rows"]]), "check")
@@ -564,15 +588,36 @@ LINK = View(_link_page, lambda doc: (LINK_CSV, [_link_cells(r) for r in doc["row
 
 # --- sample ------------------------------------------------------------------------------
 
-SAMPLE_CSV = ("usecase", "kpi", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible_share")
+SAMPLE_CSV = ("usecase", "kpi", "unit", "mean", "p5", "p50", "p95", "p99", "p5_low", "p5_high", "p50_low", "p50_high",
+              "p95_low", "p95_high", "p99_low", "p99_high", "infeasible_share", "not_applicable_share", "draws",
+              "draws_needed")
+PERCENTILE_KEYS = ("p5", "p50", "p95", "p99")
 
 
 def _sample_page(doc: dict) -> list:
-    rows = [(r["kpi"], *_in_one_unit([r[k] for k in ("mean", "p5", "p50", "p95", "p99")], r["unit"]),
-             f"{human_number(100 * r['infeasible_share'])} %") for r in doc["rows"]]
+    """The summary in one unit per row, then each percentile's 95 % confidence interval (order
+    statistics) and about how many draws put every interval within +-1 % of its percentile."""
+    applicable = any(r.get("not_applicable_share") for r in doc["rows"])
+    head = ["KPI", "unit", "mean", *PERCENTILE_KEYS, "infeasible"] + (["not applicable"] if applicable else [])
+    rows, intervals = [], []
+    for r in doc["rows"]:
+        ends = [r.get(f"{k}_{end}") for k in PERCENTILE_KEYS for end in ("low", "high")]
+        unit, *texts = _in_one_unit([r[k] for k in ("mean", *PERCENTILE_KEYS)] + ends, r["unit"])
+        cells = [r["kpi"], unit, *texts[:5], f"{human_number(100 * r['infeasible_share'])} %"]
+        if applicable:
+            cells.append(f"{human_number(100 * r['not_applicable_share'])} %")
+        rows.append(cells)
+        if "draws_needed" in r:
+            pairs = [(texts[5 + 2 * j], texts[6 + 2 * j]) for j in range(len(PERCENTILE_KEYS))]
+            intervals.append([r["kpi"], unit, *(f"{a} to {b}".strip() if a or b else "" for a, b in pairs),
+                              "" if r["draws_needed"] is None else f"{r['draws_needed']:,}"])
     title = doc["rows"][0]["usecase"] if doc["rows"] else ""
-    return [Table(("KPI", "unit", "mean", "p5", "p50", "p95", "p99", "infeasible"), rows,
-                  f"{title}: over the feasible draws", keep=("KPI", "unit", "p95", "p50", "mean"))]
+    sections = [Table(head, rows, f"{title}: over the feasible draws", keep=("KPI", "unit", "p95", "p50", "mean"))]
+    if intervals:
+        sections.append(Table(["KPI", "unit", *(f"{k} 95 % CI" for k in PERCENTILE_KEYS), "draws for +-1 %"],
+                              intervals, "95 % confidence intervals from order statistics (distribution-free)",
+                              keep=("KPI", "unit", "p95 95 % CI", "draws for +-1 %")))
+    return sections
 
 
 def _in_one_unit(values: list, unit: str) -> list[str]:
