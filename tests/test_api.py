@@ -64,7 +64,7 @@ def test_evaluate_broadcasts_arrays_and_reports_infeasible_points(uc):
 def test_sweep_to_arrays(uc):
     result = ac.sweep(uc, {"model_size": ["10 MB", "20 MB"], "latency": "1s:2s:3"})
     assert len(result) == 6 and result.shape == (2, 3)
-    assert result.units == {"model_size": "MByte", "latency": "s", "transfer_window": "ms", "dl_data_rate": "Mbit/s",
+    assert result.units == {"model_size": "MByte", "latency": "s", "transfer_window": "s", "dl_data_rate": "Mbit/s",
                             "dl_payload": "MByte", "cell_share_rate": "Mbit/s"}
     expected = [[80, 80 / 1.5, 40], [160, 160 / 1.5, 80]]  # MByte x 8 / s
     assert np.allclose(result["dl_data_rate"].reshape(result.shape), expected, rtol=1e-12)

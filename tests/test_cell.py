@@ -127,8 +127,8 @@ def test_without_cell_the_rows_keep_their_shape(cli):
     data, rows = rows_by_kpi(cli, "split-image-recognition")
     assert "cell" not in data and all("cell" not in r for r in data["rows"])
     header = ok(cli("usecase", "split-image-recognition", "--format", "csv")).splitlines()[0]
-    assert header == ("usecase,kpi,label,direction,value,unit,feasible,published_value,published_unit,reason,"
-                      "published_text,status,applicable")
+    assert header == ("usecase,kpi,label,direction,value,unit,feasible,applicable,published_value,published_min,"
+                      "published_max,published_unit,reason,published_text,status")
 
 
 def test_user_catalog_rates_in_other_units_and_without_a_direction(cli, tmp_path):

@@ -44,8 +44,8 @@ def test_usecase_json_shape_and_values(cli):
     row = next(r for r in data["rows"] if r["kpi"] == "ul_data_rate")
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "label": "UL experienced data rate",
                    "direction": "UL", "value": 144.0, "unit": "Mbit/s", "feasible": True,
-                   "published": {"value": 144.0, "unit": "Mbit/s", "text": "144 Mbit/s"}, "status": "exact",
-                   "applicable": True}
+                   "published": {"value": 144.0, "min": None, "max": None, "unit": "Mbit/s", "text": "144 Mbit/s"},
+                   "status": "exact", "applicable": True}
     params = {p["name"]: p for p in data["parameters"]}
     assert params["payload"] == {"usecase": "split-image-recognition", "name": "payload", "value": 0.27,
                                  "unit": "MByte", "origin": "default"}
@@ -68,11 +68,12 @@ def test_a_bare_number_for_a_quantity_is_refused_with_how_to_write_it(cli):
 
 def test_usecase_csv_columns(cli):
     rows = list(csv.DictReader(io.StringIO(ok(cli("usecase", "split-control-robotics", "--format", "csv")))))
-    assert list(rows[0]) == ["usecase", "kpi", "label", "direction", "value", "unit", "feasible",
-                             "published_value", "published_unit", "reason", "published_text", "status", "applicable"]
+    assert list(rows[0]) == ["usecase", "kpi", "label", "direction", "value", "unit", "feasible", "applicable",
+                             "published_value", "published_min", "published_max", "published_unit", "reason",
+                             "published_text", "status"]
     dl = next(r for r in rows if r["kpi"] == "dl_data_rate")
     assert (dl["value"], dl["unit"], dl["feasible"], dl["published_value"], dl["published_unit"]) == (
-        "320.0", "Mbit/s", "true", "320.0", "Mbit/s")
+        "320", "Mbit/s", "true", "320", "Mbit/s")
 
 
 def test_infeasible_rows_in_json_and_csv(cli):
@@ -102,10 +103,10 @@ def test_check_json(cli):
     rows = json.loads(ok(cli("check", "--format", "json")))["rows"]
     row = next(r for r in rows if (r["usecase"], r["kpi"]) == ("split-image-recognition", "ul_data_rate"))
     assert row == {"usecase": "split-image-recognition", "kpi": "ul_data_rate", "published_value": 144.0,
-                   "published_unit": "Mbit/s", "computed_value": 144.0, "computed_unit": "Mbit/s",
-                   "status": "exact", "note": "fitted: holds through device_compute_time, server_compute_time,"
-                   " whose default was chosen to reproduce it; 0.27 MByte x 8 / 15 ms", "published_text": "144 Mbit/s",
-                   "basis": "fitted"}
+                   "published_min": None, "published_max": None, "published_unit": "Mbit/s", "computed_value": 144.0,
+                   "computed_unit": "Mbit/s", "deviation": 0.0, "status": "exact", "note": "fitted: holds through"
+                   " device_compute_time, server_compute_time, whose default was chosen to reproduce it;"
+                   " 0.27 MByte x 8 / 15 ms", "published_text": "144 Mbit/s", "basis": "fitted"}
 
 
 def test_check_shows_infeasible_and_range_cells_honestly(cli, tmp_path):
@@ -157,7 +158,9 @@ def test_user_catalog(cli, tmp_path):
     )
     data = json.loads(ok(cli("--catalog", folder, "usecase", "my-model-download", "--format", "json")))
     assert data["rows"][0]["value"] == 1200.0
-    assert data["rows"][0]["published"] == {"value": 1.2, "unit": "Gbit/s", "text": "1.2 Gbit/s"}
+    # in the row's unit (Mbit/s, the one unit of rates in files), as written in the text
+    assert data["rows"][0]["published"] == {"value": 1200.0, "min": None, "max": None, "unit": "Mbit/s",
+                                            "text": "1.2 Gbit/s"}
 
 
 def test_user_catalog_with_wrong_dimension_is_refused(cli, tmp_path):
@@ -171,7 +174,7 @@ def test_user_catalog_with_wrong_dimension_is_refused(cli, tmp_path):
 def test_text_table_says_which_parameters_were_set_or_derived(cli):
     out = ok(cli("usecase", "split-image-recognition", "--set", "latency=30ms", "--set", "tensor_elements=1000"))
     assert out.splitlines()[:2] == ["Split AI/ML image recognition (split-image-recognition)",
-                                    "  payload = 0.001 MByte (derived: tensor_elements * bits_per_element),"
+                                    "  payload = 1 kByte (derived: tensor_elements * bits_per_element),"
                                     " tensor_elements = 1000 (set), latency = 30 ms (set)"]
     assert ok(cli("usecase", "split-image-recognition")).splitlines()[1].startswith("KPI")  # defaults: no caption
 

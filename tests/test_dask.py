@@ -82,7 +82,7 @@ def test_sample_equals_the_local_engine(uc, scheduler, tmp_path):
     remote = distributed.sample(plan, scheduler=scheduler, parts=2, folder=tmp_path / "draws", writer=parquet.write)
     assert remote.rows() == local
     table = pq.read_table(tmp_path / "draws")
-    rate = table["dl_data_rate [Mbit/s]"].to_numpy()
+    rate = table["dl_data_rate"].to_numpy()
     assert table.num_rows == 150_000
     assert {r["kpi"]: r for r in local}["dl_data_rate"]["p95"] == np.percentile(rate[~np.isnan(rate)], 95)
 

@@ -196,7 +196,8 @@ def test_cli_reports_the_derived_model_size(cli):
     assert size["origin"] == "derived: num_params * bits_per_param / compression_ratio"
     assert size["value"] == pytest.approx(138.357544) and size["unit"] == "MByte"
     (rate,) = [r for r in payload["rows"] if r["kpi"] == "dl_data_rate"]
-    assert rate["value"] == pytest.approx(1106.860352) and rate["published"] == {"value": 1.1, "unit": "Gbit/s", "text": "1.1 Gbit/s"}
+    assert rate["value"] == pytest.approx(1106.860352) and rate["published"] == {"value": 1100.0, "min": None, "max": None,
+                                                                                    "unit": "Mbit/s", "text": "1.1 Gbit/s"}
 
 def test_given_model_size_is_reported_as_set(catalog):
     (ev,) = evaluate_many([catalog.get("model-distribution-image-recognition")], {"model_size": "300 MByte"})

@@ -487,11 +487,11 @@ def test_bad_published_values_are_refused(tmp_path, published, fragment):
 
 
 @pytest.mark.parametrize("published, status, computed", [
-    ("1e-300 bit/s", "differs", 1.2e9),  # a precision step of 1e-300 overflowed round() in the comparison
+    ("1e-300 bit/s", "differs", 1200.0),  # a precision step of 1e-300 overflowed round() in the comparison
     ("1E3 Mbit/s", "differs", 1200.0),  # at least two significant figures: 1200 is no rounding of 1.0E3
     ("1.2E3 Mbit/s", "exact", 1200.0),
     ("{min: 500 Mbit/s, max: 1 Gbit/s}", "differs", 1200.0),
-    ("{min: 1 Gbit/s}", "in-range", 1.2),
+    ("{min: 1 Gbit/s}", "in-range", 1200.0),  # in Mbit/s, the one unit of rates in JSON
 ])
 def test_check_of_extreme_published_values(tmp_path, published, status, computed):
     write_usecase(tmp_path, published=published)

@@ -186,7 +186,8 @@ def test_sweep_and_solve(capsys):
                  "model=llama-3.2-1b", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     # 2 x 16 x 8 x 64 x 2 bytes = 32,768 bytes per token: 33.554432 and 67.108864 MByte
-    assert lines[1].startswith("1024,32.768,33.554432,") and lines[2].startswith("2048,32.768,67.108864,")
+    # (the per-token size in MByte, the one unit of sizes in files)
+    assert lines[1].startswith("1024,0.032768,33.554432,") and lines[2].startswith("2048,0.032768,67.108864,")
     assert main(["solve", "llm-kv-cache-migration", "--for", "context_tokens", "--target",
                  "migration_data_rate=1Gbit/s", "--set", "model=llama-3.2-1b", "--format", "json"]) == 0
     # 1e9 x 0.45 / 8 / 32,768 = 1716.61 tokens

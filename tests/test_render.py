@@ -35,4 +35,4 @@ def test_spreadsheet_formulas_are_neutralised_but_numbers_are_not():
     assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert safe_cell("@SUM") == "'@SUM" and safe_cell("-x") == "'-x"
     assert safe_cell(-1.5) == -1.5
-    assert to_csv(["a", "b"], [["+1", -2.0]]) == "a,b\n'+1,-2.0\n"
+    assert to_csv(["a", "b"], [["+1", -2.0], ["x", 0.1 + 0.2]]) == "a,b\n'+1,-2\nx,0.3\n"  # '%.12g', as a sweep

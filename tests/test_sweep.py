@@ -130,20 +130,20 @@ def test_cli_csv_grid_by_hand(cli, user_dir):
     out = ok(cli("--catalog", user_dir, "sweep", "test-download", "--vary", "model_size=62.5MB,125MB",
                  "--vary", "latency=500ms,1s,2s", "--set", "setup_time=500ms"))
     header = out.splitlines()[0]
-    assert header == ("model_size [MByte],latency [s],transfer_window [ms],dl_data_rate [Mbit/s],"
+    assert header == ("model_size [MByte],latency [s],transfer_window [s],dl_data_rate [Mbit/s],"
                       "dl_payload [MByte],cell_share_rate [Mbit/s],infeasible")
     rows = rows_of(out)
     assert len(rows) == 6  # 2 x 3, the first --vary changes slowest
     assert [(r["model_size [MByte]"], r["latency [s]"]) for r in rows] == [
         ("62.5", "0.5"), ("62.5", "1"), ("62.5", "2"), ("125", "0.5"), ("125", "1"), ("125", "2")]
     # 62.5 MByte = 500 Mbit; the window is latency - 0.5 s: 0.5 s and 1.5 s
-    assert rows[1]["transfer_window [ms]"] == "500" and rows[1]["dl_data_rate [Mbit/s]"] == "1000"
+    assert rows[1]["transfer_window [s]"] == "0.5" and rows[1]["dl_data_rate [Mbit/s]"] == "1000"
     assert rows[1]["cell_share_rate [Mbit/s]"] == "500" and rows[1]["infeasible"] == ""
     assert float(rows[2]["dl_data_rate [Mbit/s]"]) == pytest.approx(500 / 1.5, rel=1e-11)
     assert rows[5]["dl_data_rate [Mbit/s]"] == "666.666666667"  # 1000 Mbit / 1.5 s, 12 digits
     # latency = setup time: no window, so no rate; marked, not dropped
     for row in (rows[0], rows[3]):
-        assert row["transfer_window [ms]"] == row["dl_data_rate [Mbit/s]"] == row["cell_share_rate [Mbit/s]"] == ""
+        assert row["transfer_window [s]"] == row["dl_data_rate [Mbit/s]"] == row["cell_share_rate [Mbit/s]"] == ""
         assert row["dl_payload [MByte]"] == row["model_size [MByte]"]
         assert row["infeasible"] == ("transfer_window, dl_data_rate, cell_share_rate:"
                                      " the setup takes the whole deadline")
@@ -160,7 +160,7 @@ def test_cli_json_shape_and_values(cli, user_dir):
     first, second = data["rows"]
     assert first["latency"] == 0 and first["dl_data_rate"] is None and first["dl_payload"] == 138
     assert first["infeasible"]["dl_data_rate"] == "the setup takes the whole deadline"
-    assert second == {"latency": 2, "transfer_window": 2000, "dl_data_rate": 552, "dl_payload": 138,
+    assert second == {"latency": 2, "transfer_window": 2, "dl_data_rate": 552, "dl_payload": 138,
                       "cell_share_rate": 276, "infeasible": {}}
 
 

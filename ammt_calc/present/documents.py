@@ -94,6 +94,7 @@ def describe(uc: UseCase) -> dict:
 def usecase_rows(evaluations: Sequence[Evaluation], unit_options: Mapping[str, str] | None = None) -> list[dict]:
     """One row per (use case, KPI), as `usecase --format json` prints them: each value in the
     one unit of its kind (units/machine.py) or the one `unit_options` asks for (--unit)."""
+    from ..engine.evaluation import OVERFLOW
     from ..engine.published import published_status
     from ..units import machine
 
@@ -108,8 +109,8 @@ def usecase_rows(evaluations: Sequence[Evaluation], unit_options: Mapping[str, s
             unit = "" if result.choices else machine.requested(result.name, result.unit, unit_options)
             value = None
             if feasible:  # a KPI with choices gives the chosen name
-                value = result.choice_at() if result.choices else \
-                    clean_number(float(result.value) * machine.factor(result.unit, unit))
+                value = result.choice_at() if result.choices else converted(float(result.value), result.unit, unit)
+                feasible = value is not None
             row = {
                 "usecase": ev.usecase.id,
                 "kpi": result.name,
@@ -123,9 +124,19 @@ def usecase_rows(evaluations: Sequence[Evaluation], unit_options: Mapping[str, s
                 "status": statuses.get(result.name),
             }
             if not feasible:
-                row["reason"] = result.reason_at()
+                row["reason"] = result.reason_at() or OVERFLOW  # past the float range in the machine unit
             rows.append(row)
     return rows
+
+
+
+def converted(value: float, source: str, target: str) -> float | None:
+    """`value` from unit `source` into `target`, as the engine shows a result: a subnormal
+    (a few digits left) is 0, a number past the float range is None (overflow)."""
+    out = value * units.base_factor(source) / units.base_factor(target) if source != target else value
+    if not math.isfinite(out):
+        return None
+    return 0.0 if abs(out) < sys.float_info.min else clean_number(out)
 
 
 def parameter_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
@@ -158,7 +169,8 @@ def published_json(published: Published | None, unit: str | None = None) -> dict
     bounds = {k: units.parse_quantity(t) for k, t in texts.items() if t}
     first = next(iter(bounds.values())).units
     target = units.parse_unit(unit) if unit is not None and units.same_dimension(unit, first) else first
-    shown = {k: clean_number(float(q.to(target).magnitude)) for k, q in bounds.items()}
+    shown = {k: converted(float(q.magnitude), units.format_unit(q.units), units.format_unit(target))
+             for k, q in bounds.items()}
     return {"value": shown.get("value"), "min": shown.get("min"), "max": shown.get("max"),
             "unit": units.format_unit(target), "text": published.as_written}
 
@@ -226,7 +238,7 @@ def check_rows(rows, catalog) -> list[dict]:
         pub = published_json(published, unit) if published.text is None else None
         computed = None
         if r.computed_value is not None and r.status != "no-value" and math.isfinite(r.computed_value):
-            computed = clean_number(r.computed_value * units.base_factor(r.computed_unit) / units.base_factor(unit))
+            computed = converted(r.computed_value, r.computed_unit, unit)
         out.append({
             "usecase": r.usecase, "kpi": r.kpi,
             "published_value": pub and pub["value"], "published_min": pub and pub["min"],
@@ -249,7 +261,10 @@ def _deviation(computed: float | None, pub: dict | None) -> float | None:
         reference = pub["max"]
     else:
         return 0.0
-    return clean_number(computed / reference - 1) if reference else None
+    if not reference:
+        return None
+    deviation = computed / reference - 1
+    return clean_number(deviation) if math.isfinite(deviation) else None
 
 
 # --- solve -------------------------------------------------------------------------------
