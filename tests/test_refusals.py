@@ -307,7 +307,8 @@ def test_cli_sweep_output_cap_and_force(monkeypatch, tmp_path):
     monkeypatch.setattr(sweeps, "MAX_OUTPUT_BYTES", 10_000)  # 1,000 rows of ~60 bytes pass it
     target = tmp_path / "out.csv"
     code, _, err = run("sweep", DL, "--vary", "latency=1s:2s:1000", "-o", target)
-    assert_refused(code, err, "more than the limit of", "--force")
+    assert_refused(code, err, "more than the limit of", "--force", "nothing was written",
+                   "-o FILE.parquet (at most about 156,000 bytes")  # 1,000 rows x (19 numbers x 8 bytes + 4)
     assert not target.exists()
     code, _, err = run("sweep", DL, "--vary", "latency=1s:2s:1000", "-o", target, "--force")
     assert code == 0, err

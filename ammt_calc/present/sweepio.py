@@ -193,8 +193,9 @@ class _Capped:
             estimate = estimate_output_bytes(grid, fmt, head)
             if estimate > sweeps.MAX_OUTPUT_BYTES:
                 raise UserError(f"the sweep's {fmt.upper()} would be about {_gb(estimate)} ({grid.size:,} rows),"
-                                f" more than the limit of {_gb(sweeps.MAX_OUTPUT_BYTES)}; use fewer points (or fewer KPIs),"
-                                " or --force to write it anyway")
+                                f" more than the limit of {_gb(sweeps.MAX_OUTPUT_BYTES)}; nothing was written. Use"
+                                f" -o FILE.parquet (at most about {_gb(parquet_estimate(grid))}), fewer points (or"
+                                " fewer KPIs), or --force to write it anyway")
 
     def write_all(self, text: bytes | bytearray | Iterable[bytes]) -> None:
         for chunk in [text] if isinstance(text, (bytes, bytearray, memoryview)) else text:
@@ -212,6 +213,12 @@ def _gb(size: float) -> str:
     if size >= 2**30:
         return f"{size / 2**30:.1f} GiB"
     return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
+
+
+def parquet_estimate(grid: Grid) -> int:
+    """An upper bound of the sweep's Parquet size: 8 bytes per number (zstd makes it smaller)
+    and 4 per row and reason column (dictionary indices)."""
+    return grid.size * (8 * len(grid.columns) + 4 * len(reason_columns(grid.usecase)))
 
 
 def estimate_output_bytes(grid: Grid, fmt: str = "csv", head: int = 0) -> int:
