@@ -6,7 +6,7 @@ concatenating two sweeps, needs one unit per kind, whatever the use case and run
 module names it (docs/units.md, "Machine formats"). Tables for people keep their own units.
 
     data rate      Mbit/s          size (information)  MByte
-    time           s               rate of events      1/s (fps, Hz, 1/h)
+    time           s               rate of events      Hz (fps, 1/s, 1/h)
     ratio          % (a KPI in %, ppm or any scaled dimensionless unit)
     count          (no unit: a plain number)
     area density   1/km^2          area traffic        Mbit/s/m^2
@@ -27,7 +27,7 @@ MACHINE_UNITS = {
     "[information] / [time]": "Mbit/s",
     "[information]": "MByte",
     "[time]": "s",
-    "1 / [time]": "1/s",
+    "1 / [time]": "Hz",
     "1 / [length] ** 2": "1/km^2",
     "[information] / [time] / [length] ** 2": "Mbit/s/m^2",
     "[length]": "m",
