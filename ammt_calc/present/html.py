@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 from ..units.numbers import human_number
 from . import svgplot
 from .formats import numeric_columns
-from .views import (QOS_TITLE, STATUS_MARK, Table, View, cell_caption, cell_flows_table, count_or_number,
+from .views import (QOS_TITLE, Table, View, cell_caption, cell_flows_table, count_or_number,
                     qos_table, transport_caption)
 
 MAX_LINES = 10  # a sweep over two parameters: a line for at most 10 values of the second (first and last kept)
@@ -278,7 +278,7 @@ def _published_cell(row: dict, described: dict | None) -> str:
 def _status_cell(status: str | None) -> str:
     if not status:
         return _td("status", "")
-    return f'<td data-label="status" class="status-{escape(status)}">{escape(STATUS_MARK.get(status, status))}</td>'
+    return f'<td data-label="status" class="status-{escape(status)}">{escape(status)}</td>'
 
 
 def deviation(check: dict) -> float | None:
