@@ -159,7 +159,7 @@ def test_bad_files(tmp_path):
         hfconfig.read_config(path)
     with pytest.raises(UserError, match="holds no config.json"):
         hfconfig.read_config(tmp_path / "..")
-    with pytest.raises(UserError, match="cannot read"):
+    with pytest.raises(UserError, match="does not exist"):
         hfconfig.read_config(tmp_path / "missing.json")
 
 
