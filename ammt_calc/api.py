@@ -77,6 +77,13 @@ def quantity(value: Any, unit: str | None = None):
     return boundary.to_pint(units.quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit or ""))
 
 
+def cache_notes() -> tuple[str, ...]:
+    """Why the catalog cache was not used, or was replaced, this run (each once): the CLI's notes."""
+    from .usecases import cache
+
+    return tuple(cache.take_notes())
+
+
 class Document(NamedTuple):
     """A result that is its document: `to_dict()` is what `--format json` prints."""
 
