@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         _cache_notes()
         typer.echo(f"error: {exc}", err=True)
-        return 2
+        return exc.exit_code  # 2; 3 for a Dask cluster that failed mid-run
     except MemoryError:
         _cache_notes()
         typer.echo("error: out of memory: ask for less (fewer points, a smaller file)", err=True)
@@ -140,6 +140,9 @@ def _exit(code: int, handlers: int) -> None:
         or os.environ.get("PYTHONPROFILEIMPORTTIME")
     if busy or observed or atexit._ncallbacks() > handlers or os.environ.get("AMMT_CALC_NORMAL_EXIT") == "1":
         sys.exit(code)
+    scratch = sys.modules.get("ammt_calc.scratch")  # os._exit skips atexit: its folders go first
+    if scratch is not None:
+        scratch.remove_all()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

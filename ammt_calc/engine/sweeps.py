@@ -16,7 +16,6 @@ i-th value of every spec together).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -39,7 +38,6 @@ MEMORY_BUDGET = 64 << 20  # 64 MiB for one block: its evaluated arrays and its t
 CELL_BYTES = 72  # per number cell of a block (measured with tracemalloc: 69 bytes at 3,200 KPIs)
 MAX_OUTPUT_BYTES = 2 << 30  # 2 GiB: a larger sweep output is refused unless forced
 INFEASIBLE_COLUMN = "infeasible"
-_COUNT = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -196,9 +194,9 @@ def parameter(uc: UseCase, name: str):
 
 
 def _count(text: str, what: str) -> int:
-    if not _COUNT.fullmatch(text) or not 2 <= int(text) <= MAX_POINTS:
-        raise UserError(f"{what}: COUNT must be a whole number from 2 to {MAX_POINTS:,}, got '{text}'")
-    return int(text)
+    from ..units.numbers import whole_number
+
+    return whole_number(text, f"{what}: COUNT", 2, MAX_POINTS)
 
 
 def unit_magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:

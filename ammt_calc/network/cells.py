@@ -49,6 +49,7 @@ SUBCARRIERS_PER_PRB = 12
 SYMBOLS_PER_SLOT = 14  # normal cyclic prefix
 MODULATION_ORDER = {"QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM": 8, "1024QAM": 10}
 SCALING_FACTORS = (1.0, 0.8, 0.75, 0.4)
+MAX_CARRIER_MHZ = 2000.0  # the widest NR channel: FR2-2 (TS 38.101-2 Rel-17 Table 5.3.5-1); FR1 100, FR2-1 400
 MAX_LAYERS = 8  # maxNumberMIMO-LayersPDSCH; PUSCH has at most 4 in Rel-15..17
 OVERHEAD = {("FR1", "DL"): 0.14, ("FR2", "DL"): 0.18, ("FR1", "UL"): 0.08, ("FR2", "UL"): 0.10}
 DIRECTIONS = ("DL", "UL")
@@ -236,6 +237,9 @@ def _frequency(text: str, unit: str, what: str, notes: list[str]) -> float:
     value = round(float(quantity.to(units.parse_unit(unit)).magnitude), 6)  # 0.1 GHz -> 100.0, not 100.00000000000001
     if value <= 0:
         raise UserError(f"{what} {text!r} must be positive")
+    if unit == "MHz" and value > MAX_CARRIER_MHZ:
+        raise UserError(f"{what} {text[:40]!r} is wider than an NR carrier ({MAX_CARRIER_MHZ:g} MHz, TS 38.101-2"
+                        " FR2-2); give several carriers for an aggregate")
     return value
 
 
@@ -261,9 +265,9 @@ def parse_modulation(text: str) -> str:
 
 
 def parse_layers(text: str) -> int:
-    if not re.fullmatch(r"\s*[0-9]+\s*", text) or not 1 <= int(text) <= MAX_LAYERS:
-        raise UserError(f"layers {text!r} is not a whole number from 1 to {MAX_LAYERS}")
-    return int(text)
+    from ..units.numbers import whole_number
+
+    return whole_number(text, "layers", 1, MAX_LAYERS)
 
 
 def parse_scaling(text: str) -> float:
@@ -426,8 +430,8 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
         if not set(fields) - {"bandwidth", "tdd", "dl_tdd", "ul_tdd"}:  # no carrier asked for: the average only
             return Cell(text, None, None, profile, bandwidth, shares, tdd)
         fields.setdefault("bandwidth", f"{bandwidth:g}MHz")  # the peak of the same channel
-    if "ul_layers" not in fields and "layers" in fields and re.fullmatch(r"\s*[0-9]+\s*", fields["layers"]):
-        layers = int(fields["layers"])
+    if "ul_layers" not in fields and "layers" in fields:
+        layers = parse_layers(fields["layers"])
         if layers > HANDSET_UL_LAYERS:
             fields["ul_layers"] = str(HANDSET_UL_LAYERS)
             notes.append(f"UL {HANDSET_UL_LAYERS} layers, as a handset transmits (2T4R); give ul_layers=... to change")

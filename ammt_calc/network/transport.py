@@ -402,7 +402,9 @@ def parse_transport(text: Any) -> TransportSpec:
 
 def _mtu(value: str, bad) -> int:
     if _MTU_RE.fullmatch(value):
-        return int(value)
+        from ..units.numbers import MAX_WHOLE_DIGITS, whole_number
+
+        return whole_number(value, "mtu", 0, 10 ** MAX_WHOLE_DIGITS - 1)  # the range is checked with its reason below
     try:
         quantity = units.parse_quantity(value, what="mtu")
     except UserError:
