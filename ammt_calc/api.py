@@ -553,18 +553,19 @@ def check_sweep_output(fmt: str, output: Any, *, engine: str = "local", schedule
 
 def write_sweep(grid, output: str | Path | Any | None, fmt: str = "parquet", *, engine: str = "local",
                 scheduler: str | None = None, plot: str | Path | None = None, kpi: str | None = None,
-                force: bool = False, on_block=None) -> str | None:
+                force: bool = False, on_block=None, connect_timeout: float | str | None = None) -> str | None:
     """A planned grid (`plan_sweep`) written as it is evaluated, block by block: CSV, JSON or
     Parquet to a file (atomically) or a binary stream on the local engine, or a Parquet dataset
     (a folder of parts written by the workers) with engine="dask". `plot` draws a KPI (`kpi`, or
     the one `Plot` picks) to a PNG from the same blocks; with output=None only the plot is made.
-    Returns the KPI plotted, or None."""
+    Returns the KPI plotted, or None. `connect_timeout`: seconds to reach `scheduler` (default 10)."""
     check_sweep_output(fmt, output, engine=engine, scheduler=scheduler, plot=plot, kpi=kpi)
     if engine == "dask":
         from .engine import dask_engine
         from .present import parquet
 
-        dask_engine.sweep(grid, output, parquet.write, scheduler=scheduler)
+        timeout = dask_engine.check_timeout(connect_timeout, scheduler)
+        dask_engine.sweep(grid, output, parquet.write, scheduler=scheduler, timeout=timeout)
         return None
     picture = None
     if plot is not None:
@@ -637,7 +638,7 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
 def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
            *, count: int | None = None, seed: int = 0, transport: str | None = None, cell: str | None = None,
            engine: str = "local", scheduler: str | None = None, draws_output: str | Path | None = None,
-           catalog: Catalog | None = None):
+           catalog: Catalog | None = None, connect_timeout: float | str | None = None):
     """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
     infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
     writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
@@ -656,7 +657,9 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
 
             parquet.require("-o FOLDER with --engine dask")
             writer = parquet.write
-        return _displayable(distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer))
+        timeout = distributed.check_timeout(connect_timeout, scheduler)
+        return _displayable(distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer,
+                                               timeout=timeout))
     if draws_output is None:
         return _displayable(sampling.run(plan))
     from .present import parquet

@@ -71,8 +71,17 @@ def require() -> None:
         raise UserError(f"--engine dask needs {exc.name}, which is not installed: {INSTALL}") from None
 
 
-def check_timeout(seconds) -> float:
-    """The connect deadline in seconds: a number from 0 (exclusive) to MAX_CONNECT_TIMEOUT."""
+def check_timeout(seconds, scheduler: str | None = "") -> float:
+    """The connect deadline in seconds: a number (or its text, `--connect-timeout`) above 0 and at
+    most MAX_CONNECT_TIMEOUT; None is the default. Only a named scheduler has one."""
+    if seconds is None:
+        return CONNECT_TIMEOUT
+    if scheduler is None:
+        raise UserError("--connect-timeout is the deadline of --scheduler; give --scheduler too")
+    if isinstance(seconds, str):
+        from ..units.numbers import bounded_number
+
+        return bounded_number(seconds, "--connect-timeout", MAX_CONNECT_TIMEOUT, " s")
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_CONNECT_TIMEOUT:
         raise UserError(f"the connect timeout must be a number of seconds above 0 and at most {MAX_CONNECT_TIMEOUT:g},"
                         f" got {str(seconds)[:40]!r}")
@@ -111,13 +120,30 @@ def client(scheduler: str | None = None, workers: int | None = None,
     try:
         import dask
 
-        with dask.config.set({"temporary-directory": folder}):
+        # ":0": its HTTP server on a free port (None still asks for 8787, and warns when that is taken)
+        with dask.config.set({"temporary-directory": folder}), _quiet_workers():
             cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                               processes=True, dashboard_address=None, local_directory=folder)
+                                               processes=True, dashboard_address=":0", local_directory=folder)
             with cluster, distributed.Client(cluster, set_as_default=False) as connected:
                 yield connected
     finally:
         scratch.remove(folder)
+
+
+@contextmanager
+def _quiet_workers():
+    """Worker processes started inside log only what is critical: a cancelled task (Ctrl-C) is
+    not a warning for the user (the variable is read when distributed is imported there)."""
+    name = "DASK_LOGGING__DISTRIBUTED"
+    old = os.environ.get(name)
+    os.environ[name] = "critical"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
 
 
 @contextmanager

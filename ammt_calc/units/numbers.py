@@ -40,6 +40,19 @@ def whole_number(text, what: str, minimum: int, maximum: int, *, separators: boo
     return int(cleaned)
 
 
+def bounded_number(text, what: str, maximum: float, unit: str = "") -> float:
+    """A positive number a user writes (`--connect-timeout 2.5`): the number grammar (ASCII,
+    at most 40 characters), above 0 and at most `maximum`."""
+    from ..errors import UserError, one_line
+
+    cleaned = text.strip() if isinstance(text, str) else ""
+    value = float(cleaned) if len(cleaned) <= 40 and NUMBER_RE.fullmatch(cleaned) else math.nan
+    if not 0 < value <= maximum:
+        raise UserError(f"{what} must be a number above 0 and at most {maximum:g}{unit}, got"
+                        f" '{one_line(str(text).strip()[:40])}'")
+    return value
+
+
 def leading_number(text: str) -> str | None:
     """The number a quantity text starts with ('1.1' of '1.1 Gbit/s'), or None."""
     match = LEADING_NUMBER_RE.match(text)
