@@ -121,6 +121,11 @@ class Carrier:
     tdd: str = ""  # "" for FDD (the direction has every symbol)
     tdd_share: float = 1.0
 
+    def __post_init__(self):  # built directly (the API) it meets make_carrier's ranges
+        problem = _carrier_problem(self)
+        if problem:
+            raise UserError(f"Carrier: {problem}; build carriers with make_carrier() or parse_cell()")
+
     @property
     def mu(self) -> int:
         return int(math.log2(self.scs_khz / 15))
@@ -243,6 +248,27 @@ def _frequency(text: str, unit: str, what: str, notes: list[str]) -> float:
     return value
 
 
+def _number_in(value, low: float, high: float, low_open: bool = False) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+            and (low < value if low_open else low <= value) and value <= high)
+
+
+def _carrier_problem(c: Carrier) -> str:
+    """What is wrong with a Carrier's fields ("" when nothing is)."""
+    whole = [isinstance(v, int) and not isinstance(v, bool) for v in (c.scs_khz, c.n_prb, c.layers)]
+    if c.direction not in DIRECTIONS or c.fr not in ("FR1", "FR2"):
+        return f"direction {str(c.direction)[:8]!r} and fr {str(c.fr)[:8]!r} must be DL or UL and FR1 or FR2"
+    if not _number_in(c.bandwidth_mhz, 0, MAX_CARRIER_MHZ, low_open=True):
+        return f"bandwidth_mhz={str(c.bandwidth_mhz)[:20]} is not above 0 and at most {MAX_CARRIER_MHZ:g}"
+    if not all(whole) or c.scs_khz not in (15, 30, 60, 120, 240, 480, 960) or not 1 <= c.n_prb <= 275:
+        return "scs_khz must be 15 x 2**mu (mu 0 to 6) and n_prb a whole number from 1 to 275 (TS 38.101)"
+    if not 1 <= c.layers <= MAX_LAYERS or c.modulation not in MODULATION_ORDER:
+        return f"layers must be 1 to {MAX_LAYERS} and modulation one of {', '.join(MODULATION_ORDER)}"
+    if not (_number_in(c.scaling, 0, 1, low_open=True) and _number_in(c.tdd_share, 0, 1, low_open=True)):
+        return "scaling and tdd_share must be above 0 and at most 1"
+    return ""
+
+
 def parse_direction(text: str) -> str:
     direction = text.strip().upper()
     if direction not in DIRECTIONS:
@@ -327,6 +353,14 @@ class Cell:
 
     def share(self, direction: str) -> float:
         return self.shares[0] if direction == "DL" else self.shares[1]
+
+    def __post_init__(self):
+        if not all(c is None or isinstance(c, Carrier) for c in (self.dl, self.ul)) or (
+                self.profile is not None and not isinstance(self.profile, Profile)):
+            raise UserError("Cell: dl and ul must be Carriers (or None) and profile a Profile; build it with parse_cell()")
+        if self.bandwidth_mhz is not None and not _number_in(self.bandwidth_mhz, 0, MAX_CARRIER_MHZ, low_open=True):
+            raise UserError(f"Cell: bandwidth_mhz={str(self.bandwidth_mhz)[:20]} is not above 0 and at most"
+                            f" {MAX_CARRIER_MHZ:g} MHz")
 
     def carrier(self, direction: str) -> Carrier | None:
         return self.dl if direction == "DL" else self.ul
