@@ -24,6 +24,7 @@ from .errors import suggest
 from .usecases.loading import load_catalog as _load_catalog
 from .errors import UserError
 from .engine.settings import resolve
+from . import validate
 
 _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
@@ -54,6 +55,7 @@ def use_cache(enabled: bool = True) -> None:
 
 def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
     """A use case by id (built-in catalog, or `catalog`), or the `UseCase` given; units checked."""
+    validate.usecase_ref(usecase, "usecase"), validate.catalog(catalog)
     uc = usecase if isinstance(usecase, UseCase) else (catalog or load_catalog()).get(usecase)
     check_dimensions(uc)  # a no-op for a use case of a loaded catalog (checked when it loaded)
     return uc
@@ -99,6 +101,7 @@ class Document(NamedTuple):
 
 def list_usecases(family: str | None = None, catalog: Catalog | None = None) -> Document:
     """id, title, family and sources of every use case (of one family, any case)."""
+    validate.optional_text(family, "family"), validate.catalog(catalog)
     catalog = catalog or load_catalog()
     if family is not None:
         families = {f.lower(): f for f in catalog.families()}
@@ -112,6 +115,7 @@ def list_usecases(family: str | None = None, catalog: Catalog | None = None) -> 
 def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | None = None) -> Document:
     """Parameters, KPIs with formulas, sources and published values; with qos, the 5QIs per flow
     at the defaults (which evaluates the use case: numpy)."""
+    validate.usecase_ref(usecase_or_id), validate.flag(qos, "qos"), validate.catalog(catalog)
     if not qos:
         uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
         return Document(documents.describe(uc))
@@ -267,7 +271,9 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
     and the rate meeting its deadline."""
     from .engine.evaluation import evaluate as _evaluate
 
+    given = validate.evaluate_args(usecases, settings, values, cell, qos, transport, catalog)
     chosen = _usecases(usecases, catalog)
+    validate.evaluation_size(chosen, given)
     spec, notes = _transport(transport)
     parsed_cell = None
     if cell is not None:
@@ -277,7 +283,7 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
         parsed_cell = parse_cell(cell, cell_notes, profiles=True)
         notes += [f"--cell: {n}" for n in dict.fromkeys(cell_notes)]
     evaluations = []
-    for inputs in resolve(chosen, {**(settings or {}), **values}):
+    for inputs in resolve(chosen, given):
         evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins, transport=spec,
                                      cell=parsed_cell))
         notes[:0] = [f"{inputs.usecase.id}: {n}" for n in evaluations[-1].notes]  # the inputs', the reach's
@@ -454,6 +460,7 @@ def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: 
     bandwidth=100MHz") each flow's reach, `<dir>_max_distance`."""
     from .engine import sweeps
 
+    vary, settings = validate.sweep_args(usecase_or_id, vary, settings, zip, transport, catalog)
     uc, inputs, spec, notes = _planning(usecase_or_id, vary, ("varied", "--vary"), settings, transport, catalog)
     site_cell, cell_notes = _site_cell(cell)
     return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins, notes=notes + cell_notes,
@@ -627,6 +634,7 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
     each flow's reach, as in a sweep."""
     from .engine import montecarlo as sampling
 
+    draws, settings = validate.sample_args(usecase_or_id, draws, settings, transport, catalog)
     count = sampling.DEFAULT_DRAWS if count is None else _whole(count, "--draws", sampling.MAX_DRAWS)
     seed = _whole(seed, "--seed")
     uc, inputs, spec, notes = _planning(usecase_or_id, draws, ("drawn", "--draw"), settings, transport, catalog)
@@ -740,6 +748,7 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
     from .engine.inverse import solve as _solve
     from .units import boundary
 
+    given = validate.solve_args(usecase_or_id, parameter, target, settings, values, transport, catalog)
     uc = usecase(usecase_or_id, catalog)
     spec, transport_notes = _transport(transport)
     site_cell, cell_notes = _site_cell(cell)
@@ -754,7 +763,7 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
         if not hasattr(goal, "units"):  # text, or a number for a count
             text = f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}"
             kpi, goal, target_notes = parse_target(uc, text, spec, site_cell)
-    inputs = resolve([uc], {**(settings or {}), **values})[0]
+    inputs = resolve([uc], given)[0]
     solved = _solve(uc, parameter, kpi, goal, inputs.values, transport=spec, cell=site_cell)
     return Solution(uc, solved, tuple([*inputs.notes, *target_notes, *transport_notes]))
 
@@ -766,6 +775,7 @@ def check(catalog: Catalog | None = None) -> Document:
     """Every published value against the catalog's computation at the defaults."""
     from .engine.published import check_catalog, summary, unpublished
 
+    validate.catalog(catalog)
     catalog = catalog or load_catalog()
     rows = check_catalog(catalog)
     none = unpublished(catalog)
@@ -793,7 +803,7 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
 
     if isinstance(inputs, str):
         inputs = (inputs,)
-    loaded = load_model(model, parse_inputs(inputs, input_size))
+    loaded = load_model(validate.text(model, "model"), parse_inputs(inputs, input_size))
     if bits is None and loaded.transformer is not None:  # hidden states at the compute dtype, bf16
         from .models.facts import COMPUTE_BITS
 
@@ -820,7 +830,8 @@ def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: s
     `context` sizes the cache of that many tokens (sliding-window layers keep their window)."""
     from .models.facts import model_facts
 
-    return _displayable(model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets,
+    return _displayable(model_facts(validate.text(source, "source"), bits=bits, lora_rank=lora_rank,
+                                    lora_targets=lora_targets,
                                     kv_bits=kv_bits, act_bits=act_bits, context=context))
 
 
@@ -833,6 +844,7 @@ def radio(carriers: Sequence[str] = (), direction: str = "DL", **options: str | 
     fr, scaling, tdd); each of `carriers` is a spec "bandwidth=...,scs=..." overriding them."""
     from .network import cells as nr
 
+    validate.texts(carriers, "carriers"), validate.text(direction, "direction")
     unknown = set(options) - set(RADIO_OPTIONS)
     if unknown:
         raise UserError(f"radio has no option '{sorted(unknown)[0]}'; options: {', '.join(RADIO_OPTIONS)}")

@@ -138,6 +138,8 @@ def parse_spec(uc: UseCase, name: str, spec: str) -> tuple[Axis, list[str]]:
             values = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
         values[[0, -1]] = start, stop  # exact ends despite rounding in geomspace
     else:
+        if spec.count(",") >= MAX_POINTS:  # counted before the list is made (1e7 values took 60 s)
+            raise UserError(f"{what}: more than {MAX_POINTS:,} values")
         items = [p.strip() for p in spec.split(",")]
         if not all(items):
             raise UserError(f"{what}: '{spec}' has an empty item; write values as v1,v2,v3 (e.g. 100ms,1s,10s)")
