@@ -693,14 +693,12 @@ def parse_draws(items: Sequence[str]) -> dict[str, str]:
 
 
 def _whole(value: int | str, option: str, most: int | None = None) -> int:
-    """A count or seed given as an int or as text (`10000`, `10_000`, `10,000`)."""
+    """A count or seed given as an int or as text (`10000`, `10_000`, `10,000`): the number grammar's whole number."""
+    from .units.numbers import whole_number
+
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise UserError(f"{option} must be a whole number, got {type(value).__name__}")
-    cleaned = str(value).strip().replace("_", "").replace(",", "")
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 20:
-        what = f"1 to {most:,}" if most else "0 or more"
-        raise UserError(f"{option} must be a whole number ({what}), got '{value}'")
-    return int(cleaned)
+    return whole_number(str(value), option, 1 if most else 0, most or 2**63 - 1, separators=True)
 
 
 # --- solve -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _type_name(value: Any) -> str:
 
 def usecase_ref(value: Any, name: str = "usecase_or_id"):
     """A use-case id (text) or a UseCase."""
-    from .usecases.model import UseCase
+    from .usecases.domain import UseCase
 
     if isinstance(value, UseCase):
         return value
@@ -41,7 +41,7 @@ def usecase_ref(value: Any, name: str = "usecase_or_id"):
 
 def usecases(value: Any):
     """evaluate()'s first argument: None (all), an id, a UseCase, or a list of them (not empty)."""
-    from .usecases.model import UseCase
+    from .usecases.domain import UseCase
 
     if value is None or isinstance(value, (str, UseCase)):
         return value if value is None else usecase_ref(value, "usecases")
@@ -84,7 +84,7 @@ def flag(value: Any, name: str) -> bool:
 
 
 def catalog(value: Any):
-    from .usecases.model import Catalog
+    from .usecases.domain import Catalog
 
     if value is None or isinstance(value, Catalog):
         return value
@@ -97,16 +97,6 @@ def transport(value: Any):
     if value is None or isinstance(value, (str, TransportSpec)):
         return value
     raise UserError(f"transport must be a spec text ('tcp,rtt=20ms') or a TransportSpec, not {_type_name(value)}")
-
-
-def whole(value: Any, name: str, minimum: int, maximum: int) -> int:
-    """A count or seed: an int (a numpy integer too), not a bool, in range."""
-    import numpy as np
-
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not minimum <= value <= maximum:
-        shown = str(value)[:40] if isinstance(value, (int, np.integer, float, str)) else _type_name(value)
-        raise UserError(f"{name} must be a whole number from {minimum:,} to {maximum:,}, got {shown}")
-    return int(value)
 
 
 def settings(values: Mapping[str, Any] | None, name: str = "settings", max_length: int | None = None) -> dict:
