@@ -24,6 +24,7 @@ from .errors import suggest
 from .usecases.loading import load_catalog as _load_catalog
 from .errors import UserError
 from .engine.settings import resolve
+from . import validate
 
 _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
@@ -54,6 +55,7 @@ def use_cache(enabled: bool = True) -> None:
 
 def usecase(usecase: str | UseCase, catalog: Catalog | None = None) -> UseCase:
     """A use case by id (built-in catalog, or `catalog`), or the `UseCase` given; units checked."""
+    validate.usecase_ref(usecase, "usecase"), validate.catalog(catalog)
     uc = usecase if isinstance(usecase, UseCase) else (catalog or load_catalog()).get(usecase)
     check_dimensions(uc)  # a no-op for a use case of a loaded catalog (checked when it loaded)
     return uc
@@ -77,6 +79,13 @@ def quantity(value: Any, unit: str | None = None):
     return boundary.to_pint(units.quantity(np.asarray(value, dtype=float) if np.ndim(value) else float(value), unit or ""))
 
 
+def cache_notes() -> tuple[str, ...]:
+    """Why the catalog cache was not used, or was replaced, this run (each once): the CLI's notes."""
+    from .usecases import cache
+
+    return tuple(cache.take_notes())
+
+
 class Document(NamedTuple):
     """A result that is its document: `to_dict()` is what `--format json` prints."""
 
@@ -92,6 +101,7 @@ class Document(NamedTuple):
 
 def list_usecases(family: str | None = None, catalog: Catalog | None = None) -> Document:
     """id, title, family and sources of every use case (of one family, any case)."""
+    validate.optional_text(family, "family"), validate.catalog(catalog)
     catalog = catalog or load_catalog()
     if family is not None:
         families = {f.lower(): f for f in catalog.families()}
@@ -105,6 +115,7 @@ def list_usecases(family: str | None = None, catalog: Catalog | None = None) -> 
 def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | None = None) -> Document:
     """Parameters, KPIs with formulas, sources and published values; with qos, the 5QIs per flow
     at the defaults (which evaluates the use case: numpy)."""
+    validate.usecase_ref(usecase_or_id), validate.flag(qos, "qos"), validate.catalog(catalog)
     if not qos:
         uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
         return Document(documents.describe(uc))
@@ -262,7 +273,9 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
     and the rate meeting its deadline."""
     from .engine.evaluation import evaluate as _evaluate
 
+    given = validate.evaluate_args(usecases, settings, values, cell, qos, transport, catalog)
     chosen = _usecases(usecases, catalog)
+    validate.evaluation_size(chosen, given)
     spec, notes = _transport(transport)
     parsed_cell = None
     if cell is not None:
@@ -272,7 +285,7 @@ def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings:
         parsed_cell = parse_cell(cell, cell_notes, profiles=True)
         notes += [f"--cell: {n}" for n in dict.fromkeys(cell_notes)]
     evaluations = []
-    for inputs in resolve(chosen, {**(settings or {}), **values}):
+    for inputs in resolve(chosen, given):
         evaluations.append(_evaluate(inputs.usecase, inputs.values, inputs.notes, inputs.origins, transport=spec,
                                      cell=parsed_cell))
         notes[:0] = [f"{inputs.usecase.id}: {n}" for n in evaluations[-1].notes]  # the inputs', the reach's
@@ -457,6 +470,7 @@ def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: 
     kind of quantity (docs/units.md) unless `units` ({name: unit}, `--unit`) asks for another."""
     from .engine import sweeps
 
+    vary, settings = validate.sweep_args(usecase_or_id, vary, settings, zip, transport, catalog)
     uc, inputs, spec, notes = _planning(usecase_or_id, vary, ("varied", "--vary"), settings, transport, catalog)
     site_cell, cell_notes = _site_cell(cell)
     return sweeps.plan(uc, vary, inputs.values, zipped=zip, origins=inputs.origins, notes=notes + cell_notes,
@@ -557,18 +571,19 @@ def check_sweep_output(fmt: str, output: Any, *, engine: str = "local", schedule
 
 def write_sweep(grid, output: str | Path | Any | None, fmt: str = "parquet", *, engine: str = "local",
                 scheduler: str | None = None, plot: str | Path | None = None, kpi: str | None = None,
-                force: bool = False, on_block=None) -> str | None:
+                force: bool = False, on_block=None, connect_timeout: float | str | None = None) -> str | None:
     """A planned grid (`plan_sweep`) written as it is evaluated, block by block: CSV, JSON or
     Parquet to a file (atomically) or a binary stream on the local engine, or a Parquet dataset
     (a folder of parts written by the workers) with engine="dask". `plot` draws a KPI (`kpi`, or
     the one `Plot` picks) to a PNG from the same blocks; with output=None only the plot is made.
-    Returns the KPI plotted, or None."""
+    Returns the KPI plotted, or None. `connect_timeout`: seconds to reach `scheduler` (default 10)."""
     check_sweep_output(fmt, output, engine=engine, scheduler=scheduler, plot=plot, kpi=kpi)
     if engine == "dask":
         from .engine import dask_engine
         from .present import parquet
 
-        dask_engine.sweep(grid, output, parquet.write, scheduler=scheduler)
+        timeout = dask_engine.check_timeout(connect_timeout, scheduler)
+        dask_engine.sweep(grid, output, parquet.write, scheduler=scheduler, timeout=timeout)
         return None
     picture = None
     if plot is not None:
@@ -630,6 +645,7 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
     each flow's reach, as in a sweep."""
     from .engine import montecarlo as sampling
 
+    draws, settings = validate.sample_args(usecase_or_id, draws, settings, transport, catalog)
     count = sampling.DEFAULT_DRAWS if count is None else _whole(count, "--draws", sampling.MAX_DRAWS)
     seed = _whole(seed, "--seed")
     uc, inputs, spec, notes = _planning(usecase_or_id, draws, ("drawn", "--draw"), settings, transport, catalog)
@@ -642,7 +658,8 @@ def plan_sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings
 def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Mapping[str, Any] | None = None,
            *, count: int | None = None, seed: int = 0, transport: str | None = None, cell: str | None = None,
            engine: str = "local", scheduler: str | None = None, draws_output: str | Path | None = None,
-           catalog: Catalog | None = None, units: Mapping[str, str] | None = None):
+           catalog: Catalog | None = None, units: Mapping[str, str] | None = None,
+           connect_timeout: float | str | None = None):
     """Per KPI the mean, 5th, 50th, 95th and 99th percentile over the feasible draws and the
     infeasible share (`SampleResult.to_dict()` = `sample --format json`). `draws_output` also
     writes every draw as Parquet: a file locally, a dataset folder with engine="dask"."""
@@ -661,7 +678,9 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
 
             parquet.require("-o FOLDER with --engine dask")
             writer = parquet.write
-        return _displayable(distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer))
+        timeout = distributed.check_timeout(connect_timeout, scheduler)
+        return _displayable(distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer,
+                                               timeout=timeout))
     if draws_output is None:
         return _displayable(sampling.run(plan))
     from .present import parquet
@@ -686,14 +705,12 @@ def parse_draws(items: Sequence[str]) -> dict[str, str]:
 
 
 def _whole(value: int | str, option: str, most: int | None = None) -> int:
-    """A count or seed given as an int or as text (`10000`, `10_000`, `10,000`)."""
+    """A count or seed given as an int or as text (`10000`, `10_000`, `10,000`): the number grammar's whole number."""
+    from .units.numbers import whole_number
+
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise UserError(f"{option} must be a whole number, got {type(value).__name__}")
-    cleaned = str(value).strip().replace("_", "").replace(",", "")
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 20:
-        what = f"1 to {most:,}" if most else "0 or more"
-        raise UserError(f"{option} must be a whole number ({what}), got '{value}'")
-    return int(cleaned)
+    return whole_number(str(value), option, 1 if most else 0, most or 2**63 - 1, separators=True)
 
 
 # --- solve -------------------------------------------------------------------------------
@@ -741,6 +758,7 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
     from .engine.inverse import solve as _solve
     from .units import boundary
 
+    given = validate.solve_args(usecase_or_id, parameter, target, settings, values, transport, catalog)
     uc = usecase(usecase_or_id, catalog)
     spec, transport_notes = _transport(transport)
     site_cell, cell_notes = _site_cell(cell)
@@ -755,7 +773,7 @@ def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str,
         if not hasattr(goal, "units"):  # text, or a number for a count
             text = f"{kpi}={goal if isinstance(goal, str) else repr(float(goal))}"
             kpi, goal, target_notes = parse_target(uc, text, spec, site_cell)
-    inputs = resolve([uc], {**(settings or {}), **values})[0]
+    inputs = resolve([uc], given)[0]
     solved = _solve(uc, parameter, kpi, goal, inputs.values, transport=spec, cell=site_cell)
     return Solution(uc, solved, tuple([*inputs.notes, *target_notes, *transport_notes]))
 
@@ -770,6 +788,7 @@ def check(catalog: Catalog | None = None, usecases: Sequence[str] | None = None,
     no-value) when given. Rows in one unit per kind, with the relative deviation."""
     from .engine.published import STATUSES, check_catalog, summary, unpublished
 
+    validate.catalog(catalog)
     catalog = catalog or load_catalog()
     ids = [usecase(u, catalog).id for u in usecases or ()]  # an unknown id: did-you-mean
     if status is not None and status not in STATUSES:
@@ -807,7 +826,7 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
 
     if isinstance(inputs, str):
         inputs = (inputs,)
-    loaded = load_model(model, parse_inputs(inputs, input_size))
+    loaded = load_model(validate.text(model, "model"), parse_inputs(inputs, input_size))
     if bits is None and loaded.transformer is not None:  # hidden states at the compute dtype, bf16
         from .models.facts import COMPUTE_BITS
 
@@ -834,7 +853,8 @@ def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: s
     `context` sizes the cache of that many tokens (sliding-window layers keep their window)."""
     from .models.facts import model_facts
 
-    return _displayable(model_facts(source, bits=bits, lora_rank=lora_rank, lora_targets=lora_targets,
+    return _displayable(model_facts(validate.text(source, "source"), bits=bits, lora_rank=lora_rank,
+                                    lora_targets=lora_targets,
                                     kv_bits=kv_bits, act_bits=act_bits, context=context))
 
 
@@ -847,6 +867,7 @@ def radio(carriers: Sequence[str] = (), direction: str = "DL", **options: str | 
     fr, scaling, tdd); each of `carriers` is a spec "bandwidth=...,scs=..." overriding them."""
     from .network import cells as nr
 
+    validate.texts(carriers, "carriers"), validate.text(direction, "direction")
     unknown = set(options) - set(RADIO_OPTIONS)
     if unknown:
         raise UserError(f"radio has no option '{sorted(unknown)[0]}'; options: {', '.join(RADIO_OPTIONS)}")

@@ -1,11 +1,14 @@
 """The one exception type that means "the user gave bad input" (exit code 2)."""
 
+import contextlib
 import errno
 import os
 
 
 class UserError(Exception):
     """Bad input or usage. Its message is one line, shown as `error: <message>`."""
+
+    exit_code = 2
 
     def __str__(self) -> str:
         return one_line(super().__str__())
@@ -19,6 +22,13 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+class ClusterFailed(UserError):
+    """A Dask cluster that failed after the run started (a worker or the scheduler gone): one
+    line, exit code 3 (the input was fine; the cluster was not)."""
+
+    exit_code = 3
+
+
 class Interrupted(BaseException):
     """SIGINT, SIGTERM or SIGHUP during an export: the temporary file is gone, `target` untouched.
 
@@ -29,6 +39,35 @@ class Interrupted(BaseException):
     def __init__(self, signum: int, target: str = ""):
         super().__init__(signum, target)
         self.signum, self.target = signum, target
+
+
+INTERRUPTING = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def signals_interrupt(shown: str):
+    """Inside: SIGINT, SIGTERM and SIGHUP raise Interrupted(signum, shown), so that a `finally`
+    cleans up (a temporary file, a partial dataset folder). Only the main thread may set
+    handlers: elsewhere nothing changes."""
+    import signal
+    import threading
+
+    numbers = [getattr(signal, name) for name in INTERRUPTING if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise Interrupted(signum, shown)
+
+    previous = {n: signal.signal(n, interrupt) for n in numbers}
+    try:
+        yield
+    except KeyboardInterrupt:  # a SIGINT that arrived before our handler, or one raised by a library
+        raise Interrupted(signal.SIGINT, shown) from None
+    finally:
+        for n, handler in previous.items():
+            signal.signal(n, handler)
 
 
 _OS_REASONS = {  # errno -> the words a user reads (strerror varies with the C library and locale)

@@ -104,17 +104,26 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(fresh, counted, con
     assert document["format"] == cache.FORMAT and str(fresh / "cached.yaml") in document["files"]
 
 
-def test_cached_data_is_validated_as_yaml_is(fresh, counted):
-    """The cache holds data, never code: a planted formula meets the same whitelist as YAML."""
+def test_an_edited_entry_cannot_change_an_answer(fresh, counted):
+    """The cache holds data, never code, and only data the file says: a planted formula, even
+    with its seal recomputed, is ignored, the file read again, and a note names the entry."""
     run(fresh)
     path = fresh.parent / "cache" / cache.document_name(fresh)
     document = json.loads(path.read_text())
     entry = document["files"][str(fresh / "cached.yaml")]
-    entry["data"]["kpis"]["dl_data_rate"]["formula"] = "__import__('os').system('true')"
-    path.write_text(json.dumps(document))
-    loaded = run(fresh)  # a use case from a cached, checked file is built when first used
-    with pytest.raises(catalog.CatalogError, match="kpis.dl_data_rate.formula"):
-        loaded.get("test-cached")
+    for formula, reseal in (("2 * model_size / latency", False), ("__import__('os').system('true')", True)):
+        entry["data"]["kpis"]["dl_data_rate"]["formula"] = formula
+        if reseal:
+            entry["seal"] = cache._seal(entry)
+        path.write_text(json.dumps(document))
+        counted["parse"].clear()
+        uc = run(fresh).get("test-cached")
+        assert counted["parse"] == ["cached.yaml"]
+        assert uc.kpis["dl_data_rate"].formula.evaluate({"model_size": 8e8, "latency": 1.0}) == 8e8
+        notes = cache.take_notes()
+        assert len(notes) == 1 and "did not verify" in notes[0] and "cached.yaml" in notes[0], notes
+        assert json.loads(path.read_text())["files"][str(fresh / "cached.yaml")]["data"]["kpis"]["dl_data_rate"][
+            "formula"] == "model_size / latency"  # replaced
     entry["data"] = "not a mapping"  # a malformed entry is ignored and the file read again
     path.write_text(json.dumps(document))
     counted["parse"].clear()

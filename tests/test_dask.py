@@ -22,7 +22,7 @@ def scheduler():
     """Two worker processes, one thread each; the engine connects to it by address."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -99,7 +99,7 @@ def test_unreachable_scheduler_is_one_line(uc):
     with pytest.raises(UserError) as error:
         distributed.sample(plan, scheduler="tcp://127.0.0.1:9", timeout=1)
     text = str(error.value)
-    assert text.startswith("cannot reach the Dask scheduler at 'tcp://127.0.0.1:9' within 1 s") and "\n" not in text
+    assert text.startswith("cannot reach the Dask scheduler at 'tcp://127.0.0.1:9': connection refused") and "\n" not in text
 
 
 def test_unknown_engine_and_a_folder_with_other_files(uc, tmp_path):

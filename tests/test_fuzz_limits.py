@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import resource
 import tempfile
 from datetime import timedelta
@@ -186,3 +187,184 @@ def test_generated_wide_catalogs_sweep_or_refuse_in_one_line(case):
             except UserError as exc:
                 one_clean_line(exc)
                 event("refused")
+
+
+# --- issue 21: hostile model files, cache documents and schedulers -----------------------------------
+# A generated set of hostile JSON (deep, long numbers, wrong types, many values) read as each
+# kind of user file and cache document, and a fixed corpus of the cases that hung or blew up
+# (a FIFO in each place, deep JSON, a silent scheduler), all under the same memory cap.
+
+LLAMA = {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100}
+JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False),
+                        st.text(max_size=8), st.sampled_from([10**39, 10**40, -1, 0, 2**62, 1e308]))
+JSON_VALUES = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=20)
+
+
+@st.composite
+def hostile_json(draw):
+    """JSON text: a generated value, maybe wrapped many levels deep, maybe with a number of
+    hundreds of digits or a long run of values spliced in."""
+    value = draw(JSON_VALUES)
+    kind = draw(st.sampled_from(["config", "header", "index", "cache"]))
+    if kind == "config":
+        key = draw(st.sampled_from([*LLAMA, "head_dim", "rope_scaling", "torch_dtype"]))
+        value = {**LLAMA, key: value}
+    elif kind == "header":
+        value = {"w": {"dtype": draw(st.sampled_from(["F32", ["F32"], 5, "F4"])), "shape": value,
+                       "data_offsets": draw(st.sampled_from([[0, 4], value, [4, 0]]))}}
+    elif kind == "index":
+        value = {"weight_map": draw(st.sampled_from([{"w": "s.safetensors"}, value])), "metadata": value}
+    text = json.dumps(value, allow_nan=False)
+    depth = draw(st.sampled_from([0, 0, 1, 40, 5000]))
+    text = "[" * depth + text + "]" * depth
+    splice = draw(st.sampled_from(["", "1" * 500, "[" + "0," * 20000 + "0]"]))
+    if splice and text.endswith("}"):
+        text = text[:-1] + (", " if text != "{}" else "") + f'"x": {splice}' + "}"
+    return kind, text
+
+
+def _read_as(kind: str, text: str, folder: Path):
+    """Read `text` as a file of `kind` through the package's own readers."""
+    from ammt_calc.models import hfconfig, safetensors_header as safetensors
+    from ammt_calc.usecases import cache
+
+    raw = text.encode()
+    if kind == "config":
+        (folder / "config.json").write_bytes(raw)
+        return hfconfig.read_config(folder / "config.json")
+    if kind == "header":
+        (folder / "x.safetensors").write_bytes(len(raw).to_bytes(8, "little") + raw + b"\0" * 4)
+        return safetensors.read_header(folder / "x.safetensors")
+    if kind == "index":
+        (folder / "s.safetensors").write_bytes((2).to_bytes(8, "little") + b"{}")
+        (folder / "m.safetensors.index.json").write_bytes(raw)
+        return safetensors.read_index(folder / "m.safetensors.index.json")
+    return _read_cache_document(raw, folder, cache)
+
+
+def _read_cache_document(raw: bytes, folder: Path, cache):
+    """A catalog read with `raw` as its cache document: the catalog is the YAML's whatever the document says."""
+    import os
+
+    from ammt_calc.usecases.loading import builtin_dir, load_catalog
+
+    saved = os.environ.get("AMMT_CALC_CACHE")
+    os.environ["AMMT_CALC_CACHE"] = str(folder / "cache")
+    cache.clear_memory()
+    try:
+        (folder / "cache").mkdir(mode=0o700, exist_ok=True)
+        document = folder / "cache" / cache.document_name(builtin_dir())
+        if document.exists() or document.is_symlink():
+            document.unlink()
+        document.write_bytes(raw) if raw is not None else os.mkfifo(document)
+        catalog = load_catalog(check_units=True)
+        assert "model-distribution-image-recognition" in [uc.id for uc in catalog.summaries()]
+        cache.take_notes()
+        return catalog
+    finally:
+        if saved is not None:
+            os.environ["AMMT_CALC_CACHE"] = saved
+        cache.clear_memory()
+
+
+@fuzz(40)
+@given(hostile_json())
+def test_generated_hostile_json_files_load_or_refuse_in_one_line(case):
+    kind, text = case
+    with tempfile.TemporaryDirectory() as folder, memory_limit():
+        try:
+            _read_as(kind, text, Path(folder))
+            event(f"{kind}: loaded")
+        except UserError as exc:
+            one_clean_line(exc)
+            event(f"{kind}: refused")
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float = 20):
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+CORPUS = ["fifo:config", "fifo:header", "fifo:index", "fifo:cache", "deep:config", "deep:header", "deep:index",
+          "deep:cache", "digits:config", "digits:header", "empty-objects:header", "junk-array:index"]
+
+
+@pytest.mark.parametrize("case", CORPUS)
+def test_the_hostile_file_corpus_is_refused_in_one_line_or_ignored(tmp_path, case):
+    import os
+
+    from ammt_calc.usecases import cache
+
+    how, kind = case.split(":")
+    text = {"deep": "[" * 100_000 + "]" * 100_000, "digits": '{"model_type": "llama", "hidden_size": ' + "9" * 5000 + "}",
+            "empty-objects": '{"x": [' + "{}," * 3_000_000 + "{}]}",
+            "junk-array": '{"weight_map": {"w": "s.safetensors"}, "junk": [' + "0," * 2_000_000 + "0]}"}.get(how)
+    if how == "fifo":
+        name = {"config": "config.json", "header": "x.safetensors", "index": "m.safetensors.index.json"}.get(kind)
+        if name:
+            os.mkfifo(tmp_path / name)
+    with _alarm(), memory_limit():
+        try:
+            if how == "fifo" and kind == "cache":
+                _read_cache_document(None, tmp_path, cache)
+            elif how == "fifo":
+                from ammt_calc.models.zoo import load_model
+
+                load_model(str(tmp_path / name))
+            else:
+                _read_as(kind, text, tmp_path)
+            assert kind == "cache", f"{case} was accepted"
+        except UserError as exc:
+            one_clean_line(exc)
+
+
+@pytest.mark.parametrize("answer", [None, b"HTTP/1.0 400 Bad Request\r\n\r\n", b"\xff" * 64])
+def test_the_hostile_scheduler_corpus_is_refused_in_one_line(answer):
+    """A listener the test starts on 127.0.0.1: silent, an HTTP server's reply, a huge frame size."""
+    import socket
+    import threading
+
+    pytest.importorskip("distributed")
+    from ammt_calc.engine import scheduler
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    held = []
+
+    def serve():
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        held.append(conn)
+        if answer is not None:
+            conn.settimeout(5)
+            with contextlib.suppress(OSError):
+                conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with _alarm(30), memory_limit(), pytest.raises(UserError) as caught:
+            scheduler.reach(scheduler.parse_address(f"tcp://127.0.0.1:{server.getsockname()[1]}"), 1.0)
+        one_clean_line(caught.value)
+        assert "did not answer within 1 s" in str(caught.value) or "not a Dask scheduler" in str(caught.value)
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+        thread.join(5)

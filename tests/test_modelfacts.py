@@ -124,8 +124,8 @@ def test_rows_carry_the_same_numbers():
 @pytest.mark.parametrize("source, message", [
     ("llama-9b", r"unknown model 'llama-9b'.*zoo models:"),
     ("", "give a zoo name"),
-    ("nowhere/config.json", "cannot read"),
-    ("nowhere.safetensors", "cannot read"),
+    ("nowhere/config.json", "does not exist"),
+    ("nowhere.safetensors", "does not exist"),
 ])
 def test_bad_sources(source, message):
     with pytest.raises(UserError, match=message):

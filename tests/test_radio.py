@@ -169,7 +169,7 @@ def test_a_pair_outside_the_table_is_refused_listing_valid_bandwidths():
     (dict(fr="FR3"), "frequency range 'FR3' is not FR1 or FR2"),
     (dict(bandwidth="100MB"), "bandwidth '100MB' is not a frequency"),
     (dict(bandwidth="-100MHz"), "must be positive"),
-    (dict(layers="0"), "layers '0' is not a whole number from 1 to 8"),
+    (dict(layers="0"), "layers must be a whole number from 1 to 8, got '0'"),
     (dict(layers="9"), "from 1 to 8"),
     (dict(layers="2.5"), "from 1 to 8"),
     (dict(modulation="512QAM"), "modulation '512QAM' is not one of QPSK, 16QAM, 64QAM, 256QAM, 1024QAM"),

@@ -68,7 +68,9 @@ def test_sparse_multi_gbyte_file_reads_only_the_header(tmp_path, monkeypatch):
     n = write_safetensors(path, tensors, sparse=True)
     assert path.stat().st_size == 8 + n + 3 * 16384 * 32768 * 2
     CountingFile.total = 0
-    monkeypatch.setattr(safetensors, "open", lambda p, mode="r": CountingFile(open(p, mode)), raising=False)
+    from ammt_calc import files  # the one reader opens every user file
+
+    monkeypatch.setattr(files, "open", lambda p, mode="r": CountingFile(open(p, mode)), raising=False)
     info = safetensors.read_header(path)
     assert CountingFile.total == 8 + n  # the length and the JSON: not one byte of the 3.2 GByte
     assert info.num_params == 3 * 16384 * 32768 == 1_610_612_736
@@ -113,13 +115,14 @@ def test_truncated_and_lying_lengths(tmp_path):
     with pytest.raises(UserError, match="shorter than the 8-byte header length"):
         safetensors.read_header(path)
     _raw(path, 1000, b'{"a": 1}')  # claims 1000 bytes, has 8
-    with pytest.raises(UserError, match="header length 1000 runs past the end of the file"):
+    with pytest.raises(UserError, match="header length field runs past the end of the file"):
         safetensors.read_header(path)
     _raw(path, 200_000_000, b"{}")  # a 200 MB claim is refused before any allocation
-    with pytest.raises(UserError, match="claims 200000000 bytes; .* at most 100000000 bytes"):
+    with pytest.raises(UserError, match="header length field exceeds the format's 100,000,000 bytes") as caught:
         safetensors.read_header(path)
+    assert "200000000" not in str(caught.value)  # the first 8 bytes of a file are never shown
     _raw(path, 2**64 - 1)
-    with pytest.raises(UserError, match="at most 100000000"):
+    with pytest.raises(UserError, match="100,000,000 bytes"):
         safetensors.read_header(path)
 
 
@@ -135,7 +138,7 @@ def _tensor(dtype, shape, begin, end):
     (b"{\"x\": \"\xff\"}", 0, "not UTF-8"),
     (b"[1]", 0, "is not a JSON object"),
     (b"{\"a\": {\"dtype\": \"F16\", \"shape\": [1], \"data_offsets\": [0, 2]},"
-     b" \"a\": {\"dtype\": \"F16\", \"shape\": [1], \"data_offsets\": [2, 4]}}", 4, "names 'a' twice"),
+     b" \"a\": {\"dtype\": \"F16\", \"shape\": [1], \"data_offsets\": [2, 4]}}", 4, "names the key 'a' twice"),
     ({"a": _tensor("F16", [2], 0, 4), "b": _tensor("F16", [2], 2, 6)}, 6, "'a' .*and 'b' .*overlap"),
     ({"a": _tensor("F16", [2], 0, 4), "b": _tensor("F16", [2], 4, 8)}, 6, "'b' ends at data byte 8, past the end"),
     ({"a": _tensor("F16", [2], 0, 4), "b": _tensor("F16", [2], 6, 10)}, 10, "no tensor covers data bytes 4-6"),
@@ -146,7 +149,7 @@ def _tensor(dtype, shape, begin, end):
     ({"a": _tensor("F16", [3], 0, 4)}, 4, r"F16 \[3\] needs 6 bytes, but its data_offsets span 4"),
     ({"a": _tensor("F16", [-2], 0, 4)}, 4, "shape must be a list of non-negative integers"),
     ({"a": _tensor("F16", [2], 4, 0)}, 4, "data_offsets must be"),
-    ({"a": _tensor("F16", [10**30], 0, 4)}, 4, "data_offsets span 4"),
+    ({"a": _tensor("F16", [10**30], 0, 4)}, 4, r"holds more than 2\*\*53 values"),
     ({"a": _tensor("F4", [3], 0, 2)}, 2, "needs 1.5 bytes"),
     ({"__metadata__": {"format": 1}}, 0, "__metadata__ must map text to text"),
     ({"a": [1]}, 0, "expected {dtype, shape, data_offsets}"),

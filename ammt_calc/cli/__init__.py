@@ -30,9 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         with _only_the_command_run(argv):
             code = app(args=argv, standalone_mode=False, prog_name="ammt-calc")
     except UserError as exc:
+        _cache_notes()
         typer.echo(f"error: {exc}", err=True)
-        return 2
+        return exc.exit_code  # 2; 3 for a Dask cluster that failed mid-run
     except MemoryError:
+        _cache_notes()
         typer.echo("error: out of memory: ask for less (fewer points, a smaller file)", err=True)
         return 2
     except Interrupted as exc:  # SIGINT, SIGTERM, SIGHUP during -o FILE: the file is as it was
@@ -50,7 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:  # the output itself failed (a full disk behind a redirect); files say so as UserError
         return _output_failed(exc)
+    _cache_notes()
     return code if isinstance(code, int) else 0  # without standalone mode typer returns an Exit's code (Ctrl-C: 130)
+
+
+def _cache_notes() -> None:
+    """The catalog cache's notes (a damaged document replaced, a shared folder not used), if it was read."""
+    if "ammt_calc.usecases.cache" in sys.modules:
+        from .. import api
+
+        for line in api.cache_notes():
+            typer.echo(f"note: {line}", err=True)
 
 
 GLOBAL = ("--catalog", "--width")  # options of the program, with a value
@@ -128,6 +140,9 @@ def _exit(code: int, handlers: int) -> None:
         or os.environ.get("PYTHONPROFILEIMPORTTIME")
     if busy or observed or atexit._ncallbacks() > handlers or os.environ.get("AMMT_CALC_NORMAL_EXIT") == "1":
         sys.exit(code)
+    scratch = sys.modules.get("ammt_calc.scratch")  # os._exit skips atexit: its folders go first
+    if scratch is not None:
+        scratch.remove_all()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

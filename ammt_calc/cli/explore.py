@@ -17,6 +17,8 @@ from .common import (catalog, emit, format_option, notes, output_option, set_opt
 
 SWEEP_FORMATS = ("csv", "json", "parquet", "xlsx")
 ENGINE_HELP = "local (this process) or dask (a Dask cluster; needs the 'dask' extra)."
+CONNECT_HELP = ("With --scheduler: the seconds to connect, shake hands and hear the scheduler's first answer"
+                " [default: 10].")
 SCHEDULER_HELP = ("With --engine dask: the scheduler of an existing cluster (tcp://HOST:8786); without it, a local"
                   " cluster of one worker per core.")
 
@@ -34,6 +36,7 @@ def sweep_command(
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --engine dask, a FOLDER for the Parquet dataset. With --plot and no -o, only the plot is written."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
+    connect_timeout: Optional[str] = typer.Option(None, "--connect-timeout", metavar="SECONDS", help=CONNECT_HELP),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a KPI against the first --vary, a line per value of the second (needs the 'plot' extra)."),
     kpi: Optional[str] = typer.Option(None, "--kpi", metavar="KPI", help="The KPI to plot (default: the first that depends on the first --vary, preferring one that depends on every --vary, then one with a published value)."),
     force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see docs/limits.md)."),
@@ -58,6 +61,7 @@ def sweep_command(
         try:
             plotted = api.write_sweep(grid, sys.stdout.buffer if to_stdout else output, chosen, engine=engine,
                                       scheduler=scheduler, plot=plot, kpi=kpi, force=force,
+                                      connect_timeout=connect_timeout,
                                       on_block=lambda block: advance(block.stop - block.start))
             if to_stdout:
                 sys.stdout.buffer.flush()
@@ -130,6 +134,7 @@ def sample_command(
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the summary to FILE (format from its extension); FILE.parquet holds every draw instead (a FOLDER with --engine dask)."),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
+    connect_timeout: Optional[str] = typer.Option(None, "--connect-timeout", metavar="SECONDS", help=CONNECT_HELP),
 ) -> None:
     """Monte Carlo over uncertain parameters: per KPI the mean, p5, p50, p95, p99 over the feasible draws and the infeasible share."""
     from .. import api
@@ -143,6 +148,7 @@ def sample_command(
     chosen = "parquet" if every_draw else choose_format(fmt, output, views.SAMPLE.formats)
     result = api.sample(usecase_id, api.parse_draws(draw), settings(values), count=count, seed=seed,
                         transport=transport, cell=cell, engine=engine, scheduler=scheduler,
+                        connect_timeout=connect_timeout,
                         draws_output=output if every_draw else None, catalog=catalog(),
                         units=unit_options or None)
     if every_draw:

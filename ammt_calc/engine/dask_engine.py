@@ -23,7 +23,13 @@ number is the same:
   them in draw order, so the percentiles are the local engine's (exactly, or with the
   same 1e-4 relative bound).
 
-A scheduler that does not answer within CONNECT_TIMEOUT seconds is one error line.
+A scheduler address is checked before anything connects, and connecting, Dask's
+handshake and the first answer share one deadline, CONNECT_TIMEOUT seconds by default
+(scheduler.py). Every failure before the run is one line and exit code 2; a cluster that
+fails during the run (a worker or the scheduler gone) is one line and exit code 3
+(errors.ClusterFailed). SIGINT, SIGTERM and SIGHUP cancel the tasks and remove the partial
+dataset folder, as the local engine removes its temporary file. A local cluster's scratch
+folder is a folder of ours (scratch.py), removed when the cluster closes.
 """
 
 from __future__ import annotations
@@ -40,10 +46,11 @@ from typing import Any, Callable, Iterator
 from . import montecarlo as sampling
 from . import sweeps
 from ..units import registry as units
-from ..errors import UserError
+from ..errors import ClusterFailed, Interrupted, UserError, os_error, short_path, signals_interrupt
 
 ENGINES = ("local", "dask")
-CONNECT_TIMEOUT = 10  # seconds to reach a named scheduler before giving up
+CONNECT_TIMEOUT = 10.0  # seconds to reach a named scheduler, shake hands and hear its answer
+MAX_CONNECT_TIMEOUT = 600.0  # a deadline longer than ten minutes is a typo
 INSTALL = "pip install 'ammt-calc[dask]'"
 TASKS_PER_WORKER = 4  # tasks per worker thread: keeps every worker busy to the end
 PART = "part-{:05d}.parquet"
@@ -64,32 +71,129 @@ def require() -> None:
         raise UserError(f"--engine dask needs {exc.name}, which is not installed: {INSTALL}") from None
 
 
+def check_timeout(seconds, scheduler: str | None = "") -> float:
+    """The connect deadline in seconds: a number (or its text, `--connect-timeout`) above 0 and at
+    most MAX_CONNECT_TIMEOUT; None is the default. Only a named scheduler has one."""
+    if seconds is None:
+        return CONNECT_TIMEOUT
+    if scheduler is None:
+        raise UserError("--connect-timeout is the deadline of --scheduler; give --scheduler too")
+    if isinstance(seconds, str):
+        from ..units.numbers import bounded_number
+
+        return bounded_number(seconds, "--connect-timeout", MAX_CONNECT_TIMEOUT, " s")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_CONNECT_TIMEOUT:
+        raise UserError(f"the connect timeout must be a number of seconds above 0 and at most {MAX_CONNECT_TIMEOUT:g},"
+                        f" got {str(seconds)[:40]!r}")
+    return float(seconds)
+
+
 @contextmanager
 def client(scheduler: str | None = None, workers: int | None = None,
            timeout: float = CONNECT_TIMEOUT) -> Iterator[Any]:
-    """A distributed.Client: to `scheduler`, or to a LocalCluster of `workers` processes
-    (default: one per core, one thread each) made for the block and closed after it."""
+    """A distributed.Client: to `scheduler` (reached within `timeout` seconds, handshake and
+    first answer included), or to a LocalCluster of `workers` processes (default: one per
+    core, one thread each) made for the block and closed after it."""
     require()
     import distributed
 
-    for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny"):
-        logging.getLogger(name).setLevel(logging.ERROR)  # their warnings are not ours to print
-    if scheduler:
-        address = scheduler.strip()
+    from .. import scratch
+    from . import scheduler as addresses
+
+    for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny",
+                 "distributed.client", "distributed.core", "distributed.comm"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # their warnings are not ours to print
+    if scheduler is not None:
+        timeout = check_timeout(timeout)
+        address = addresses.parse_address(scheduler)
+        left = addresses.reach(address, timeout)
         try:
-            connected = distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
+            connected = distributed.Client(str(address), timeout=f"{left}s", set_as_default=False)
+        except Exception as exc:  # noqa: BLE001 - the first answer came: whatever fails now is the cluster's
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UserError(f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s"
-                            f" ({why[:200]}); start it with `dask scheduler` or leave out --scheduler"
-                            " for a local cluster") from None
+            raise UserError(f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s ({why[:160]});"
+                            " start it with `dask scheduler`, or leave out --scheduler for a local cluster") from None
         with connected:
             yield connected
         return
-    cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
-    with cluster, distributed.Client(cluster, set_as_default=False) as connected:
-        yield connected
+    folder = scratch.folder("dask")
+    try:
+        import dask
+
+        # ":0": its HTTP server on a free port (None still asks for 8787, and warns when that is taken)
+        with dask.config.set({"temporary-directory": folder}), _quiet_workers():
+            cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                               processes=True, dashboard_address=":0", local_directory=folder)
+            with cluster, distributed.Client(cluster, set_as_default=False) as connected:
+                yield connected
+    finally:
+        scratch.remove(folder)
+
+
+@contextmanager
+def _quiet_workers():
+    """Worker processes started inside log only what is critical: a cancelled task (Ctrl-C) is
+    not a warning for the user (the variable is read when distributed is imported there)."""
+    name = "DASK_LOGGING__DISTRIBUTED"
+    old = os.environ.get(name)
+    os.environ[name] = "critical"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+@contextmanager
+def _running(connected, futures: list, staging: Path | None, shown: str):
+    """Around a gather: a signal cancels the tasks and removes the partial folder (Interrupted),
+    and a cluster that fails mid-run is one line (ClusterFailed, exit 3)."""
+    from distributed.comm.core import CommClosedError
+
+    try:
+        with signals_interrupt(shown):
+            yield
+    except (Interrupted, KeyboardInterrupt):
+        _hold_signals()  # a second Ctrl-C must not stop the clean-up half-way
+        _clean(connected, futures, staging)
+        raise
+    except UserError:  # bad input found on a worker: exit 2, as locally
+        _clean(connected, futures, staging)
+        raise
+    except (CommClosedError, OSError, TimeoutError, Exception) as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler
+        _clean(connected, futures, staging)
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ClusterFailed(f"the Dask cluster failed during the run ({type(exc).__name__}: {why[:160]});"
+                            " nothing was written") from None
+
+
+def _hold_signals() -> None:
+    import signal
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
+def _clean(connected, futures: list, staging: Path | None) -> None:
+    try:
+        connected.cancel(futures)
+    except Exception:  # noqa: BLE001 - a cluster already gone cancels nothing
+        pass
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _staging(target: Path) -> Path:
+    """The temporary dataset folder beside `target` (renamed to it when every part is written)."""
+    staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        staging.mkdir(mode=0o700)
+    except OSError as exc:
+        raise os_error(target, exc, "write the dataset") from None
+    return staging
 
 
 def _threads(connected) -> int:
@@ -180,13 +284,14 @@ def sweep(grid: sweeps.Grid, folder: str | Path, writer: Callable, scheduler: st
     with client(scheduler, workers, timeout) as connected:
         count = max(1, min(blocks, parts or TASKS_PER_WORKER * _threads(connected)))
         edges = [blocks * i // count for i in range(count + 1)]
-        staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
-        staging.mkdir()
+        staging = _staging(target)
+        futures: list = []
         try:
-            futures = [connected.submit(_sweep_part, job, a, b, str(staging), i, writer, pure=False)
-                       for i, (a, b) in enumerate(zip(edges, edges[1:]))]
-            rows = sum(connected.gather(futures))
-            _replace_folder(staging, target)
+            with _running(connected, futures, staging, short_path(folder)):
+                futures += [connected.submit(_sweep_part, job, a, b, str(staging), i, writer, pure=False)
+                            for i, (a, b) in enumerate(zip(edges, edges[1:]))]
+                rows = sum(connected.gather(futures))
+                _replace_folder(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return rows
@@ -211,6 +316,13 @@ def _dataset_target(folder: str | Path) -> Path:
 
 
 def _replace_folder(staging: Path, target: Path) -> None:
+    try:
+        _swap_folder(staging, target)
+    except OSError as exc:
+        raise os_error(target, exc, "write the dataset") from None
+
+
+def _swap_folder(staging: Path, target: Path) -> None:
     if target.exists():
         old = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.old"
         target.rename(old)
@@ -266,16 +378,15 @@ def sample(plan: sampling.Plan, scheduler: str | None = None, workers: int | Non
     job = plan_job(plan)
     with client(scheduler, workers, timeout) as connected:
         ranges = sampling.partitions(plan.count, parts or TASKS_PER_WORKER * _threads(connected))
-        staging = None
-        if target is not None:
-            staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
-            staging.mkdir()
+        staging = _staging(target) if target is not None else None
+        futures: list = []
         try:
-            futures = [connected.submit(_sample_part, job, a, b, staging and str(staging), i, writer, pure=False)
-                       for i, (a, b) in enumerate(ranges)]
-            summaries = connected.gather(futures)
-            if staging is not None:
-                _replace_folder(staging, target)
+            with _running(connected, futures, staging, short_path(folder) if folder is not None else "stdout"):
+                futures += [connected.submit(_sample_part, job, a, b, staging and str(staging), i, writer, pure=False)
+                            for i, (a, b) in enumerate(ranges)]
+                summaries = connected.gather(futures)
+                if staging is not None:
+                    _replace_folder(staging, target)
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)

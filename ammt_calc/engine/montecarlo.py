@@ -160,6 +160,10 @@ def parse_draw(uc: UseCase, name: str, spec: str) -> tuple[Draw, list[str]]:
     draw = Draw(name, kind, tuple(numbers), param.unit_text, spec, low, high)
     if kind == "normal":
         _check_normal(draw, what, texts)
+    elif getattr(param, "choices", None):  # a named choice (schedule): drawn among its names, checked as read
+        if kind != "choice":
+            raise UserError(f"{what}: {name} is one of {', '.join(param.choices)}; draw it with choice:"
+                            f"{','.join(param.choices[:2])}")
     else:
         _check_shape(draw, what, texts)
         # the extremes (every choice) obey the parameter's range, as a --set value does

@@ -46,7 +46,6 @@ Checked against the published totals: Llama-3.1-8B 8,030,261,248; Llama-3.2-1B
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,23 @@ from pathlib import Path
 from ..errors import UserError
 
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few kByte; more is not a config
+MAX_CONFIG_VALUES = 100_000  # JSON values: ViT-21k's id2label lists 21,843 classes
+# The most a count may be, each several times the largest real model's (docs/limits.md):
+# a count is a loop bound (a split point per layer) and a factor of the parameter count.
+COUNT_BOUNDS = {
+    "num_hidden_layers": 1_000, "encoder_layers": 1_000, "decoder_layers": 1_000,  # Llama-3.1-405B: 126
+    "hidden_size": 131_072, "d_model": 131_072,  # Llama-3.1-405B: 16,384
+    "intermediate_size": 1_048_576, "encoder_ffn_dim": 1_048_576, "decoder_ffn_dim": 1_048_576,  # PaLM: 73,728
+    "num_attention_heads": 4_096, "num_key_value_heads": 4_096, "encoder_attention_heads": 4_096,
+    "decoder_attention_heads": 4_096,  # Llama-3.1-405B: 128
+    "head_dim": 4_096,  # Gemma: 256
+    "vocab_size": 4_194_304,  # Gemma 3: 262,208
+    "max_position_embeddings": 1 << 27, "max_source_positions": 1 << 27,
+    "max_target_positions": 1 << 27,  # Llama 4 Scout: 10,485,760 tokens
+    "type_vocab_size": 65_536, "num_mel_bins": 4_096, "num_channels": 4_096,
+    "image_size": 65_536, "patch_size": 65_536, "num_labels": 4_194_304,
+}
+DEFAULT_COUNT_BOUND = 1 << 30  # any other count: far beyond every real model, still an exact float
 DECODERS = ("llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "gemma3_text", "phi3", "deepseek_v2",
             "deepseek_v3")
 ENCODERS = ("bert", "vit", "whisper")
@@ -141,16 +157,11 @@ def read_config(path_text: str | os.PathLike) -> TransformerConfig:
     path = Path(path_text).expanduser()
     if path.is_dir():
         path = path / "config.json"
-        if not path.is_file():
+        if not path.exists():
             raise UserError(f"'{path_text}' holds no config.json")
-    from .safetensors_header import read_bounded
+    from ..files import read_json
 
-    raw = read_bounded(path, MAX_CONFIG_BYTES, str(path_text), "a config.json")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 JSON"
-        raise UserError(f"'{path_text}' is not a JSON config: {reason}") from None
+    data = read_json(path, MAX_CONFIG_BYTES, "config", max_values=MAX_CONFIG_VALUES)
     if not isinstance(data, dict):
         raise UserError(f"'{path_text}' is not a JSON object of config keys")
     return parse_config(data, str(path_text))
@@ -178,8 +189,11 @@ class _Keys:
         value = self.data.get(key, default)
         if value is None:
             raise UserError(f"{self.where}: {self.family} config is missing '{key}'")
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise UserError(f"{self.where}: '{key}' must be an integer >= {minimum}, got {str(value)[:40]!r}")
+        maximum = COUNT_BOUNDS.get(key, DEFAULT_COUNT_BOUND)
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            shown = str(value)[:40] if not isinstance(value, int) or value.bit_length() < 128 else "a larger number"
+            raise UserError(f"{self.where}: '{key}' must be an integer from {minimum} to {maximum:,} (several times"
+                            f" the largest real model's), got {shown!r}")
         return value
 
     def optional_count(self, key: str) -> int | None:

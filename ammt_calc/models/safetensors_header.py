@@ -8,24 +8,33 @@ must be covered exactly: no tensor overlaps another, none runs past the end, no 
 
 Only the 8 + N header bytes are read (a file of many GByte takes milliseconds), and N is
 bounded (100 MB, the limit of the reference implementation), so memory stays bounded
-whatever the file claims. A sharded checkpoint (`model.safetensors.index.json`) is the
+whatever the file claims; the JSON is read within bounds (files.parse_json): at most
+MAX_TENSORS tensors (twice DeepSeek-V3's 91,991, the most of any open checkpoint) of at most
+MAX_DIMS dimensions each. Errors never quote the header length field: a "shard" that is a
+link to a private file must not print its first bytes. A sharded checkpoint (`model.safetensors.index.json`) is the
 sum of its shards' headers. Parameter counts and bytes are exact integers.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import UserError, short_path
+from ..files import open_regular, parse_json, read_bounded as _read_file
 
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own MAX_HEADER_SIZE (100 MB)
 MAX_INDEX_BYTES = 50_000_000  # an index lists tensor names: a few hundred kByte in practice
 INDEX_SUFFIX = ".safetensors.index.json"
+MAX_TENSORS = 200_000  # per checkpoint (all shards): DeepSeek-V3 has 91,991, Llama-3.1-405B 1,138
+MAX_DIMS = 16  # a weight has at most 5 (a 3-D convolution's); numpy itself allows 64
+MAX_ELEMENTS = 1 << 53  # per tensor: beyond it a float miscounts, and no file holds 2**53 values
+# JSON values per tensor in a header: its key, {dtype, shape, data_offsets}, the shape's
+# dimensions and two offsets (files.parse_json counts each `{`, `[` and `,`)
+VALUES_PER_TENSOR = 8 + MAX_DIMS
 # Bits per element of each dtype the format defines (safetensors Dtype enum): sub-byte
 # types (F4, F6) pack elements, and a tensor of them must fill whole bytes.
 DTYPE_BITS = {
@@ -108,7 +117,7 @@ def find_in_folder(folder: Path) -> Path | None:
     """The checkpoint of a Hugging Face model folder: the index of a sharded one, else model.safetensors,
     else the folder's only .safetensors file."""
     for name in ("model" + INDEX_SUFFIX, "model.safetensors"):
-        if (folder / name).is_file():
+        if (folder / name).exists():  # a FIFO of that name is refused when read, not skipped
             return folder / name
     indexes = sorted(folder.glob("*" + INDEX_SUFFIX))
     if len(indexes) == 1:
@@ -120,26 +129,27 @@ def find_in_folder(folder: Path) -> Path | None:
 def read_header(path_text: str | os.PathLike) -> SafetensorsInfo:
     """One file's header, checked against the file's size; the data region is never read."""
     path = Path(path_text).expanduser()
-    name = str(path_text)
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+    name = short_path(path_text)
+    with open_regular(path, "safetensors file") as (f, info):
+        size = info.st_size
+        try:
             prefix = f.read(8)
             if len(prefix) < 8:
                 raise UserError(f"'{name}' is not a safetensors file: {size} bytes, shorter than the 8-byte header length")
             (length,) = struct.unpack("<Q", prefix)
+            # the length is not shown: in a file that is not safetensors it is the file's first 8 bytes
             if length > MAX_HEADER_BYTES:
-                raise UserError(f"'{name}': the header claims {length} bytes; safetensors headers are at most"
-                                f" {MAX_HEADER_BYTES} bytes (100 MB)")
+                raise UserError(f"'{name}' is not a safetensors file: its header length field exceeds the"
+                                f" format's {MAX_HEADER_BYTES:,} bytes (100 MB)")
             if 8 + length > size:
-                raise UserError(f"'{name}': the header length {length} runs past the end of the file ({size} bytes):"
-                                " truncated or not a safetensors file")
+                raise UserError(f"'{name}' is not a safetensors file: its header length field runs past the end"
+                                " of the file (truncated?)")
             raw = f.read(length)
-    except OSError as exc:
-        raise UserError(f"cannot read '{name}': {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise UserError(f"cannot read '{name}': {exc.strerror or exc}") from None
     if len(raw) != length:  # the file shrank while being read
-        raise UserError(f"'{name}': the header is truncated ({len(raw)} of {length} bytes)")
-    header = _parse_json(raw, f"'{name}': the header")
+        raise UserError(f"'{name}': the header is truncated; read it once it is written")
+    header = _parse_json(raw, f"'{name}': the header", MAX_TENSORS * VALUES_PER_TENSOR)
     tensors, metadata = _tensors(header, name)
     _check_layout(tensors, size - 8 - length, name)
     return SafetensorsInfo(str(path_text), tuple(tensors), metadata, (str(path_text),), 8 + length)
@@ -150,7 +160,7 @@ def read_index(path_text: str | os.PathLike) -> SafetensorsInfo:
     path = Path(path_text).expanduser()
     name = str(path_text)
     raw = read_bounded(path, MAX_INDEX_BYTES, name, "an index of a sharded checkpoint")
-    index = _parse_json(raw, f"'{name}'")
+    index = _parse_json(raw, f"'{short_path(name)}'", 4 * MAX_TENSORS)
     weight_map = index.get("weight_map")
     if not isinstance(weight_map, dict) or not weight_map:
         raise UserError(f"'{name}': missing 'weight_map' (tensor name -> shard file) of a sharded checkpoint")
@@ -160,13 +170,19 @@ def read_index(path_text: str | os.PathLike) -> SafetensorsInfo:
             raise UserError(f"'{name}': weight_map['{_short(tensor)}'] is {_short(shard)!r}; expected the file name"
                             " of a shard in the same folder")
         shards.setdefault(shard, []).append(tensor)
+    if len(weight_map) > MAX_TENSORS:
+        raise UserError(f"'{short_path(name)}': weight_map lists more than {MAX_TENSORS:,} tensors; the largest"
+                        " open checkpoints have under 100,000")
     tensors: list[TensorInfo] = []
     files, header_bytes, seen = [], 0, {}
     for shard, listed in shards.items():
         shard_path = path.parent / shard
-        if not shard_path.is_file():
+        if not shard_path.exists():
             raise UserError(f"'{name}': shard '{shard}' is missing from {path.parent}")
         info = read_header(shard_path)
+        if len(tensors) + len(info.tensors) > MAX_TENSORS:
+            raise UserError(f"'{short_path(name)}': its shards hold more than {MAX_TENSORS:,} tensors; the largest"
+                            " open checkpoints have under 100,000")
         held = {t.name for t in info.tensors}
         missing = [t for t in listed if t not in held]
         if missing:
@@ -183,51 +199,21 @@ def read_index(path_text: str | os.PathLike) -> SafetensorsInfo:
 
 
 def read_bounded(path: Path, limit: int, name: str, what: str) -> bytes:
-    """A small file's bytes, refused by its size before it is read."""
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > limit:
-                raise UserError(f"'{name}': {size} bytes; {what} may have at most {limit} bytes")
-            return f.read(limit + 1)
-    except OSError as exc:
-        raise UserError(f"cannot read '{name}': {exc.strerror or exc}") from None
+    """A small file's bytes, refused by its kind and size before it is read (a FIFO at once)."""
+    return _read_file(path, limit, what, lambda shown, size: f"'{shown}': {size} bytes; {what} may have at most"
+                      f" {limit} bytes")
 
 
 # --- checks -------------------------------------------------------------------------------
 
 
-def _parse_json(raw: bytes, what: str) -> dict:
+def _parse_json(raw: bytes, what: str, max_values: int) -> dict:
     if not raw.lstrip(b" ").startswith(b"{"):
         raise UserError(f"{what} is not a JSON object (a safetensors header starts with '{{')")
-    try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-    except UnicodeDecodeError:
-        raise UserError(f"{what} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{what} is not valid JSON: {exc.msg} at byte {exc.pos}") from None
-    except RecursionError:
-        raise UserError(f"{what} is nested too deeply") from None
-    except UserError as exc:  # from the hooks: a key given twice, NaN
-        raise UserError(f"{what}: {exc}") from None
-    except ValueError:  # an integer of more than 4300 digits
-        raise UserError(f"{what} holds a number with too many digits") from None
+    data = parse_json(raw, what, max_values=max_values, unique_keys=True)
     if not isinstance(data, dict):
         raise UserError(f"{what} is not a JSON object")
     return data
-
-
-def _unique_keys(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise UserError(f"the header names '{_short(key)}' twice")
-        out[key] = value
-    return out
-
-
-def _no_constant(text):
-    raise UserError(f"the header holds {text}, which is not JSON")
 
 
 def _tensors(header: dict, name: str) -> tuple[list[TensorInfo], dict[str, str]]:
@@ -245,11 +231,15 @@ def _tensors(header: dict, name: str) -> tuple[list[TensorInfo], dict[str, str]]
             if needed not in spec:
                 raise UserError(f"{where}: missing '{needed}'")
         dtype = spec["dtype"]
-        if dtype not in DTYPE_BITS:
+        if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
             raise UserError(f"{where}: unknown dtype {_short(dtype)!r}; known: {', '.join(DTYPE_BITS)}")
         shape = spec["shape"]
         if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
             raise UserError(f"{where}: shape must be a list of non-negative integers, got {_short(shape)}")
+        if len(shape) > MAX_DIMS:
+            raise UserError(f"{where}: {len(shape)} dimensions; a tensor has at most {MAX_DIMS} here")
+        if not _elements_fit(shape):
+            raise UserError(f"{where}: shape {_short(shape)} holds more than 2**53 values; no file holds that many")
         offsets = spec["data_offsets"]
         if (not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(o) for o in offsets)
                 or offsets[0] > offsets[1]):
@@ -279,6 +269,18 @@ def _check_layout(tensors: list[TensorInfo], data_size: int, name: str) -> None:
     if at != data_size:
         raise UserError(f"'{name}': the tensors cover {at} of the file's {data_size} data bytes"
                         " (the format allows no trailing bytes)")
+
+
+def _elements_fit(shape: list[int]) -> bool:
+    """The product of the dimensions is at most MAX_ELEMENTS (0 if any is 0), found without big integers."""
+    if 0 in shape:
+        return True
+    product = 1
+    for dim in shape:
+        product *= dim
+        if product > MAX_ELEMENTS:
+            return False
+    return True
 
 
 def _is_count(value) -> bool:

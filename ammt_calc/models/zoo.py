@@ -136,7 +136,7 @@ def _file_model_at(ref: str) -> Model:
     path = Path(ref).expanduser()
     config = checkpoint = None
     if path.is_dir():
-        if (path / "config.json").is_file():
+        if (path / "config.json").exists():  # a FIFO or device of that name is refused, not skipped
             config = hfconfig.read_config(path)
         if safetensors.find_in_folder(path) is not None:
             checkpoint = safetensors.read_safetensors(path)
@@ -146,7 +146,7 @@ def _file_model_at(ref: str) -> Model:
         config = hfconfig.read_config(path)
     else:
         checkpoint = safetensors.read_safetensors(path)
-        if (path.parent / "config.json").is_file():  # the architecture beside the weights
+        if (path.parent / "config.json").exists():  # the architecture beside the weights
             config = hfconfig.read_config(path.parent / "config.json")
     kind = "safetensors" if checkpoint is not None else "config"
     return transformer_model(path.name or ref, config.name if config and config.name else path.name, kind,

@@ -49,6 +49,7 @@ SUBCARRIERS_PER_PRB = 12
 SYMBOLS_PER_SLOT = 14  # normal cyclic prefix
 MODULATION_ORDER = {"QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM": 8, "1024QAM": 10}
 SCALING_FACTORS = (1.0, 0.8, 0.75, 0.4)
+MAX_CARRIER_MHZ = 2000.0  # the widest NR channel: FR2-2 (TS 38.101-2 Rel-17 Table 5.3.5-1); FR1 100, FR2-1 400
 MAX_LAYERS = 8  # maxNumberMIMO-LayersPDSCH; PUSCH has at most 4 in Rel-15..17
 OVERHEAD = {("FR1", "DL"): 0.14, ("FR2", "DL"): 0.18, ("FR1", "UL"): 0.08, ("FR2", "UL"): 0.10}
 DIRECTIONS = ("DL", "UL")
@@ -119,6 +120,11 @@ class Carrier:
     scaling: float = 1.0
     tdd: str = ""  # "" for FDD (the direction has every symbol)
     tdd_share: float = 1.0
+
+    def __post_init__(self):  # built directly (the API) it meets make_carrier's ranges
+        problem = _carrier_problem(self)
+        if problem:
+            raise UserError(f"Carrier: {problem}; build carriers with make_carrier() or parse_cell()")
 
     @property
     def mu(self) -> int:
@@ -236,7 +242,31 @@ def _frequency(text: str, unit: str, what: str, notes: list[str]) -> float:
     value = round(float(quantity.to(units.parse_unit(unit)).magnitude), 6)  # 0.1 GHz -> 100.0, not 100.00000000000001
     if value <= 0:
         raise UserError(f"{what} {text!r} must be positive")
+    if unit == "MHz" and value > MAX_CARRIER_MHZ:
+        raise UserError(f"{what} {text[:40]!r} is wider than an NR carrier ({MAX_CARRIER_MHZ:g} MHz, TS 38.101-2"
+                        " FR2-2); give several carriers for an aggregate")
     return value
+
+
+def _number_in(value, low: float, high: float, low_open: bool = False) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+            and (low < value if low_open else low <= value) and value <= high)
+
+
+def _carrier_problem(c: Carrier) -> str:
+    """What is wrong with a Carrier's fields ("" when nothing is)."""
+    whole = [isinstance(v, int) and not isinstance(v, bool) for v in (c.scs_khz, c.n_prb, c.layers)]
+    if c.direction not in DIRECTIONS or c.fr not in ("FR1", "FR2"):
+        return f"direction {str(c.direction)[:8]!r} and fr {str(c.fr)[:8]!r} must be DL or UL and FR1 or FR2"
+    if not _number_in(c.bandwidth_mhz, 0, MAX_CARRIER_MHZ, low_open=True):
+        return f"bandwidth_mhz={str(c.bandwidth_mhz)[:20]} is not above 0 and at most {MAX_CARRIER_MHZ:g}"
+    if not all(whole) or c.scs_khz not in (15, 30, 60, 120, 240, 480, 960) or not 1 <= c.n_prb <= 275:
+        return "scs_khz must be 15 x 2**mu (mu 0 to 6) and n_prb a whole number from 1 to 275 (TS 38.101)"
+    if not 1 <= c.layers <= MAX_LAYERS or c.modulation not in MODULATION_ORDER:
+        return f"layers must be 1 to {MAX_LAYERS} and modulation one of {', '.join(MODULATION_ORDER)}"
+    if not (_number_in(c.scaling, 0, 1, low_open=True) and _number_in(c.tdd_share, 0, 1, low_open=True)):
+        return "scaling and tdd_share must be above 0 and at most 1"
+    return ""
 
 
 def parse_direction(text: str) -> str:
@@ -261,9 +291,9 @@ def parse_modulation(text: str) -> str:
 
 
 def parse_layers(text: str) -> int:
-    if not re.fullmatch(r"\s*[0-9]+\s*", text) or not 1 <= int(text) <= MAX_LAYERS:
-        raise UserError(f"layers {text!r} is not a whole number from 1 to {MAX_LAYERS}")
-    return int(text)
+    from ..units.numbers import whole_number
+
+    return whole_number(text, "layers", 1, MAX_LAYERS)
 
 
 def parse_scaling(text: str) -> float:
@@ -323,6 +353,14 @@ class Cell:
 
     def share(self, direction: str) -> float:
         return self.shares[0] if direction == "DL" else self.shares[1]
+
+    def __post_init__(self):
+        if not all(c is None or isinstance(c, Carrier) for c in (self.dl, self.ul)) or (
+                self.profile is not None and not isinstance(self.profile, Profile)):
+            raise UserError("Cell: dl and ul must be Carriers (or None) and profile a Profile; build it with parse_cell()")
+        if self.bandwidth_mhz is not None and not _number_in(self.bandwidth_mhz, 0, MAX_CARRIER_MHZ, low_open=True):
+            raise UserError(f"Cell: bandwidth_mhz={str(self.bandwidth_mhz)[:20]} is not above 0 and at most"
+                            f" {MAX_CARRIER_MHZ:g} MHz")
 
     def carrier(self, direction: str) -> Carrier | None:
         return self.dl if direction == "DL" else self.ul
@@ -426,8 +464,8 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
         if not set(fields) - {"bandwidth", "tdd", "dl_tdd", "ul_tdd"}:  # no carrier asked for: the average only
             return Cell(text, None, None, profile, bandwidth, shares, tdd)
         fields.setdefault("bandwidth", f"{bandwidth:g}MHz")  # the peak of the same channel
-    if "ul_layers" not in fields and "layers" in fields and re.fullmatch(r"\s*[0-9]+\s*", fields["layers"]):
-        layers = int(fields["layers"])
+    if "ul_layers" not in fields and "layers" in fields:
+        layers = parse_layers(fields["layers"])
         if layers > HANDSET_UL_LAYERS:
             fields["ul_layers"] = str(HANDSET_UL_LAYERS)
             notes.append(f"UL {HANDSET_UL_LAYERS} layers, as a handset transmits (2T4R); give ul_layers=... to change")

@@ -123,6 +123,11 @@ class TransportSpec:
     state_given: bool = False  # warm or cold was written: a streaming flow is warm only when not
     defaults: tuple[str, ...] = field(default=(), compare=False)  # what was not given: "ip=4", "rtt=10 ms (...)"
 
+    def __post_init__(self):  # built directly (the API) it meets parse_transport's ranges
+        problem = _spec_problem(self)
+        if problem:
+            raise UserError(f"TransportSpec: {problem}; e.g. TransportSpec('tcp', ip=4, mtu=1500, rtt_s=0.01)")
+
     # --- packets ---------------------------------------------------------------------------
 
     @property
@@ -402,7 +407,9 @@ def parse_transport(text: Any) -> TransportSpec:
 
 def _mtu(value: str, bad) -> int:
     if _MTU_RE.fullmatch(value):
-        return int(value)
+        from ..units.numbers import MAX_WHOLE_DIGITS, whole_number
+
+        return whole_number(value, "mtu", 0, 10 ** MAX_WHOLE_DIGITS - 1)  # the range is checked with its reason below
     try:
         quantity = units.parse_quantity(value, what="mtu")
     except UserError:
@@ -413,6 +420,27 @@ def _mtu(value: str, bad) -> int:
     if not size.is_integer():
         raise bad(f"mtu={value} is not a whole number of bytes")
     return int(size)
+
+
+def _spec_problem(spec: TransportSpec) -> str:
+    """What is wrong with a TransportSpec's fields ("" when nothing is)."""
+    def whole(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if spec.protocol not in PROTOCOLS:
+        return f"protocol {str(spec.protocol)[:20]!r} is not one of {', '.join(PROTOCOLS)}"
+    if not whole(spec.ip) or spec.ip not in MIN_MTU:
+        return f"ip={str(spec.ip)[:20]} is not 4 or 6"
+    if not whole(spec.mtu) or not MIN_MTU[spec.ip] <= spec.mtu <= MAX_MTU:
+        return f"mtu={str(spec.mtu)[:20]} is not a whole number of bytes from {MIN_MTU[spec.ip]} to {MAX_MTU}"
+    rtt = spec.rtt_s
+    if isinstance(rtt, bool) or not isinstance(rtt, (int, float)) or not (math.isfinite(rtt) and 0 <= rtt <= 60):
+        return f"rtt_s={str(rtt)[:20]} is not a number of seconds from 0 to 60"
+    if not isinstance(spec.warm, bool):
+        return f"warm={str(spec.warm)[:20]} is not True or False"
+    if spec.payload_bytes < 1:
+        return f"mtu={spec.mtu} leaves no payload after {spec.header_bytes} byte of headers"
+    return ""
 
 
 def _rtt(value: str, bad) -> float:

@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import Interrupted, UserError, os_error, short_path
+from ..errors import INTERRUPTING, UserError, os_error, short_path, signals_interrupt
 from ..files import kind_of
 
 
@@ -94,31 +94,8 @@ def _syncing_meanwhile(fd: int):
         worker.join()
 
 
-_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
-
-
-@contextmanager
-def _signals_interrupt(shown: str):
-    """Inside: SIGINT, SIGTERM and SIGHUP raise Interrupted (so the `finally` above cleans up)."""
-    import signal
-    import threading
-
-    numbers = [getattr(signal, name) for name in _SIGNALS if hasattr(signal, name)]
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise Interrupted(signum, shown)
-
-    previous = {n: signal.signal(n, interrupt) for n in numbers}
-    try:
-        yield
-    except KeyboardInterrupt:  # a SIGINT that arrived before our handler, or one raised by a library
-        raise Interrupted(signal.SIGINT, shown) from None
-    finally:
-        for n, handler in previous.items():
-            signal.signal(n, handler)
+_SIGNALS = INTERRUPTING
+_signals_interrupt = signals_interrupt  # (errors.py: the Dask engine interrupts the same way)
 
 
 def _blocked(action) -> None:

@@ -443,13 +443,17 @@ def _constant_along(v: np.ndarray, axis: int) -> bool:
 
 T = TypeVar("T")
 MAX_THREADS = 4  # formatting threads; more gain little (the rows are written by one)
+THREADS_PER_CORE = 4  # AMMT_CALC_THREADS may ask for up to this many per core
 
 
 def threads() -> int:
     """Formatting threads: AMMT_CALC_THREADS if set, else the cores (at most MAX_THREADS)."""
     text = os.environ.get("AMMT_CALC_THREADS", "").strip()
-    if text.isdigit() and int(text) >= 1:
-        return int(text)
+    if text:
+        from ..units.numbers import whole_number
+
+        # a small multiple of the cores: each thread holds a block (10,000 took 3.3 GB)
+        return whole_number(text, "AMMT_CALC_THREADS", 1, THREADS_PER_CORE * (os.cpu_count() or 1))
     return max(1, min(MAX_THREADS, os.cpu_count() or 1))
 
 

@@ -27,6 +27,9 @@ MAX_LINES = 10  # more values of the second parameter: 10 of them, spread evenly
 
 
 def require_matplotlib() -> None:
+    from ..scratch import matplotlib_config
+
+    matplotlib_config()  # a read-only HOME: a folder of ours, not matplotlib's warning and leftover
     try:
         import matplotlib  # noqa: F401
     except ImportError:
