@@ -13,9 +13,8 @@ ratios. Every result has `to_dict()`: exactly the document `--format json` print
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, Sequence
 
 from .present import documents
 from .usecases.domain import Catalog, UseCase
@@ -25,6 +24,7 @@ from .usecases.loading import load_catalog as _load_catalog
 from .errors import UserError
 from .engine.settings import resolve
 from . import validate
+from .results import REPORT_POINTS, Document, Report, Result, Solution, SweepResult, displayable
 
 _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
@@ -86,16 +86,6 @@ def cache_notes() -> tuple[str, ...]:
     return tuple(cache.take_notes())
 
 
-class Document(NamedTuple):
-    """A result that is its document: `to_dict()` is what `--format json` prints."""
-
-    data: dict
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return self.data
-
-
 # --- list / show -------------------------------------------------------------------------
 
 
@@ -131,133 +121,6 @@ def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | Non
 
 
 # --- evaluate ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Result:
-    """Every KPI of one or more use cases for one set of values (arrays broadcast)."""
-
-    evaluations: tuple
-    cell: Any = None
-    qos: bool = False
-    notes: tuple[str, ...] = ()
-    transport: Any = None  # a transport.TransportSpec
-    units: Any = None  # {name: unit} of `--unit`: the document's units where not the machine ones
-
-    @property
-    def evaluation(self):
-        if len(self.evaluations) != 1:
-            raise UserError(f"this result holds {len(self.evaluations)} use cases; pick one with result.of(ID)")
-        return self.evaluations[0]
-
-    def of(self, usecase_id: str) -> Result:
-        """The result of one of the use cases evaluated together."""
-        for ev in self.evaluations:
-            if ev.usecase.id == usecase_id:
-                return Result((ev,), self.cell, self.qos, transport=self.transport, units=self.units)
-        raise UserError(f"no use case '{usecase_id}' in this result")
-
-    @property
-    def usecase(self) -> UseCase:
-        return self.evaluation.usecase
-
-    @property
-    def kpis(self) -> list[str]:
-        return list(self.evaluation.kpis)
-
-    def __getitem__(self, kpi: str):
-        """The KPI as a pint quantity (of `ammt_calc.ureg`) in its display unit; NaN where
-        infeasible or not applicable. A KPI with choices gives the chosen name (None where
-        infeasible; an array of names)."""
-        import numpy as np
-
-        from .units import boundary
-        from .units import registry as units
-
-        result = self._kpi(kpi)
-        if result.choices:
-            if not result.value.ndim:
-                return result.choice_at()
-            return np.vectorize(lambda code: result.choices[int(code)] if np.isfinite(code) else None,
-                                otypes=[object])(result.value)
-        value = result.value if result.value.ndim else float(result.value)
-        return boundary.to_pint(units.quantity(value, units.parse_unit(result.unit)))
-
-    def feasible(self, kpi: str):
-        result = self._kpi(kpi)
-        return result.feasible if result.feasible.ndim else bool(result.feasible)
-
-    def applicable(self, kpi: str):
-        """False where the KPI does not apply (its reason says why); True elsewhere."""
-        import numpy as np
-
-        result = self._kpi(kpi)
-        applies = np.ones(np.shape(result.value), bool) if result.applicable is None else result.applicable
-        return applies if np.ndim(applies) else bool(applies)
-
-    def reason(self, kpi: str) -> str:
-        """Why the KPI is infeasible (at the first infeasible point), or ""."""
-        import numpy as np
-
-        result = self._kpi(kpi)
-        failing = np.flatnonzero(~np.asarray(result.feasible).ravel())
-        return result.reason_at(np.unravel_index(failing[0], result.feasible.shape)) if failing.size else ""
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """Every parameter's value (a pint quantity) as used: set, default or derived."""
-        from .units.boundary import to_pint
-
-        return {p.name: to_pint(p.quantity) for p in self.evaluation.parameters.values()}
-
-    def rows(self) -> list[dict]:
-        """The rows of `ammt-calc usecase --format json`."""
-        return self.to_dict()["rows"]
-
-    def to_dict(self) -> dict:
-        """Exactly `ammt-calc usecase ... --format json` (single values only)."""
-        import numpy as np
-
-        if any(np.ndim(r.value) for ev in self.evaluations for r in ev.kpis.values()):
-            raise UserError("to_dict() needs single values; index the result by KPI for arrays")
-        doc = {"usecases": [{"id": ev.usecase.id, "title": ev.usecase.title, "family": ev.usecase.family}
-                            for ev in self.evaluations],
-               "rows": documents.usecase_rows(self.evaluations, self.units),
-               "parameters": documents.parameter_rows(self.evaluations)}
-        if self.transport is not None:
-            doc["transport"] = self.transport.document()
-        if self.cell is not None:
-            documents.add_cell(doc["rows"], self.cell)
-            doc["cell"] = documents.cell_json(self.cell)
-            doc["cell_flows"] = documents.cell_flows(self.evaluations, self.cell, self.transport)
-        if self.qos:
-            from .network import qos as qos_module
-
-            doc["qos"] = qos_module.usecase_flows(self.evaluations)
-        return doc
-
-    def _kpi(self, kpi: str):
-        try:
-            return self.evaluation.kpis[kpi]
-        except KeyError:
-            raise UserError(f"use case '{self.usecase.id}' has no KPI '{kpi}'{suggest(kpi, self.evaluation.kpis)}") from None
-
-    def __repr__(self) -> str:
-        from .units.numbers import human_number
-
-        def shown(result) -> str:
-            if result.value.ndim:
-                return f"array{result.value.shape} {result.unit}"
-            if not result.feasible:
-                return "infeasible"
-            return f"{human_number(float(result.value))} {result.unit}".strip()
-
-        parts = []
-        for ev in self.evaluations:
-            kpis = list(ev.kpis.values())
-            text = ", ".join(f"{k.name}={shown(k)}" for k in kpis[:4])
-            parts.append(f"{ev.usecase.id}: {text}{', ...' if len(kpis) > 4 else ''}")
-        return f"<Result {'; '.join(parts)}>"
 
 
 def evaluate(usecases: str | UseCase | Sequence[str | UseCase] | None, settings: Mapping[str, Any] | None = None,
@@ -333,131 +196,6 @@ def _usecases(usecases, catalog: Catalog | None) -> list[UseCase]:
 
 
 # --- sweep -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    """A sweep as flat numpy arrays, one value per grid point, in the CSV's row order."""
-
-    grid: Any
-    columns: dict  # in units[name]; NaN where a KPI is infeasible (a choice column: its codes)
-    feasible: dict  # per KPI
-    reason_index: Any  # per point, an index into reason_tables (-1: every KPI feasible)
-    reason_tables: tuple  # {kpi: reason} of each distinct combination of infeasible KPIs
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return self.grid.notes
-
-    @property
-    def units(self) -> dict[str, str]:
-        return {c.name: c.unit for c in self.grid.columns}
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The grid's shape: `result["dl_data_rate"].reshape(result.shape)` is a matrix."""
-        return self.grid.shape
-
-    @property
-    def infeasible(self):
-        """Per point, the CSV's `infeasible` text ("" when every KPI is feasible)."""
-        import numpy as np
-
-        from .engine.sweeps import reason_text
-
-        texts = np.array(["", *(reason_text(t) for t in self.reason_tables)], dtype=object)
-        return texts[self.reason_index + 1]
-
-    def __len__(self) -> int:
-        return self.grid.size
-
-    def __getitem__(self, name: str):
-        try:
-            return self.columns[name]
-        except KeyError:
-            raise UserError(f"no column '{name}' (columns: {', '.join(self.columns)})") from None
-
-    def quantity(self, name: str):
-        """A column as a pint quantity array of `ammt_calc.ureg` (NaN where infeasible)."""
-        from .units import boundary
-        from .units import registry as units
-
-        if self._column(name).choices:
-            raise UserError(f"{name} is a choice: its values are names, not a quantity (result['{name}'] has its codes)")
-        return boundary.to_pint(units.quantity(self[name], units.parse_unit(self.units[name])))
-
-    def to_dict(self) -> dict:
-        """Exactly `ammt-calc sweep ... --format json`, built from the arrays."""
-        import numpy as np
-
-        from .engine.sweeps import INFEASIBLE_COLUMN, describe
-        from .present.numtext import rounded
-
-        values = []
-        for column in self.grid.columns:
-            data = self.columns[column.name]
-            finite = np.isfinite(data)
-            if column.choices:
-                names = np.array([*column.choices, None], dtype=object)
-                shown = names[np.where(finite, data, len(column.choices)).astype(np.int64)]
-            else:
-                shown = np.where(finite, rounded(data), None)
-            values.append(shown.tolist())
-        tables = [{}, *self.reason_tables]
-        reasons = [tables[i] for i in (self.reason_index + 1).tolist()]
-        names = [c.name for c in self.grid.columns] + [INFEASIBLE_COLUMN]
-        rows = [dict(zip(names, (*row, dict(why)))) for *row, why in zip(*values, reasons)]
-        return {**describe(self.grid), "rows": rows}
-
-    def to_pandas(self):
-        """A pandas DataFrame: a column per parameter and KPI, with pint dtypes (`pint[Mbit/s]`)
-        where pint-pandas is installed (which makes `ammt_calc.ureg` pint-pandas' registry,
-        `PintType.ureg`), else plain floats with the units in df.attrs["units"]; a choice
-        column holds its names."""
-        from .engine.sweeps import INFEASIBLE_COLUMN
-        from .units import boundary
-
-        try:
-            import pandas
-        except ImportError:
-            raise UserError("to_pandas() needs pandas: pip install 'ammt-calc[pandas]'") from None
-        try:
-            import pint_pandas
-        except ImportError:
-            pint_pandas = None
-        data = {}
-        for column in self.grid.columns:
-            if column.choices:
-                data[column.name] = self._choice_names(column)
-            elif pint_pandas is not None:
-                pint_pandas.PintType.ureg = boundary.ureg()  # pint-pandas' way to a registry of one's own
-                quantity = self.quantity(column.name)
-                data[column.name] = pint_pandas.PintArray(quantity.magnitude, dtype=pint_pandas.PintType(quantity.units))
-            else:
-                data[column.name] = self.columns[column.name]
-        frame = pandas.DataFrame({**data, INFEASIBLE_COLUMN: self.infeasible})
-        frame.attrs["units"] = self.units
-        return frame
-
-    def plot(self, path: str | Path, kpi: str | None = None) -> str:
-        """The picture of `sweep --plot` as a PNG file; returns the KPI drawn."""
-        from .present.plot import Plot
-
-        picture = Plot(self.grid, kpi)
-        picture.add(0, self.columns[picture.kpi])
-        picture.save(path)
-        return picture.kpi
-
-    def _column(self, name: str):
-        self[name]  # the refusal of an unknown name
-        return next(c for c in self.grid.columns if c.name == name)
-
-    def _choice_names(self, column):
-        import numpy as np
-
-        data = self.columns[column.name]
-        names = np.array([*column.choices, None], dtype=object)
-        return names[np.where(np.isfinite(data), data, len(column.choices)).astype(np.int64)]
 
 
 def plan_sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
@@ -679,10 +417,10 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
             parquet.require("-o FOLDER with --engine dask")
             writer = parquet.write
         timeout = distributed.check_timeout(connect_timeout, scheduler)
-        return _displayable(distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer,
+        return displayable(distributed.sample(plan, scheduler=scheduler, folder=draws_output, writer=writer,
                                                timeout=timeout))
     if draws_output is None:
-        return _displayable(sampling.run(plan))
+        return displayable(sampling.run(plan))
     from .present import parquet
     from .present.atomic import atomic_file
 
@@ -694,7 +432,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
 
     with atomic_file(draws_output, binary=True) as handle:
         parquet.write_sample(plan, handle, add)
-    return _displayable(sampling.SampleResult(plan, summary))
+    return displayable(sampling.SampleResult(plan, summary))
 
 
 def parse_draws(items: Sequence[str]) -> dict[str, str]:
@@ -714,36 +452,6 @@ def _whole(value: int | str, option: str, most: int | None = None) -> int:
 
 
 # --- solve -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Solution:
-    """The value of a parameter at which a KPI reaches a target; `quantity` is None (and
-    `message` says why) when no value does."""
-
-    usecase: UseCase
-    solved: Any  # inverse.Solution
-    notes: tuple[str, ...] = ()
-
-    def __getattr__(self, name: str):  # parameter, kpi, message
-        return getattr(self.solved, name)
-
-    @property
-    def quantity(self):
-        """The parameter's value as a pint quantity of `ammt_calc.ureg`, or None when no value reaches the target."""
-        from .units.boundary import to_pint
-
-        return None if self.solved.quantity is None else to_pint(self.solved.quantity)
-
-    @property
-    def target(self):
-        """The KPI value reached, a pint quantity of `ammt_calc.ureg`."""
-        from .units.boundary import to_pint
-
-        return to_pint(self.solved.target)
-
-    def to_dict(self) -> dict:
-        return documents.solution(self.usecase, self.solved)
 
 
 def solve(usecase_or_id: str | UseCase, parameter: str, target: str | tuple[str, Any],
@@ -853,7 +561,7 @@ def model(source: str, *, bits: Any = None, lora_rank: Any = 16, lora_targets: s
     `context` sizes the cache of that many tokens (sliding-window layers keep their window)."""
     from .models.facts import model_facts
 
-    return _displayable(model_facts(validate.text(source, "source"), bits=bits, lora_rank=lora_rank,
+    return displayable(model_facts(validate.text(source, "source"), bits=bits, lora_rank=lora_rank,
                                     lora_targets=lora_targets,
                                     kv_bits=kv_bits, act_bits=act_bits, context=context))
 
@@ -920,35 +628,7 @@ def link(scenario: str, *, fc: str, bandwidth: str, distance: str | Sequence[flo
     return Document(data, tuple(notes))
 
 
-# --- report and notebook display ---------------------------------------------------------
-
-REPORT_POINTS = 10_000  # per swept use case: a report plots its sweep; more points are the `sweep` command's job
-
-
-class Report(NamedTuple):
-    """`ammt-calc report`: `to_dict()` is its JSON document, `html()` the self-contained page."""
-
-    data: dict
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return self.data
-
-    def html(self) -> str:
-        from .present import html
-
-        return html.page(self.data)
-
-    def save(self, path: str | Path) -> None:
-        """The HTML page, written atomically."""
-        from .present.atomic import write_atomic
-
-        write_atomic(path, self.html())
-
-    def _repr_html_(self) -> str:
-        from .present import html
-
-        return html.usecase_blocks(self.data, headings=3)
+# --- report ------------------------------------------------------------------------------
 
 
 def report(usecases: str | UseCase | Sequence[str | UseCase] | None = None,
@@ -1003,67 +683,3 @@ def _report_sweeps(result: Result, given: dict, vary, zip: bool, transport, note
     return sweeps
 
 
-def _result_html(self: Result) -> str:
-    from .present import html
-
-    return html.usecase_blocks({"evaluation": self.to_dict(),
-                                "usecases": [documents.describe(ev.usecase) for ev in self.evaluations]}, headings=3)
-
-
-def _sweep_html(self: SweepResult) -> str:
-    from .present import html
-
-    if len(self) > REPORT_POINTS:  # the page would carry every point
-        return f"<p>{html.escape(repr(self))}: plotted up to {REPORT_POINTS:,} points</p>"
-    return html.sweep_html(self.to_dict())
-
-
-def _sweep_repr(self: SweepResult) -> str:
-    varied = ", ".join(a.name for a in self.grid.axes)
-    kpis = sum(c.kind == "kpi" for c in self.grid.columns)
-    return f"<SweepResult {self.grid.usecase.id}: {len(self):,} points over {varied}; {kpis} KPIs>"
-
-
-def _view_html(view_name: str):
-    def show(self) -> str:
-        from .present import html, views
-
-        return html.view_fragment(self.to_dict(), getattr(views, view_name))
-
-    return show
-
-
-def _solution_repr(self: Solution) -> str:
-    doc = self.to_dict()
-    from .units.numbers import human_number
-
-    found = f"{human_number(doc['value'])} {doc['unit']}".strip() if doc["value"] is not None else "none"
-    t = doc["target"]
-    return f"<Solution {doc['usecase']}: {doc['parameter']} = {found} for {t['kpi']} = {human_number(t['value'])} {t['unit']}>"
-
-
-def _sample_repr(self) -> str:
-    rows = self.to_dict()["rows"]
-    return f"<SampleResult {self.plan.usecase.id}: {self.plan.count:,} draws; {len(rows)} KPIs>"
-
-
-def _facts_repr(self) -> str:
-    return f"<ModelFacts {self.id}: {self.num_params:,} parameters ({self.count_basis})>"
-
-
-def _displayable(result):
-    """Give the result's class a notebook display (`_repr_html_`) and a short `__repr__`, once:
-    the engine classes of sample and model cannot import the presentation themselves."""
-    kind = type(result)
-    if "_repr_html_" not in kind.__dict__:
-        view, text = {"SampleResult": ("SAMPLE", _sample_repr), "ModelFacts": ("MODEL", _facts_repr)}[kind.__name__]
-        kind._repr_html_ = _view_html(view)
-        kind.__repr__ = text
-    return result
-
-
-Result._repr_html_ = _result_html
-SweepResult._repr_html_ = _sweep_html
-SweepResult.__repr__ = _sweep_repr
-Solution._repr_html_ = _view_html("SOLVE")
-Solution.__repr__ = _solution_repr
