@@ -19,12 +19,11 @@ import json
 import os
 import stat
 from contextlib import contextmanager
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .errors import UserError, one_line, os_error, short_path
-
-from hashlib import blake2b
 
 MAX_WALK_ENTRIES = 10_000  # files and folders looked at under one catalog folder
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
@@ -216,3 +215,10 @@ def walk_yaml(directory: Path) -> list[Path]:
 def digest(data: bytes) -> str:
     """A file's fingerprint for the caches: BLAKE2b, 128 bits, as hex."""
     return blake2b(data, digest_size=16).hexdigest()
+
+
+def builtin_dir() -> Path:
+    """The catalog shipped in the wheel, or the repository's top-level catalog/."""
+    here = Path(__file__).resolve().parent  # the package folder
+    installed = here / "catalog"
+    return installed if installed.is_dir() else here.parent / "catalog"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ammt_calc.usecases.loading import builtin_dir
+from ammt_calc.files import builtin_dir
 from ammt_calc.engine.published import check_catalog, compare
 from ammt_calc.errors import UserError
 from helpers import evaluate_many

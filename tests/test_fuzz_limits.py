@@ -248,7 +248,8 @@ def _read_cache_document(raw: bytes, folder: Path, cache):
     """A catalog read with `raw` as its cache document: the catalog is the YAML's whatever the document says."""
     import os
 
-    from ammt_calc.usecases.loading import builtin_dir, load_catalog
+    from ammt_calc.files import builtin_dir
+    from ammt_calc.usecases.loading import load_catalog
 
     saved = os.environ.get("AMMT_CALC_CACHE")
     os.environ["AMMT_CALC_CACHE"] = str(folder / "cache")

@@ -165,7 +165,7 @@ def test_4_a_group_writable_cache_folder_is_not_used(tmp_path, monkeypatch):
 def test_4_temporary_files_never_follow_a_planted_link(private_cache, tmp_path, monkeypatch):
     """The old name was `.{name}.{pid}.tmp`, opened with open(): a link planted there was followed."""
     from ammt_calc.usecases import cache
-    from ammt_calc.usecases.loading import builtin_dir
+    from ammt_calc.files import builtin_dir
 
     victim = tmp_path / "victim"
     victim.write_text("untouched")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..usecases.domain import UseCase
-from ..usecases.loading import builtin_dir
+from ..files import builtin_dir
 from ..errors import suggest
 from ..errors import UserError, os_error, short_path
 from .records import INPUT, OUTPUT, Model, SplitPoint, Tensor, points_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 
-from ..usecases.loading import builtin_dir
+from ..files import builtin_dir
 
 
 @functools.lru_cache(maxsize=None)

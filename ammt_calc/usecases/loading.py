@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UserError, os_error, short_path, suggest
+from ..files import builtin_dir
 from .dimensions import check_dimensions
-from .formula import Formula, compile_formula
 from .domain import (
     DIRECTIONS,
     FAMILY_ORDER,
@@ -29,6 +29,7 @@ from .domain import (
     Published,
     UseCase,
 )
+from .formula import Formula, compile_formula
 
 MAX_FILE_BYTES = 256 * 1024  # a use case is a page of YAML; more is a mistake or an attack
 MAX_YAML_NODES = 20_000  # bounds alias expansion ("billion laughs")
@@ -66,11 +67,6 @@ def snippet(value, limit: int = 24) -> str:
     return shown + "..." if len(shown) < len(text) else shown
 
 
-def builtin_dir() -> Path:
-    """The catalog shipped in the wheel, or the repository's top-level catalog/."""
-    here = Path(__file__).resolve().parents[1]  # the package folder
-    installed = here / "catalog"
-    return installed if installed.is_dir() else here.parent / "catalog"
 
 
 def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
