@@ -92,3 +92,20 @@ def assert_clean(code: int, err: str) -> None:
         assert "Traceback" not in err and "error:" not in err and "Warning" not in err, err
     else:
         assert_refused(code, err)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float = 20):
+    """A blocking call (a FIFO opened for reading) ends in TimeoutError instead of hanging the suite."""
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.errors import UserError
-from hardening_helpers import examples
+from hardening_helpers import deadline, examples
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -283,20 +283,6 @@ def test_generated_hostile_json_files_load_or_refuse_in_one_line(case):
             event(f"{kind}: refused")
 
 
-@contextlib.contextmanager
-def _alarm(seconds: float = 20):
-    import signal
-
-    def expired(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 CORPUS = ["fifo:config", "fifo:header", "fifo:index", "fifo:cache", "deep:config", "deep:header", "deep:index",
@@ -317,7 +303,7 @@ def test_the_hostile_file_corpus_is_refused_in_one_line_or_ignored(tmp_path, cas
         name = {"config": "config.json", "header": "x.safetensors", "index": "m.safetensors.index.json"}.get(kind)
         if name:
             os.mkfifo(tmp_path / name)
-    with _alarm(), memory_limit():
+    with deadline(), memory_limit():
         try:
             if how == "fifo" and kind == "cache":
                 _read_cache_document(None, tmp_path, cache)
@@ -360,7 +346,7 @@ def test_the_hostile_scheduler_corpus_is_refused_in_one_line(answer):
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        with _alarm(30), memory_limit(), pytest.raises(UserError) as caught:
+        with deadline(30), memory_limit(), pytest.raises(UserError) as caught:
             scheduler.reach(scheduler.parse_address(f"tcp://127.0.0.1:{server.getsockname()[1]}"), 1.0)
         one_clean_line(caught.value)
         assert "did not answer within 1 s" in str(caught.value) or "not a Dask scheduler" in str(caught.value)

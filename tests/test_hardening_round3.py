@@ -12,14 +12,13 @@ import signal
 import socket
 import struct
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from ammt_calc.errors import UserError
-from hardening_helpers import assert_refused, run
+from hardening_helpers import assert_refused, deadline, run
 from limits_helpers import run_limited
 
 GIB_MB = 1024  # the cap of the contract: 1 GiB of address space
@@ -28,19 +27,6 @@ LLAMA = {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336,
          "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256}
 
 
-@contextlib.contextmanager
-def deadline(seconds: float = 20):
-    """A blocking call (a FIFO opened for reading) ends in TimeoutError instead of hanging the suite."""
-    def expired(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def safetensors_bytes(header: bytes | dict, data: bytes = b"") -> bytes:
