@@ -6,6 +6,7 @@ Arithmetic by hand: 132 MByte = 1056 Mbit; rate [Mbit/s] = Mbit / window [s].
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ammt_calc.engine import sweeps
 from ammt_calc.usecases.loading import load_catalog
@@ -135,8 +136,104 @@ def test_flocking_schedules_by_hand(kpis):
     k = kpis("flocking", schedule="pipelined")
     assert value(k["dl_data_rate"]) == pytest.approx(1056 / 9)
     assert value(k["round_time"]) == pytest.approx(4.224 + 1)
-    # overlapped: max(2.112, 4.224, 1) + 0
-    assert value(kpis("flocking", schedule="overlapped")["round_time"]) == pytest.approx(4.224)
+    # overlapped: the 1 s of training is a forward pass of 1/3 s and a backward pass of 2/3 s
+    # (backward_factor 2); the straggler's DL (2.112 s) outlasts its forward pass and its UL
+    # (4.224 s) its backward pass: max(2.112, 1/3) + max(4.224, 2/3) + 0 = 6.336 s, not 0.3.0's
+    # max(2.112, 4.224, 1) = 4.224 s, in which the update left before it was computed
+    k = kpis("flocking", schedule="overlapped")
+    assert value(k["round_time"]) == pytest.approx(6.336)
+    assert value(k["member_round_time"]) == pytest.approx(1.056 + 2.112)
+    assert value(k["straggler_wait"]) == pytest.approx(3.168)
+
+
+def test_flocking_three_schedules_at_one_deadline(kpis):
+    # group deadline 10 s, straggler training 1 s, no aggregation; DL:UL time ratio 1:2
+    # (1056 Mbit at 1000 and at 500 Mbit/s)
+    expected = {  # schedule: (transfer time, DL window, UL window, DL rate, UL rate)
+        "pipelined": (9, 9, 9, 1056 / 9, 1056 / 9),  # both ways at once, in what training leaves
+        "sequential": (9, 3, 6, 352, 176),  # 9 s shared 1:2
+        "overlapped": (10, 10 / 3, 20 / 3, 316.8, 158.4),  # 10 s shared 1:2, above the 1/3 and 2/3 s passes
+    }
+    for schedule, (transfer, dl_window, ul_window, dl_rate, ul_rate) in expected.items():
+        k = kpis("flocking", schedule=schedule)
+        assert value(k["transfer_time"]) == pytest.approx(transfer), schedule
+        assert value(k["dl_transfer_window"]) == pytest.approx(dl_window), schedule
+        assert value(k["ul_transfer_window"]) == pytest.approx(ul_window), schedule
+        assert value(k["dl_data_rate"]) == pytest.approx(dl_rate), schedule
+        assert value(k["ul_data_rate"]) == pytest.approx(ul_rate), schedule
+        assert value(k["dl_aggregate_rate"]) == pytest.approx(10 * dl_rate), schedule
+
+
+def test_flocking_overlapped_passes_bound_the_windows(kpis):
+    # 9 s of training with backward_factor 0.5: forward 6 s, backward 3 s. The 1:2 share of the
+    # 10 s (3.33 s DL) is shorter than the forward pass, which keeps the DL phase open 6 s; the UL
+    # gets what the forward pass leaves, min(6.67, 10 - 6) = 4 s, above the 3 s backward pass
+    k = kpis("flocking", schedule="overlapped", training_time="9 s", backward_factor=0.5)
+    assert value(k["dl_transfer_window"]) == pytest.approx(6.0)
+    assert value(k["ul_transfer_window"]) == pytest.approx(4.0)
+    assert value(k["dl_data_rate"]) == pytest.approx(176.0)  # 1056 / 6
+    assert value(k["ul_data_rate"]) == pytest.approx(264.0)  # 1056 / 4
+    # at the member rates: straggler max(2.112, 6) + max(4.224, 3) = 10.224 s, typical max(1.056, 6)
+    # + max(2.112, 3) = 9 s (all under training), equalised max(1.112, 6) + max(2.223, 3) = 9 s
+    assert value(k["round_time"]) == pytest.approx(10.224)
+    assert value(k["member_round_time"]) == pytest.approx(9.0)
+    assert value(k["equalised_round_time"]) == pytest.approx(9.0)
+    assert value(k["deadline_margin"]) == pytest.approx(-0.224)
+    # 4.5 s of training (forward 1.5 s, backward 3 s) and 2 s of aggregation: 8 s left, shared
+    # 1:2, 2.67 s DL and 5.33 s UL, each above its pass
+    k = kpis("flocking", schedule="overlapped", training_time="4.5 s", aggregation_time="2 s")
+    assert value(k["transfer_time"]) == pytest.approx(8.0)
+    assert value(k["dl_transfer_window"]) == pytest.approx(8 / 3)
+    assert value(k["ul_transfer_window"]) == pytest.approx(16 / 3)
+    # straggler: max(2.112, 1.5) + max(4.224, 3) + 2 = 8.336 s
+    assert value(k["round_time"]) == pytest.approx(8.336)
+
+
+def test_flocking_overlapped_training_filling_the_deadline(kpis):
+    # training and aggregation exactly fill the deadline: each transfer streams under its pass
+    k = kpis("flocking", schedule="overlapped", training_time="9 s", aggregation_time="1 s")
+    assert value(k["dl_transfer_window"]) == pytest.approx(3.0)  # the forward pass
+    assert value(k["ul_transfer_window"]) == pytest.approx(6.0)  # the backward pass
+    # ... unless the backward pass takes no time: nothing is left for the UL
+    k = kpis("flocking", schedule="overlapped", training_time="9 s", aggregation_time="1 s", backward_factor=0)
+    assert value(k["dl_transfer_window"]) == pytest.approx(9.0)
+    assert k["ul_data_rate"][1] is False and "no time for the UL" in k["ul_data_rate"][2]
+    # the straggler's 2 x 6 s of training does not fit in 10 s at all
+    k = kpis("flocking", schedule="overlapped", training_time="6 s", straggler_compute_factor=2)
+    assert k["dl_data_rate"][1] is False and "training alone takes the whole group deadline" in k["dl_data_rate"][2]
+
+
+def _ms(x):
+    """A drawn number to 1/1000, as settings are written."""
+    return round(x, 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(schedule=st.sampled_from(["pipelined", "sequential", "overlapped"]), training=st.floats(0, 4).map(_ms),
+       aggregation=st.floats(0, 1.5).map(_ms), backward=st.floats(0, 5).map(_ms), compute=st.floats(1, 2).map(_ms),
+       spread=st.floats(0.1, 1).map(_ms))
+def test_flocking_at_its_minimum_rates_the_slowest_member_meets_the_deadline(
+        kpis, schedule, training, aggregation, backward, compute, spread):
+    # the rates the deadline asks of the slowest member, given back as member rates, make its
+    # round (the forward model of the schedule) last exactly the 10 s deadline (training 2 x 4 s
+    # and aggregation 1.5 s leave at least 0.5 s to transfer)
+    common = {"schedule": schedule, "training_time": f"{training} s", "aggregation_time": f"{aggregation} s",
+              "backward_factor": backward, "straggler_compute_factor": compute, "straggler_rate_factor": spread}
+    k = kpis("flocking", **common)
+    dl_rate, ul_rate = value(k["dl_data_rate"]), value(k["ul_data_rate"])
+    again = kpis("flocking", **common, member_dl_rate=f"{dl_rate / spread} Mbit/s",
+                 member_ul_rate=f"{ul_rate / spread} Mbit/s")
+    assert value(again["round_time"]) == pytest.approx(10.0, rel=1e-9)
+    assert value(again["deadline_margin"]) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_flocking_shares_the_fl_parameters(catalog):
+    first, flocking = catalog.get(FL), catalog.get("flocking")
+    assert flocking.parameters["schedule"].choices == first.parameters["schedule"].choices
+    assert flocking.parameters["schedule"].default_text == "sequential"  # its own reading (H.4.4)
+    for name in ("backward_factor", "aggregation_time"):
+        mine, theirs = flocking.parameters[name], first.parameters[name]
+        assert (mine.default, mine.minimum, mine.source) == (theirs.default, theirs.minimum, theirs.source), name
 
 
 def test_a_misspelt_choice_lists_the_choices(catalog):
