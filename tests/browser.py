@@ -137,9 +137,9 @@ class Tab:
             raise RuntimeError(result["exceptionDetails"])
         return result["result"].get("value")
 
-    def screenshot(self, path: Path) -> None:
-        """The whole page, not only the first screenful."""
-        shot = self.browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+    def screenshot(self, path: Path, whole: bool = True) -> None:
+        """The whole page, or (whole=False) its first screenful."""
+        shot = self.browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": whole},
                                  session=self.session)
         Path(path).write_bytes(base64.b64decode(shot["data"]))
 
@@ -161,3 +161,12 @@ class Tab:
     def requests(self) -> list[str]:
         """The URLs the page asked for (itself included)."""
         return [p["request"]["url"] for p in self._events("Network.requestWillBeSent")]
+
+
+if __name__ == "__main__":  # python tests/browser.py PAGE.html PREFIX: the docs' screenshots, PREFIX-1280.png and -390.png
+    import sys
+
+    page, prefix = Path(sys.argv[1]).resolve(), sys.argv[2]
+    with Browser(find_browser()) as browser:
+        for width in (1280, 390):
+            browser.open(page.as_uri(), width, height=1500).screenshot(Path(f"{prefix}-{width}.png"), whole=False)

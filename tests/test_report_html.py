@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ammt_calc.units.numbers import human_number
+from ammt_calc.units.machine import for_people
 from ammt_calc.present import html, svgplot
-from ammt_calc.present.views import SAMPLE
+from ammt_calc.present.views import SAMPLE, readable
 from browser import INSTALL, Browser, find_browser
 from helpers import ok
 from report_helpers import EXAMPLE, EXAMPLE_VARY, report_document
@@ -65,10 +65,17 @@ def test_every_kpi_value_is_shown_as_the_table_shows_it_with_its_exact_value(exa
         cell = cells[f"{row['usecase']}/{row['kpi']}"]
         if row["feasible"]:
             assert json.loads(cell["data-value"]) == row["value"]
-            assert cell["text"].split()[0] == human_number(row["value"])
+            assert cell["text"].split()[0] == readable(*for_people(row["value"], row["unit"]))[0]  # the table's
             assert cell["title"] == f"{row['value']!r} {row['unit']}".rstrip()
         else:  # the reason in words, numbered
             assert cell["text"].startswith(("infeasible (", "n/a (")) and row["reason"] in example_page
+
+
+def test_values_read_as_for_people_by_hand(example_page):
+    cells = Cells(example_page).with_attribute("data-kpi")
+    latency = cells["split-image-recognition/ul_latency"]  # 0.015 s in the JSON
+    assert latency["text"].split() == ["15", "ms"] and latency["title"] == "0.015 s"
+    assert cells["split-image-recognition/ul_payload"]["text"].split() == ["270", "kByte"]  # 0.27 MByte
 
 
 def test_parameters_show_value_origin_and_source(example, example_page):
@@ -218,7 +225,7 @@ def test_in_a_browser_nothing_scrolls_sideways_nothing_fails_and_every_value_sho
         value, text, visible = shown[f"{row['usecase']}/{row['kpi']}"]
         assert visible
         if row["feasible"]:
-            assert json.loads(value) == row["value"] and text.split()[0] == human_number(row["value"])
+            assert json.loads(value) == row["value"] and text.split()[0] == readable(*for_people(row["value"], row["unit"]))[0]
     plots = tab.evaluate("[...document.querySelectorAll('svg.plot')].map(s => s.getBoundingClientRect().width)")
     assert plots and all(0 < w <= width for w in plots)
     tab.screenshot(tmp_path / f"report-{width}.png")

@@ -27,10 +27,11 @@ import json
 from html import escape
 from typing import Iterable, Sequence
 
+from ..units.machine import for_people
 from ..units.numbers import human_number
 from . import svgplot
 from .formats import numeric_columns
-from .views import (QOS_TITLE, Table, View, cell_caption, cell_flows_table, count_or_number,
+from .views import (QOS_TITLE, Table, View, cell_caption, cell_flows_table, count_or_number, readable,
                     qos_table, transport_caption)
 
 MAX_LINES = 10  # a sweep over two parameters: a line for at most 10 values of the second (first and last kept)
@@ -238,7 +239,8 @@ def _kpi_table(usecase: str, rows, described: dict, checks: dict, cell: bool, re
     for row in rows:
         check = checks.get((usecase, row["kpi"]), {})
         cells = [_label_cell(row), _td("dir", row["direction"]), _value_cell(usecase, row, reasons),
-                 _td("unit", row["unit"], css="unit"), _published_cell(row, published.get(row["kpi"])),
+                 _td("unit", people(row["value"], row["unit"])[1], css="unit"),
+                 _published_cell(row, published.get(row["kpi"])),
                  _status_cell(row.get("status")), _td("basis", check.get("basis") or ""),
                  _deviation_cell(check)]
         if cell:
@@ -255,9 +257,8 @@ def _label_cell(row: dict) -> str:
 def _value_cell(usecase: str, row: dict, reasons: list[str]) -> str:
     key = f' data-kpi="{escape(usecase)}/{escape(row["kpi"])}"'
     if row["feasible"]:
-        value = row["value"]
-        shown = value if isinstance(value, str) else human_number(value)
-        return _number_td("value", value, row["unit"], shown, extra=key, with_unit=True)
+        shown, unit = people(row["value"], row["unit"])
+        return _number_td("value", row["value"], row["unit"], shown, extra=key, shown_unit=unit)
     reasons.append(f"{row['kpi']}: {row.get('reason', '')}")
     word = "n/a" if not row.get("applicable", True) else "infeasible"
     return f'<td class="num" data-label="value"{key} data-value="">{word} ({len(reasons)})</td>'
@@ -311,13 +312,13 @@ def _parameter_table(usecase: str, params, described: dict) -> str:
     for p in params:
         info = about.get(p["name"], {})
         value = p["value"]
-        shown = value if isinstance(value, str) else count_or_number(value, p["unit"])
+        shown, unit = people(value, p["unit"])
         name = escape(p["name"]) + (f'<span class="kpi-name">{escape(info["description"])}</span>'
                                     if info.get("description") else "")
         cells = [f'<td data-label="parameter">{name}</td>',
                  _number_td("value", value, p["unit"], shown,
-                            extra=f' data-parameter="{escape(usecase)}/{escape(p["name"])}"', with_unit=True),
-                 _td("unit", p["unit"], css="unit"), _td("origin", p["origin"], css="short"),
+                            extra=f' data-parameter="{escape(usecase)}/{escape(p["name"])}"', shown_unit=unit),
+                 _td("unit", unit, css="unit"), _td("origin", p["origin"], css="short"),
                  _td("source", info.get("source") or "", css="wide")]
         marked = ' class="set"' if p["origin"] != "default" else ""
         body.append(f"<tr{marked}>" + "".join(cells) + "</tr>")
@@ -482,15 +483,24 @@ def _td(label: str, text: str, numeric: bool = False, css: str = "") -> str:
     return f'<td data-label="{escape(label)}"{attribute}>{escape(text)}</td>'
 
 
+def people(value, unit: str) -> tuple[str, str]:
+    """A number and its unit as the terminal's tables show them (a JSON value is in the
+    machine unit of its kind: 0.015 s reads 15 ms, 0.27 MByte 270 kByte); a name as it is."""
+    if isinstance(value, str) or value is None:
+        return value or "", unit
+    return readable(*for_people(value, unit))
+
+
 def _number_td(label: str, value, unit: str, shown: str, extra: str = "", title: str | None = None,
-               with_unit: bool = False) -> str:
-    """A number as shown, its exact value (the JSON's) in data-value and in the tooltip;
-    `with_unit`: the unit after it on a phone, where the unit column is hidden."""
+               shown_unit: str | None = None) -> str:
+    """A number as shown, its exact value (the JSON's, in `unit`) in data-value and in the
+    tooltip; `shown_unit`: the unit it is shown in, after it on a phone, where the unit
+    column is hidden."""
     if isinstance(value, str):  # a named choice
         return f'<td data-label="{escape(label)}"{extra} data-value="{escape(value)}">{escape(value)}</td>'
     exact = json.dumps(value)
     tip = title if title is not None else f"{exact} {unit}".rstrip()
-    inline = f'<span class="unit-inline"> {escape(unit)}</span>' if unit and with_unit else ""
+    inline = f'<span class="unit-inline"> {escape(shown_unit)}</span>' if shown_unit else ""
     return (f'<td class="num" data-label="{escape(label)}"{extra} data-value="{escape(exact)}"'
             f' title="{escape(tip)}"><span>{escape(shown)}{inline}</span></td>')
 
