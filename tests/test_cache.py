@@ -203,3 +203,19 @@ def test_one_document_per_folder_and_the_oldest_pruned(fresh, monkeypatch, tmp_p
     assert len(documents) == 2  # the least recently written went
     newest = documents[cache.document_name(folders[-1])]
     assert list(newest["files"]) == [str(folders[-1] / "cached.yaml")]  # its own folder's entries only
+
+
+def test_a_listing_verifies_what_it_shows_and_a_build_the_rest(fresh, counted):
+    """`list` looks for the texts it shows (id, title, family, sources) in the file; the
+    formulas are looked for when the use case is built, not before."""
+    run(fresh)
+    path = fresh.parent / "cache" / cache.document_name(fresh)
+    document = json.loads(path.read_text())
+    entry = document["files"][str(fresh / "cached.yaml")]
+    entry["data"]["title"] = "A title the file does not have"
+    entry["seal"] = cache._seal(entry)
+    path.write_text(json.dumps(document))
+    counted["parse"].clear()
+    listed = {uc.id: uc.title for uc in run(fresh).summaries()}
+    assert listed["test-cached"] != "A title the file does not have" and counted["parse"] == ["cached.yaml"]
+    assert "did not verify" in cache.take_notes()[0]

@@ -203,8 +203,9 @@ def _document(path: Path, root: Path | None = None) -> dict:
 
 
 def lookup(path: Path, raw: bytes, stat: os.stat_result, root: Path | None = None) -> dict | None:
-    """The entry for a catalog file as it is now ({"data": mapping, "checked": bool}), or None;
-    `root` is the catalog folder it was found in (the file's own folder if not given)."""
+    """The entry made from the catalog file as it is now ({"data": mapping, "checked": bool}),
+    or None; `root` is the catalog folder it was found in (the file's own folder if not given).
+    Not yet verified: `summary` and `verified` say whether what is used of it may be."""
     if not enabled():
         return None
     document = _document(path, root)
@@ -212,10 +213,27 @@ def lookup(path: Path, raw: bytes, stat: os.stat_result, root: Path | None = Non
     if not (isinstance(entry, dict) and entry.get("size") == stat.st_size and entry.get("mtime") == stat.st_mtime_ns
             and entry.get("digest") == digest(raw)):
         return None  # made from another version of the file: silently rebuilt
-    if (isinstance(entry.get("data"), dict) and isinstance(entry.get("checked"), bool)
-            and entry.get("seal") == _seal(entry) and _texts_in(entry["data"], raw)):
+    if isinstance(entry.get("data"), dict) and isinstance(entry.get("checked"), bool):
         return entry
-    _unverified.setdefault(_folder_of[str(path)], []).append(str(path))
+    return _unverifiable(path)
+
+
+def summary(entry: dict, raw: bytes, path: Path, keys=("id", "title", "family", "sources")) -> bool:
+    """Whether an entry is as it was stored (its seal) and the texts a listing shows of it
+    (id, title, family, sources) are the file's: so `list` need not look for every formula
+    in the file. A use case built from the entry is `verified` whole first."""
+    shown = {k: v for k, v in entry["data"].items() if k in keys}
+    return (entry.get("seal") == _seal(entry) and _texts_in(shown, raw)) or _unverifiable(path) is not None
+
+
+def verified(entry: dict, raw: bytes, path: Path) -> bool:
+    """Whether an entry may be used whole: its seal matches what it claims, and every text of
+    it (formulas included) is in the file as read now. One that is not is named in a note."""
+    return (entry.get("seal") == _seal(entry) and _texts_in(entry["data"], raw)) or _unverifiable(path) is not None
+
+
+def _unverifiable(path: Path) -> None:
+    _unverified.setdefault(_folder_of[str(path)], []).append(str(path))  # its note; store() replaces the entry
     return None
 
 

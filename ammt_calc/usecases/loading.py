@@ -43,9 +43,9 @@ MAX_REASON_CHARS = 200  # an infeasible_if reason is a sentence; a sweep repeats
 class _Deferred:
     """A use case from a file the cache knows as checked: its summary now, the rest on demand."""
 
-    def __init__(self, data: dict, path: Path):
-        where = str(path)
-        self.data, self.path = data, path
+    def __init__(self, entry: dict, raw: tuple, path: Path):
+        where, data = str(path), entry["data"]
+        self.entry, self.raw, self.data, self.path = entry, raw, data, path  # raw: the file's (bytes, stat)
         self.id = _text(data, "id", where, required=True)
         self.title = _text(data, "title", where, required=True)
         self.family = _text(data, "family", where, required=True)
@@ -53,6 +53,15 @@ class _Deferred:
         self.published = bool(data.get("published"))  # whether it has any: check skips those without
 
     def build(self) -> UseCase:
+        from . import cache
+
+        if not cache.verified(self.entry, self.raw[0], self.path):  # the file parsed and checked again
+            data = read_yaml(self.path)
+            uc = _build_usecase(data, self.path)
+            check_dimensions(uc)
+            cache.store(self.path, *self.raw, data, checked=True)
+            cache.save()
+            return uc
         uc = _build_usecase(self.data, self.path)  # validated as ever: a cache entry is never trusted blindly
         object.__setattr__(uc, "units_checked", True)
         return uc
@@ -143,8 +152,12 @@ def _load(path: Path, *, check_units: bool, defer: bool, root: Path | None = Non
 
     raw = _raw(path) if cache.enabled() else None
     entry = cache.lookup(path, *raw, root) if raw else None
-    if defer and entry and entry["checked"]:
-        return _Deferred(entry["data"], path)
+    if entry and entry["checked"] and defer:
+        if cache.summary(entry, raw[0], path):
+            return _Deferred(entry, raw, path)  # verified whole when it is built
+        entry = None
+    elif entry and not cache.verified(entry, raw[0], path):
+        entry = None
     data = entry["data"] if entry else read_yaml(path)
     uc = _build_usecase(data, path)
     if raw and not entry:
