@@ -683,3 +683,27 @@ def _report_sweeps(result: Result, given: dict, vary, zip: bool, transport, note
     return sweeps
 
 
+# --- start one's own: a use case's file, the manual -------------------------------------------
+
+
+def usecase_yaml(usecase_or_id: str | UseCase, catalog: Catalog | None = None) -> bytes:
+    """The YAML file of a use case as shipped (or as the --catalog file holds it): its bytes,
+    read through the catalog's bounded reader, to copy and edit into one's own use case."""
+    from .files import read_bounded
+    from .usecases.loading import MAX_FILE_BYTES
+
+    uc = usecase(usecase_or_id, catalog)
+    if not uc.path:
+        raise UserError(f"use case '{uc.id}' was not read from a file; it has no YAML to show")
+    return read_bounded(uc.path, MAX_FILE_BYTES, "catalog file")
+
+
+def docs(topic: str | None = None) -> Document:
+    """The manual (the docs/ pages shipped with the package): with no topic, the topics and
+    their titles ({"topics": [{"topic", "title"}]}); with one, its text ({"topic", "text"})."""
+    from . import manual as pages
+
+    validate.optional_text(topic, "topic")
+    if topic is None:
+        return Document({"topics": [{"topic": t, "title": pages.first_line(t)} for t in pages.topics()]})
+    return Document({"topic": topic, "text": pages.page(topic)})

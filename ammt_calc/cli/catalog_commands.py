@@ -7,17 +7,21 @@ from typing import List, Optional
 import typer
 
 from ..present import views
+from ..errors import UserError
 from .app import app
 from .common import catalog, emit, format_option, output_option, set_option, settings, transport_option, unit_option
+
+
+SHOW_FORMATS = (*views.SHOW.formats, "yaml")
 
 
 @app.command("list")
 def list_command(
     family: Optional[str] = typer.Option(None, "--family", help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
     fmt: Optional[str] = format_option(views.LIST),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.LIST),
 ) -> None:
-    """The catalog: id, title, family and sources of every use case."""
+    """The catalog: id, family and title of every use case (CSV and JSON add its sources)."""
     from .. import api
 
     emit(api.list_usecases(family, catalog()), views.LIST, fmt, output)
@@ -27,12 +31,18 @@ def list_command(
 def show_command(
     usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
     qos: bool = typer.Option(False, "--qos", help="Add the 5QIs that can carry each flow at the defaults (computes, so slower)."),
-    fmt: Optional[str] = format_option(views.SHOW),
-    output: Optional[str] = output_option(),
+    fmt: Optional[str] = format_option(SHOW_FORMATS, extra=" (yaml: the use case's file as shipped, to start your own)"),
+    output: Optional[str] = output_option(SHOW_FORMATS),
 ) -> None:
-    """Parameters, KPIs with their formulas, sources and published values of one use case."""
+    """Parameters, KPIs with their formulas, sources and published values of one use case; or its YAML file."""
     from .. import api
+    from ..present.output import choose_format, emit_bytes
 
+    if choose_format(fmt, output, SHOW_FORMATS) == "yaml":
+        if qos:
+            raise UserError("--qos adds to the description; the YAML file is the use case as shipped: leave out --qos")
+        emit_bytes(api.usecase_yaml(usecase_id, catalog()), output)
+        return
     emit(api.show(usecase_id, qos, catalog()), views.SHOW, fmt, output)
 
 
@@ -45,7 +55,7 @@ def usecase_command(
     qos: bool = typer.Option(False, "--qos", help="Add the standardized 5QIs (TS 23.501 Table 5.7.4-1) that can carry each UL/DL flow."),
     unit_options: List[str] = unit_option(),
     fmt: Optional[str] = format_option(views.USECASE),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.USECASE),
 ) -> None:
     """The requirement table: every KPI of the named use cases, beside the published 3GPP value."""
     from .. import api
@@ -61,7 +71,7 @@ def check_command(
     status: Optional[str] = typer.Option(None, "--status", metavar="STATUS", help="Only rows of this status: exact, rounded, in-range, differs or no-value."),
     family: Optional[str] = typer.Option(None, "--family", help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
     fmt: Optional[str] = format_option(views.CHECK),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.CHECK),
 ) -> None:
     """Every published TS 22.261 value against the catalog's computation: exact, rounded, in-range, differs or no-value, with the relative deviation (computed / published - 1)."""
     from .. import api

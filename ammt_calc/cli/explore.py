@@ -16,6 +16,7 @@ from .common import (catalog, emit, format_option, notes, output_option, set_opt
                      transport_option, unit_option)
 
 SWEEP_FORMATS = ("csv", "json", "parquet", "xlsx")
+SAMPLE_FORMATS = (*views.SAMPLE.formats, "parquet")  # parquet: every draw, not the summary
 ENGINE_HELP = "local (this process) or dask (a Dask cluster; needs the 'dask' extra)."
 CONNECT_HELP = ("With --scheduler: the seconds to connect, shake hands and hear the scheduler's first answer"
                 " [default: 10].")
@@ -33,15 +34,15 @@ def sweep_command(
     cell: Optional[str] = site_cell_option(),
     unit_options: List[str] = unit_option(),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --engine dask, a FOLDER for the Parquet dataset. With --plot and no -o, only the plot is written."),
+    output: Optional[str] = output_option(SWEEP_FORMATS, "Write to FILE (atomically; '-' is stdout; with --engine dask, a FOLDER for the Parquet dataset; with --plot and no -o, only the plot is written)"),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
     connect_timeout: Optional[str] = typer.Option(None, "--connect-timeout", metavar="SECONDS", help=CONNECT_HELP),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a KPI against the first --vary, a line per value of the second (needs the 'plot' extra)."),
     kpi: Optional[str] = typer.Option(None, "--kpi", metavar="KPI", help="The KPI to plot (default: the first that depends on the first --vary, preferring one that depends on every --vary, then one with a published value)."),
-    force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see docs/limits.md)."),
+    force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see `ammt-calc docs limits`)."),
 ) -> None:
-    """One row per grid point: the varied parameters and every KPI, as CSV, JSON or Parquet."""
+    """One row per grid point: the varied parameters and every KPI, as CSV, JSON, Parquet or an Excel workbook."""
     from .. import api
     from ..present.output import choose_format
 
@@ -110,7 +111,7 @@ def solve_command(
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
     fmt: Optional[str] = format_option(views.SOLVE),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.SOLVE),
 ) -> None:
     """The smallest value of PARAM at which KPI reaches VALUE (e.g. the largest model that downloads in time)."""
     from .. import api
@@ -130,8 +131,8 @@ def sample_command(
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
     unit_options: List[str] = unit_option(),
-    fmt: Optional[str] = format_option(views.SAMPLE),
-    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the summary to FILE (format from its extension); FILE.parquet holds every draw instead (a FOLDER with --engine dask)."),
+    fmt: Optional[str] = format_option(SAMPLE_FORMATS, extra=" (parquet: every draw, to -o FILE.parquet)"),
+    output: Optional[str] = output_option(SAMPLE_FORMATS, "Write the summary to FILE, or every draw to FILE.parquet (a FOLDER with --engine dask)"),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
     connect_timeout: Optional[str] = typer.Option(None, "--connect-timeout", metavar="SECONDS", help=CONNECT_HELP),

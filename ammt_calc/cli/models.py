@@ -23,7 +23,7 @@ def split_command(
     inputs: Optional[List[str]] = typer.Option(None, "--input", metavar="NAME=SHAPE", help="Size of an .onnx file's input, e.g. images=1x3x640x640 (repeatable); every tensor shape is inferred again."),
     input_size: Optional[str] = typer.Option(None, "--input-size", metavar="HxW", help="Height and width of an .onnx file's image input (its one NCHW input), e.g. 640x640."),
     fmt: Optional[str] = format_option(views.SPLIT),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.SPLIT),
 ) -> None:
     """Every candidate split point of a model: payload, UL/compute times, latency, the best split."""
     from .. import api
@@ -44,7 +44,7 @@ def model_command(
     act_bits: Optional[str] = typer.Option(None, "--act-bits", metavar="B", help="Bits per activation (the hidden state) [default: bf16, the compute dtype]."),
     context: Optional[str] = typer.Option(None, "--context", metavar="N", help="Tokens of the KV cache sized as a whole [default: the model's context length]."),
     fmt: Optional[str] = format_option(views.MODEL),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.MODEL),
 ) -> None:
     """What a model means for the network: parameters, size per precision, and per token the hidden state, the KV cache and a LoRA adapter."""
     from .. import api

@@ -24,7 +24,7 @@ def radio_command(
     tdd: Optional[str] = typer.Option(None, "--tdd-share", metavar="SHARE|PATTERN", help="The direction's share of the symbols: 0.74, 74%, or a slot pattern DDDSU (S = 10 DL, 2 guard, 2 UL symbols) or DDDSU:6:4:4. Default: all (FDD)."),
     carriers: List[str] = typer.Option([], "--carrier", metavar="SPEC", help="One carrier of several (repeatable): bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,fr=..,scaling=..,tdd=..]; keys left out take the options above."),
     fmt: Optional[str] = format_option(views.RADIO),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.RADIO),
 ) -> None:
     """NR peak data rate of one or more carriers (TS 38.306 clause 4.1.2, N_PRB from TS 38.101)."""
     from .. import api
@@ -68,10 +68,10 @@ def link_command(
     transport: Optional[str] = transport_option(),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw DL and UL rate against distance (needs matplotlib)."),
     fmt: Optional[str] = format_option(views.LINK),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.LINK),
 ) -> None:
     """A single-cell NR link budget: TR 38.901 path loss, SINR, attenuated Shannon spectral efficiency
-    and DL/UL rate against distance (docs/network.md, "Link budget")."""
+    and DL/UL rate against distance (`ammt-calc docs network`, "Link budget")."""
     from .. import api
     from ..errors import UserError
 

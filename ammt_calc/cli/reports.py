@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from .app import State, app
-from .common import catalog, notes, set_option, settings, transport_option
+from .common import catalog, format_option, notes, output_option, set_option, settings, transport_option
 
 REPORT_FORMATS = ("html", "json")
 
@@ -21,8 +21,8 @@ def report_command(
     cell: Optional[str] = typer.Option(None, "--cell", metavar="SPEC", help="Each rate's share of an NR cell and each flow's load on it (as `usecase --cell`)."),
     transport: Optional[str] = transport_option(),
     qos: bool = typer.Option(False, "--qos", help="Add the standardized 5QIs that can carry each flow."),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="html|json", help="html or json [default: html, or from -o's extension]."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically): FILE.html, or FILE.json for the document."),
+    fmt: Optional[str] = format_option(REPORT_FORMATS, default="html", extra=" (json: the report's document)"),
+    output: Optional[str] = output_option(REPORT_FORMATS, "Write to FILE (atomically) instead of stdout"),
 ) -> None:
     """A report people can open: per use case its KPIs beside the published values, its parameters with their sources, and plots over --vary; one self-contained HTML file."""
     from .. import api

@@ -95,7 +95,7 @@ def parse_site_cell(text: str, notes: list[str]) -> Setup:
         if not sep or not value or key not in known:
             hint = suggest(key, known + L.CONDITIONS) if key else ""
             raise UserError(f"--cell: {item!r} is not one of the site's fields{hint}; expected {CELL_FORM}"
-                            " or another link option as key=value (docs/network.md)")
+                            " or another link option as key=value (`ammt-calc docs network`)")
         if key in fields:
             raise UserError(f"--cell: {key!r} is given twice")
         fields[key] = value

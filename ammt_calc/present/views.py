@@ -12,6 +12,16 @@ from ..units.machine import for_people
 from ..units.numbers import human_number
 
 
+EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "table",
+              ".parquet": "parquet", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".yaml": "yaml",
+              ".yml": "yaml"}  # -o FILE's extension -> its format
+
+
+def extensions(formats: Sequence[str]) -> list[str]:
+    """The extensions of -o FILE that choose one of `formats`, in the order of `formats`."""
+    return [ext for fmt in formats for ext, named in EXTENSIONS.items() if named == fmt]
+
+
 class Table(NamedTuple):
     columns: Sequence[str]
     rows: Sequence[Sequence]
