@@ -581,6 +581,7 @@ def radio(carriers: Sequence[str] = (), direction: str = "DL", **options: str | 
         raise UserError(f"radio has no option '{sorted(unknown)[0]}'; options: {', '.join(RADIO_OPTIONS)}")
     direction = nr.parse_direction(direction)
     defaults = {k: str(v) for k, v in options.items() if v is not None}
+    nr.require_units(defaults)  # --bandwidth 100 is refused as --bandwidth, not as the spec's bandwidth=100
     missing = [f"--{k}" for k in nr.REQUIRED_KEYS if k not in defaults]
     if not carriers and missing:
         raise UserError(f"radio needs {', '.join(missing)} (e.g. --bandwidth 100MHz --scs 30kHz --layers 4"

@@ -103,7 +103,7 @@ def test_vgg16_agrees_with_condition_dependent_split(cli, kpis):
 
 def test_budget_and_frame_rate(cli):
     # a 20 ms budget: device work to pool5 (30.7 ms) alone exceeds it
-    data = run(cli, "vgg16", "--latency", "20ms", "--frame-rate", "30")
+    data = run(cli, "vgg16", "--latency", "20ms", "--frame-rate", "30fps")
     rows = {r["split"]: r for r in data["rows"]}
     assert rows["pool5"]["ul_rate_needed"] == {"value": None, "unit": "Mbit/s"}
     assert rows["pool5"]["meets_latency"] is False
@@ -128,15 +128,16 @@ def test_csv_has_a_row_per_split_with_units_in_headers(cli):
     assert sum(r[-1] == "true" for r in table[1:]) == 1
 
 
-def test_bare_numbers_are_noted(cli):
+def test_bare_numbers_are_refused_and_units_taken(cli):
     result = cli("split", "mobilenetv2", "--ul-rate", "50", "--format", "json")
-    assert "note: --ul-rate 50 taken as 50 Mbit/s" in result.stderr
+    assert result.returncode == 2 and result.stderr == "error: --ul-rate 50 has no unit: write 50 Mbit/s (e.g. 100 Mbit/s)\n"
+    result = cli("split", "mobilenetv2", "--ul-rate", "50Mbit/s", "--format", "json")
     assert json.loads(result.stdout)["settings"]["ul_rate"] == {"value": 50.0, "unit": "Mbit/s"}
 
 
 @pytest.mark.parametrize("args, message", [
     (("vgg16", "--ul-rate", "5 ms"), "--ul-rate '5 ms' is [time], expected [information] / [time]"),
-    (("vgg16", "--ul-rate", "0"), "--ul-rate must be positive"),
+    (("vgg16", "--ul-rate", "0 Mbit/s"), "--ul-rate must be positive"),
     (("vgg16", "--device-speed", "5 Mbit/s"), "--device-speed"),
     (("vgg16", "--bits", "8 ms"), "--bits"),
     (("vgg61",), "did you mean 'vgg16'"),

@@ -14,8 +14,8 @@ from .common import settings as parse_settings
 
 @app.command("radio")
 def radio_command(
-    bandwidth: Optional[str] = typer.Option(None, "--bandwidth", metavar="B", help="Channel bandwidth, e.g. 100MHz (a bare number is MHz)."),
-    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing, e.g. 30kHz (a bare number is kHz)."),
+    bandwidth: Optional[str] = typer.Option(None, "--bandwidth", metavar="B", help="Channel bandwidth with its unit, e.g. 100MHz."),
+    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing with its unit, e.g. 30kHz."),
     layers: Optional[str] = typer.Option(None, "--layers", metavar="N", help="MIMO layers, 1 to 8."),
     modulation: Optional[str] = typer.Option(None, "--modulation", metavar="M", help="QPSK, 16QAM, 64QAM, 256QAM or 1024QAM."),
     fr: Optional[str] = typer.Option(None, "--fr", help="FR1 or FR2; inferred from the SCS and bandwidth where only one range has them."),
@@ -39,12 +39,12 @@ def radio_command(
 def link_command(
     scenario: str = typer.Argument(..., metavar="SCENARIO", help="uma, umi, rma or inh (TR 38.901 Table 7.4.1-1)."),
     fc: str = typer.Option(..., "--fc", metavar="F", help="Carrier frequency with its unit, e.g. 3.5GHz."),
-    bandwidth: str = typer.Option(..., "--bandwidth", metavar="B", help="Channel bandwidth, e.g. 100MHz (a bare number is MHz)."),
+    bandwidth: str = typer.Option(..., "--bandwidth", metavar="B", help="Channel bandwidth with its unit, e.g. 100MHz."),
     distance: str = typer.Option("50m:2km:40", "--distance", metavar="D", help="Horizontal distance(s): 400m, 100m,400m,1km, or START:STOP:COUNT[:log] (50m:2km:40)."),
     los: bool = typer.Option(False, "--los", help="Line of sight."),
     nlos: bool = typer.Option(False, "--nlos", help="No line of sight: max(PL_LOS, PL'_NLOS)."),
     mixed: bool = typer.Option(False, "--mixed", help="LOS and NLOS weighted by the LOS probability of Table 7.4.2-1 (the default)."),
-    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing [default: 30kHz]."),
+    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing with its unit, e.g. 60kHz [default: 30kHz]."),
     layers: Optional[str] = typer.Option(None, "--layers", metavar="N", help="Most DL layers [default: 4]; rank adaptation picks the best rank up to it."),
     ul_layers: Optional[str] = typer.Option(None, "--ul-layers", metavar="N", help="Most UL layers [default: min(layers, 2), a 2T4R handset]."),
     tdd: Optional[str] = typer.Option(None, "--tdd", metavar="PATTERN", help="Slot pattern, e.g. DDDSU [default: every symbol in each direction]."),

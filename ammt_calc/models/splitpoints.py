@@ -186,31 +186,31 @@ def _best_ranges(count: int, changes, costs) -> dict[int, tuple[float, float | N
 
 # --- settings from text (the CLI's options) ------------------------------------------------
 
-# option -> (default unit of a bare number, a unit of the expected dimension, example)
+# option -> (a unit of the expected dimension, example); a bare number is refused (units.advice)
 OPTION_UNITS = {
-    "--bits": ("bit", "bit", "8 bit"),
-    "--ul-rate": ("Mbit/s", "Mbit/s", "100 Mbit/s"),
-    "--latency": ("ms", "ms", "50 ms"),
-    "--frame-rate": ("fps", "fps", "30 fps"),
-    "--device-speed": ("TOPS", "TOPS", "1 TOPS"),
-    "--server-speed": ("TOPS", "TOPS", "100 TOPS"),
+    "--bits": ("bit", "8 bit"),
+    "--ul-rate": ("Mbit/s", "100 Mbit/s"),
+    "--latency": ("ms", "50 ms"),
+    "--frame-rate": ("fps", "30 fps"),
+    "--device-speed": ("TOPS", "1 TOPS"),
+    "--server-speed": ("TOPS", "100 TOPS"),
 }
 
 
 def parse_option(option: str, text: str, notes: list[str]) -> float:
-    """An option's text as a positive base-unit magnitude; a bare number takes the option's unit (noted)."""
+    """An option's text, with its unit, as a positive base-unit magnitude."""
     from ..units import registry as units
+    from ..units.advice import require_unit
 
-    default_unit, like, example = OPTION_UNITS[option]
-    quantity = units.parse_quantity(text, default_unit=default_unit, what=option)
+    like, example = OPTION_UNITS[option]
+    require_unit(text, f"{option} {text.strip()}", example)
+    quantity = units.parse_quantity(text, what=option)
     if not units.same_dimension(quantity, like):
         raise UserError(f"{option} '{text}' is {units.dimension_text(quantity)}, expected"
                         f" {units.dimension_text(units.parse_unit(like))} (e.g. {example})")
     value = float(units.to_base(quantity))
     if not value > 0:
         raise UserError(f"{option} must be positive, got '{text}'")
-    if units.is_bare_number(text):
-        notes.append(f"{option} {text.strip()} taken as {text.strip()} {default_unit}")
     return value
 
 
