@@ -523,7 +523,8 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
           frame_rate: str | None = None, device_speed: str = "1 TOPS", server_speed: str = "100 TOPS",
           inputs: Sequence[str] = (), input_size: str | None = None) -> Document:
     """Every candidate split point of a zoo model or an .onnx file: payload, UL and compute
-    times, latency, and the best split (texts with units; bare numbers take the option's unit).
+    times, latency; the best split (the least UL rate that meets the `latency` budget) and the
+    fastest at `ul_rate` (texts with their units; a bare number is refused).
     An .onnx file's inputs can be resized first: `inputs` ("images=1x3x640x640", ...) and/or
     `input_size` ("640x640": height and width of its one NCHW input); shapes are inferred again."""
     from .models.input_shapes import parse_inputs
