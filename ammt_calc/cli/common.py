@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from . import completion
 from .app import State
 
 
@@ -49,7 +50,7 @@ def format_option(formats, default: str = "table", extra: str = ""):
     """--format naming exactly the formats the command accepts (a test holds help and command to it)."""
     names = offered(formats)
     listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
-    return typer.Option(None, "--format", metavar="|".join(names),
+    return typer.Option(None, "--format", metavar="|".join(names), autocompletion=completion.words(names),
                         help=f"{listed}{extra} [default: {default}, or from -o's extension].")
 
 
@@ -69,7 +70,7 @@ def transport_option():
 
 
 def site_cell_option():
-    return typer.Option(None, "--cell", metavar="SPEC",
+    return typer.Option(None, "--cell", metavar="SPEC", autocompletion=completion.cell,
                         help="Add each flow's reach, <dir>_max_distance [m]: the farthest distance from a site at which"
                              " the flow's rate is met (TR 38.901 path loss, `ammt-calc docs network`):"
                              " site=uma|umi|rma|inh,fc=3.5GHz,bandwidth=100MHz[,los|nlos|mixed][,coverage=95%]"
@@ -77,7 +78,7 @@ def site_cell_option():
 
 
 def set_option(help_text: str = "Set a parameter with its unit: --set latency=500ms (one --set per parameter)."):
-    return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text)
+    return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text, autocompletion=completion.parameter)
 
 
 def unit_option():

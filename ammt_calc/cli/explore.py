@@ -11,6 +11,7 @@ import typer
 
 from ..errors import UserError
 from ..present import views
+from . import completion
 from .app import app
 from .common import (catalog, emit, format_option, notes, output_option, set_option, settings, site_cell_option,
                      transport_option, unit_option)
@@ -26,14 +27,14 @@ SCHEDULER_HELP = ("With --engine dask: the scheduler of an existing cluster (tcp
 
 @app.command("sweep")
 def sweep_command(
-    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
-    vary: List[str] = typer.Option([], "--vary", metavar="NAME=SPEC", help="Vary a parameter: START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,v3, with units (--vary model_size=10MB:1GB:50:log). Repeat for a full grid."),
+    usecase_id: str = typer.Argument(..., metavar="ID", autocompletion=completion.usecase, help="A use-case id (see `ammt-calc list`)."),
+    vary: List[str] = typer.Option([], "--vary", metavar="NAME=SPEC", autocompletion=completion.parameter, help="Vary a parameter: START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,v3, with units (--vary model_size=10MB:1GB:50:log). Repeat for a full grid."),
     zipped: bool = typer.Option(False, "--zip", help="Pair the i-th values of every --vary instead of making a full grid."),
     values: List[str] = set_option("Fix a parameter with its unit: --set latency=500ms (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
     unit_options: List[str] = unit_option(),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), autocompletion=completion.words(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
     output: Optional[str] = output_option(SWEEP_FORMATS, "Write to FILE (atomically; '-' is stdout; with --engine dask, a FOLDER for the Parquet dataset; with --plot and no -o, only the plot is written)"),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
@@ -104,8 +105,8 @@ def _progress(total: int):
 
 @app.command("solve")
 def solve_command(
-    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
-    parameter: str = typer.Option(..., "--for", metavar="PARAM", help="The parameter to find."),
+    usecase_id: str = typer.Argument(..., metavar="ID", autocompletion=completion.usecase, help="A use-case id (see `ammt-calc list`)."),
+    parameter: str = typer.Option(..., "--for", metavar="PARAM", autocompletion=completion.parameter_name, help="The parameter to find."),
     target: str = typer.Option(..., "--target", metavar="KPI=VALUE", help="The KPI value to reach, with its unit: --target dl_data_rate=500Mbit/s."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
@@ -123,8 +124,8 @@ def solve_command(
 
 @app.command("sample")
 def sample_command(
-    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
-    draw: List[str] = typer.Option([], "--draw", metavar="NAME=DIST", help="Draw a parameter from uniform:LOW:HIGH, loguniform:LOW:HIGH, normal:MEAN:SD (truncated to the parameter's range), triangular:LOW:MODE:HIGH or choice:V1,V2,..., with units (--draw model_size=loguniform:10MB:1GB). Repeatable."),
+    usecase_id: str = typer.Argument(..., metavar="ID", autocompletion=completion.usecase, help="A use-case id (see `ammt-calc list`)."),
+    draw: List[str] = typer.Option([], "--draw", metavar="NAME=DIST", autocompletion=completion.parameter, help="Draw a parameter from uniform:LOW:HIGH, loguniform:LOW:HIGH, normal:MEAN:SD (truncated to the parameter's range), triangular:LOW:MODE:HIGH or choice:V1,V2,..., with units (--draw model_size=loguniform:10MB:1GB). Repeatable."),
     count: str = typer.Option("10000", "--draws", metavar="N", help="How many draws (1 to 100,000,000)."),
     seed: str = typer.Option("0", "--seed", metavar="S", help="The random seed: the same seed gives the same numbers."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),

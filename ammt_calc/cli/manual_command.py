@@ -6,12 +6,13 @@ from typing import Optional
 
 import typer
 
+from . import completion
 from .app import app
 
 
 @app.command("docs")
 def docs_command(
-    topic: Optional[str] = typer.Argument(None, metavar="TOPIC", help="A manual page, e.g. network or units; the topics when none is given.", show_default=False),
+    topic: Optional[str] = typer.Argument(None, metavar="TOPIC", autocompletion=completion.topic, help="A manual page, e.g. network or units; the topics when none is given.", show_default=False),
 ) -> None:
     """The manual: with no TOPIC the list of pages, with one the page itself (Markdown)."""
     from .. import api

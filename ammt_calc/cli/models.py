@@ -7,13 +7,14 @@ from typing import List, Optional
 import typer
 
 from ..present import views
+from . import completion
 from .app import app
 from .common import emit, format_option, output_option
 
 
 @app.command("split")
 def split_command(
-    model: str = typer.Argument(..., metavar="MODEL", help="A zoo model (alexnet, vgg16, resnet50, mobilenetv2, googlenet, llama-3.2-1b, ...), an .onnx file, or a transformer's config.json or model folder."),
+    model: str = typer.Argument(..., metavar="MODEL", autocompletion=completion.model, help="A zoo model (alexnet, vgg16, resnet50, mobilenetv2, googlenet, llama-3.2-1b, ...), an .onnx file, or a transformer's config.json or model folder."),
     bits: Optional[str] = typer.Option(None, "--bits", metavar="B", help="Bits per element of the tensors sent, e.g. 8bit or int8 [default: 8 bit for a zoo CNN, bf16 for a transformer (its compute dtype), an .onnx file's own dtypes]."),
     ul_rate: str = typer.Option("100 Mbit/s", "--ul-rate", metavar="R", help="Current UL data rate, with its unit, e.g. 100Mbit/s."),
     latency: str = typer.Option("50 ms", "--latency", metavar="L", help="End-to-end latency budget of one inference, with its unit, e.g. 50ms."),
@@ -36,7 +37,7 @@ def split_command(
 
 @app.command("model")
 def model_command(
-    source: str = typer.Argument(..., metavar="SOURCE", help="A zoo model (vgg16, llama-3.1-8b, ...), a config.json, a model folder, a .safetensors file or index, or an .onnx file."),
+    source: str = typer.Argument(..., metavar="SOURCE", autocompletion=completion.model, help="A zoo model (vgg16, llama-3.1-8b, ...), a config.json, a model folder, a .safetensors file or index, or an .onnx file."),
     bits: Optional[str] = typer.Option(None, "--bits", metavar="B", help="One more precision for the size rows: a preset (fp32 fp16 bf16 fp8 int8 int4) or bits with their unit, e.g. 6bit."),
     lora_rank: str = typer.Option("16", "--lora-rank", metavar="R", help="Rank of the LoRA adapter sized (a whole number)."),
     lora_targets: Optional[str] = typer.Option(None, "--lora-targets", metavar="MODULES", help="Modules the adapter targets: all, attention, or names such as q_proj,v_proj [default: all]."),

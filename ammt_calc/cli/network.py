@@ -7,6 +7,7 @@ from typing import List, Optional
 import typer
 
 from ..present import views
+from . import completion
 from .app import app
 from .common import emit, format_option, output_option, set_option, transport_option
 from .common import settings as parse_settings
@@ -37,7 +38,7 @@ def radio_command(
 
 @app.command("link")
 def link_command(
-    scenario: str = typer.Argument(..., metavar="SCENARIO", help="uma, umi, rma or inh (TR 38.901 Table 7.4.1-1)."),
+    scenario: str = typer.Argument(..., metavar="SCENARIO", autocompletion=completion.words(("uma", "umi", "rma", "inh")), help="uma, umi, rma or inh (TR 38.901 Table 7.4.1-1)."),
     fc: str = typer.Option(..., "--fc", metavar="F", help="Carrier frequency with its unit, e.g. 3.5GHz."),
     bandwidth: str = typer.Option(..., "--bandwidth", metavar="B", help="Channel bandwidth with its unit, e.g. 100MHz."),
     distance: str = typer.Option("50m:2km:40", "--distance", metavar="D", help="Horizontal distance(s): 400m, 100m,400m,1km, or START:STOP:COUNT[:log] (50m:2km:40)."),
@@ -63,7 +64,7 @@ def link_command(
     interference_margin: Optional[str] = typer.Option(None, "--interference-margin", metavar="M", help="Interference margin, e.g. 3dB [default: 0dB, a single cell]."),
     sinr_max: Optional[str] = typer.Option(None, "--sinr-max", metavar="S", help="SINR ceiling, e.g. 20dB [default: none]."),
     extra_loss: Optional[str] = typer.Option(None, "--extra-loss", metavar="L", help="Extra loss (body, building entry), e.g. 10dB [default: 0dB]."),
-    usecase: Optional[str] = typer.Option(None, "--usecase", metavar="ID", help="Add each flow's reach (the largest distance its rate is met at); its required rates on --plot."),
+    usecase: Optional[str] = typer.Option(None, "--usecase", metavar="ID", autocompletion=completion.usecase, help="Add each flow's reach (the largest distance its rate is met at); its required rates on --plot."),
     settings: List[str] = set_option(),
     transport: Optional[str] = transport_option(),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw DL and UL rate against distance (needs matplotlib)."),
