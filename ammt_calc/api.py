@@ -523,7 +523,8 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
           frame_rate: str | None = None, device_speed: str = "1 TOPS", server_speed: str = "100 TOPS",
           inputs: Sequence[str] = (), input_size: str | None = None) -> Document:
     """Every candidate split point of a zoo model or an .onnx file: payload, UL and compute
-    times, latency, and the best split (texts with units; bare numbers take the option's unit).
+    times, latency; the best split (the least UL rate that meets the `latency` budget) and the
+    fastest at `ul_rate` (texts with their units; a bare number is refused).
     An .onnx file's inputs can be resized first: `inputs` ("images=1x3x640x640", ...) and/or
     `input_size` ("640x640": height and width of its one NCHW input); shapes are inferred again."""
     from .models.input_shapes import parse_inputs
@@ -581,6 +582,7 @@ def radio(carriers: Sequence[str] = (), direction: str = "DL", **options: str | 
         raise UserError(f"radio has no option '{sorted(unknown)[0]}'; options: {', '.join(RADIO_OPTIONS)}")
     direction = nr.parse_direction(direction)
     defaults = {k: str(v) for k, v in options.items() if v is not None}
+    nr.require_units(defaults)  # --bandwidth 100 is refused as --bandwidth, not as the spec's bandwidth=100
     missing = [f"--{k}" for k in nr.REQUIRED_KEYS if k not in defaults]
     if not carriers and missing:
         raise UserError(f"radio needs {', '.join(missing)} (e.g. --bandwidth 100MHz --scs 30kHz --layers 4"
@@ -683,3 +685,86 @@ def _report_sweeps(result: Result, given: dict, vary, zip: bool, transport, note
     return sweeps
 
 
+# --- start one's own: a use case's file, the manual -------------------------------------------
+
+
+def usecase_yaml(usecase_or_id: str | UseCase, catalog: Catalog | None = None) -> bytes:
+    """The YAML file of a use case as shipped (or as the --catalog file holds it): its bytes,
+    read through the catalog's bounded reader, to copy and edit into one's own use case."""
+    from .files import read_bounded
+    from .usecases.loading import MAX_FILE_BYTES
+
+    uc = usecase(usecase_or_id, catalog)
+    if not uc.path:
+        raise UserError(f"use case '{uc.id}' was not read from a file; it has no YAML to show")
+    return read_bounded(uc.path, MAX_FILE_BYTES, "catalog file")
+
+
+def docs(topic: str | None = None) -> Document:
+    """The manual (the docs/ pages shipped with the package): with no topic, the topics and
+    their titles ({"topics": [{"topic", "title"}]}); with one, its text ({"topic", "text"})."""
+    from . import manual as pages
+
+    validate.optional_text(topic, "topic")
+    if topic is None:
+        return Document({"topics": [{"topic": t, "title": pages.first_line(t)} for t in pages.topics()]})
+    return Document({"topic": topic, "text": pages.page(topic)})
+
+
+# --- shell completion ------------------------------------------------------------------------
+
+COMPLETION_KINDS = ("usecase", "parameter", "model", "cell", "topic", "family")
+
+
+def completions(kind: str, prefix: str = "", usecases: str | Sequence[str] | None = None,
+                catalog: Catalog | None = None) -> list[str]:
+    """The words that complete `prefix`, for the shell: use-case ids (`usecase`); `NAME=` of
+    the parameters of `usecases` (all use cases when none; a choice or `model=` completes its
+    value too) (`parameter`); zoo models (`model`); `profile=NAME` and `site=NAME` of --cell
+    (`cell`); manual pages (`topic`); families (`family`). Never raises for a word being typed:
+    an unknown use case gives no parameters."""
+    if kind not in COMPLETION_KINDS:
+        raise UserError(f"no completion of '{kind}'; kinds: {', '.join(COMPLETION_KINDS)}")
+    prefix = prefix or ""
+    words = _completion_words(kind, prefix, usecases, catalog)
+    return sorted(w for w in dict.fromkeys(words) if w.startswith(prefix))
+
+
+def _completion_words(kind: str, prefix: str, usecases, catalog) -> list[str]:
+    if kind == "model":
+        from .models.zoo import zoo_ids
+
+        return zoo_ids()
+    if kind == "topic":
+        from . import manual
+
+        return manual.topics()
+    if kind == "cell":
+        from .network.cells import PROFILES
+        from .network.linkbudget import SCENARIOS
+
+        return [f"profile={p}" for p in PROFILES] + [f"site={s}" for s in SCENARIOS]
+    catalog = catalog or load_catalog()
+    if kind == "usecase":
+        return catalog.ids
+    if kind == "family":
+        return catalog.families()
+    return _parameter_words(prefix, [usecases] if isinstance(usecases, str) else list(usecases or ()), catalog)
+
+
+def _parameter_words(prefix: str, ids: list[str], catalog: Catalog) -> list[str]:
+    """`NAME=` per parameter (and the pseudo-parameters the zoo fills); after `NAME=`, the
+    choices of a choice parameter or the zoo models of `model=`."""
+    from .models.zoo import TARGETS, zoo_ids
+
+    known = set(catalog.ids)
+    chosen = [catalog.get(i) for i in ids if i in known] or [catalog.get(i) for i in catalog.ids]
+    names = {n: p for uc in chosen for n, p in uc.parameters.items()}
+    name, sep, _ = prefix.partition("=")
+    if sep:
+        if name == "model" or name == "split":
+            return [f"{name}={m}" for m in zoo_ids()]
+        return [f"{name}={c}" for c in (names[name].choices if name in names else ())]
+    pseudo = [p for p, targets in TARGETS.items() if any(t in names for t in targets)]
+    pseudo += ["lora_targets"] if "lora_dims_per_layer" in names else []
+    return [f"{n}=" for n in [*names, *pseudo]]

@@ -13,7 +13,12 @@
    parquet, then --engine dask (a local cluster, its start-up included) writing a Parquet
    dataset; ratios to the CSV;
 4. sweep evaluation alone (sweeps.blocks, no text) against the same formulas and the
-   same infeasibility masks written directly in numpy (target: within 1.5x).
+   same infeasibility masks written directly in numpy (target: within 1.5x);
+5. `sample` of 1e6 draws of bench-model-download (model_size loguniform, latency
+   uniform; --format json) against a numpy script doing the same: 1e6 draws of each,
+   the three formulas, the feasibility masks, per KPI the mean, the five percentiles and
+   their order-statistic 95 % intervals (np.partition), written as JSON (target: 1x,
+   no slower); both start-up included.
 
 Commands run alternately (A, B, A, B, ...) so that both see the same machine load; times
 are medians, and a ratio is the median of the run-by-run ratios. Not part of the test
@@ -223,6 +228,50 @@ def evaluation(n: int, runs: int) -> list[tuple]:
     ]
 
 
+SAMPLE_SCRIPT = """\
+import json, math, sys
+import numpy as np
+
+n, out = int(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(0)
+size = np.exp(rng.uniform(np.log(10e6 * 8), np.log(1e9 * 8), n))  # bit: loguniform 10 MB to 1 GB
+latency = rng.uniform(0.1, 10.0, n)  # s
+rows = []
+for kpi, value, unit in (("dl_latency", latency, 1.0), ("dl_payload", size, 8e6), ("dl_data_rate", size / latency, 1e6)):
+    value = value / unit
+    kept = value[np.isfinite(value) & (value >= 0)]
+    ps = (5, 50, 95, 99)
+    row = {"kpi": kpi, "mean": float(kept.mean())}
+    row.update({f"p{p}": float(v) for p, v in zip(ps, np.percentile(kept, ps))})
+    # the ranks of the 95 % interval: Binomial(n, q) quantiles, by the normal approximation
+    spread = {p: 1.959964 * math.sqrt(kept.size * p / 100 * (1 - p / 100)) for p in ps}
+    ranks = {p: (int(kept.size * p / 100 - spread[p]), min(kept.size - 1, int(kept.size * p / 100 + spread[p]) + 1))
+             for p in ps}
+    wanted = sorted({r for pair in ranks.values() for r in pair})
+    picked = dict(zip(wanted, np.partition(kept, wanted)[wanted].tolist()))
+    row.update({f"p{p}_{end}": picked[r] for p, pair in ranks.items() for end, r in zip(("low", "high"), pair)})
+    rows.append(row)
+with open(out, "w") as handle:
+    json.dump({"rows": rows}, handle)
+"""
+
+
+def sample(n: int, runs: int, folder: Path) -> list[tuple]:
+    (folder / "sample_by_hand.py").write_text(SAMPLE_SCRIPT)
+    ours = [*CLI, "--catalog", str(CATALOG), "sample", "bench-model-download", "--draw",
+            "model_size=loguniform:10MB:1GB", "--draw", "latency=uniform:100ms:10s", "--draws", str(n),
+            "--format", "json", "-o", str(folder / "ours.json")]
+    subprocess.run(ours, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # the catalog cache warmed
+    times = interleaved({"hand": [PYTHON, str(folder / "sample_by_hand.py"), str(n), str(folder / "hand.json")],
+                         "ours": ours}, runs)
+    return [
+        (f"numpy by hand: {n:.0e} draws, 3 formulas, percentiles, intervals", statistics.median(times["hand"]),
+         None, None),
+        (f"ammt-calc sample --draws {n:.0e} --format json", statistics.median(times["ours"]),
+         ratio(times["ours"], times["hand"]), ("<", 1.0)),
+    ]
+
+
 def show(title: str, rows: list[tuple]) -> None:
     print(title)
     for label, seconds, ratio, target in rows:
@@ -238,8 +287,8 @@ def show(title: str, rows: list[tuple]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small grids, few runs (a smoke test)")
-    parser.add_argument("--only", default="startup,csv,big,eval", metavar="PARTS",
-                        help="which parts to run, of startup,csv,big,eval (default: all)")
+    parser.add_argument("--only", default="startup,csv,big,eval,sample", metavar="PARTS",
+                        help="which parts to run, of startup,csv,big,eval,sample (default: all)")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     # Commands run with their bytecode cached, as after `pip install .` (which compiles it),
@@ -259,6 +308,10 @@ def main(argv: list[str] | None = None) -> None:
                  big_grid(*big, max(2, runs // 5), Path(folder), dask=not args.quick))
     if "eval" in parts:
         show("evaluation only, in process (median; ratio to hand-written numpy)", evaluation(n, max(3, runs // 3)))
+    if "sample" in parts:
+        with tempfile.TemporaryDirectory() as folder:
+            show("Monte Carlo (median wall time, start-up included; ratio to hand-written numpy)",
+                 sample(10_000 if args.quick else 1_000_000, max(3, runs // 3), Path(folder)))
 
 
 if __name__ == "__main__":

@@ -218,5 +218,5 @@ def test_a_run_registers_its_command_only_while_it_runs(cli):
 
     names = [c.name for c in app.registered_commands]
     assert json.loads(ok(cli("list", "--format", "json")))["rows"]
-    assert [c.name for c in app.registered_commands] == names and len(names) == 12
+    assert [c.name for c in app.registered_commands] == names and len(names) == 13
     refused(cli("usecas"), "No such command 'usecas'", "Did you mean 'usecase'?")  # a typo sees them all

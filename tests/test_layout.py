@@ -86,8 +86,10 @@ def test_the_answer_stays_in_the_table_when_columns_move(cli):
     assert re.match(r"KPI\s+unit\s+mean\s+p50\s+p95$", lines[1]), lines[:3]
     assert any(re.match(r"\s{4}p5: [\d.]+\s{3}p99: [\d.]+\s{3}infeasible: 0 %$", line) for line in lines), lines
     split = run(cli, ("split", "vgg16"), 80).stdout.splitlines()
-    header = next(line for line in split if line.startswith("split"))
-    assert "latency [ms]" in header and "UL rate for 50 ms [Mbit/s]" in header
+    rule = next(i for i, line in enumerate(split) if line.startswith("-------"))
+    header = " ".join(split[rule - 2:rule])  # a heading may take two lines: `latency` over `[ms]`
+    assert split[rule - 1].startswith("split") and "latency" in header and "UL rate for 50 ms" in header
+    assert "best" in split[rule - 1]
     assert "    device [GMAC]: 0   device [ms]: 0   UL [ms]: 12.0422   server [ms]: 0.309405" in split
 
 

@@ -177,16 +177,16 @@ def _old_best_split_changes(costs):
 def test_the_envelope_changes_as_the_pairwise_search_did(costs):
     # small integers: ties (equal payloads, three lines through one point) are frequent
     floats = [(float(p), float(c)) for p, c in costs]
-    assert splitpoint.best_split_changes(floats) == _old_best_split_changes(floats)
+    assert splitpoint.fastest_split_changes(floats) == _old_best_split_changes(floats)
 
 
 def test_ten_thousand_splits_on_the_envelope_in_n_log_n():
     # P_i = i, C_i = 1/(i+1): every split is best somewhere, so main's search did 10^4 passes of 10^4
     costs = [(float(i), 1.0 / (i + 1)) for i in range(10_000)]
     code, report, err = run_limited("""
-        from ammt_calc.models.splitpoints import best_split_changes
+        from ammt_calc.models.splitpoints import fastest_split_changes
         costs = [(float(i), 1.0 / (i + 1)) for i in range(10_000)]
-        changes = best_split_changes(costs)
+        changes = fastest_split_changes(costs)
         result["count"], result["first"] = len(changes), list(changes[0])
     """, memory_mb=512, cpu_seconds=10)
     assert code == 0 and report is not None, err

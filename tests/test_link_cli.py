@@ -28,7 +28,7 @@ def test_link_range_gives_count_rows_csv(cli):
 
 
 @pytest.mark.parametrize("args, words", [
-    (("--distance", "400"), "--distance 400 has no unit: write it with its unit, e.g. 400m"),
+    (("--distance", "400"), "--distance 400 has no unit: write 400 m"),
     (("--fc", "3.5"), "--fc 3.5 has no unit"),
     (("--distance", "5km,6km"), "outside 10 to 5000 m"),
     (("--fc", "200GHz"), "0.5 to 100 GHz"),

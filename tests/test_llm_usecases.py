@@ -35,8 +35,35 @@ def test_model_download_defaults_and_presets(kpis):
     assert k["dl_payload"] == pytest.approx(401.5130624 + 1003.782656)
     assert k["dl_data_rate"] == pytest.approx((401.5130624 + 1003.782656) * 8 / 10)  # 1124.24 Mbit/s
     assert k["dl_aggregate_rate"] == pytest.approx(20 * (401.5130624 + 1003.782656) * 8 / 10)
-    k = values(kpis, "llm-model-download", model="llama-3.1-8b", bits_per_param="int4", multicast=1, num_ues=20)
+    k = values(kpis, "llm-model-download", model="llama-3.1-8b", bits_per_param="int4", delivery="multicast",
+               num_ues=20)
     assert k["dl_aggregate_rate"] == pytest.approx(4015.130624 * 8 / 60)  # one copy for the cell
+
+
+@pytest.mark.parametrize("usecase, kpi, unicast", [
+    ("llm-model-download", "dl_aggregate_rate", 329.550507),  # one device by default: the same either way
+    ("llm-adapter-delivery", "dl_aggregate_rate", 1803.55072),  # 10 devices x 180.355072 Mbit/s
+    ("llm-adapter-delivery", "cell_payload", 225.44384),
+])
+def test_llm_delivery_is_a_choice_as_in_the_other_families(kpis, usecase, kpi, unicast):
+    """delivery=unicast|multicast, as the federated and air use cases take it (0.4.0; was multicast=0|1)."""
+    per_device = values(kpis, usecase)["dl_data_rate" if kpi.endswith("rate") else "dl_payload"]
+    assert values(kpis, usecase)[kpi] == pytest.approx(unicast, rel=1e-6)
+    assert values(kpis, usecase, delivery="unicast")[kpi] == pytest.approx(unicast, rel=1e-6)
+    assert values(kpis, usecase, delivery="multicast")[kpi] == pytest.approx(per_device)
+
+
+def test_llm_federated_lora_multicast_sends_one_copy(kpis):
+    unicast = values(kpis, "llm-federated-lora")
+    multicast = values(kpis, "llm-federated-lora", delivery="multicast")
+    assert unicast["dl_aggregate_rate"] == pytest.approx(10 * unicast["dl_data_rate"])  # 10 devices by default
+    assert multicast["dl_aggregate_rate"] == pytest.approx(unicast["dl_data_rate"])
+
+
+@pytest.mark.parametrize("setting, fragment", [("delivery=0.3", "delivery"), ("multicast=1", "multicast")])
+def test_the_old_multicast_number_is_refused(cli, setting, fragment):
+    ran = cli("usecase", "llm-adapter-delivery", "--set", setting)
+    assert ran.returncode == 2 and fragment in ran.stderr and ran.stderr.count("\n") == 1
 
 
 def test_adapter_delivery(kpis):

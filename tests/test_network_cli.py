@@ -71,7 +71,7 @@ def test_sweep_and_solve_take_a_transport(cli):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (("usecase", "split-image-recognition", "--transport", "tcp,rtt=10"), "rtt=10 is not a time with its unit"),
+    (("usecase", "split-image-recognition", "--transport", "tcp,rtt=10"), "rtt=10 has no unit: write 10 ms"),
     (("usecase", "split-image-recognition", "--transport", "sctp"), "unknown item 'sctp'"),
     (("sweep", "split-image-recognition", "--vary", "latency=10ms,20ms", "--transport", "tcp,ip=5"), "not 4 or 6"),
     (("solve", "split-image-recognition", "--for", "latency", "--target", "ul_transport_rate=1Gbit/s",

@@ -160,7 +160,7 @@ def test_split_command_on_an_onnx_file(chain, cli):
     assert rows["p"]["server_time"]["value"] == pytest.approx(0.000064)
     assert rows["p"]["latency"]["value"] == pytest.approx(2.048 + 0.006912 + 0.000064)
     # output: 10 float32 = 320 bit: 0.32 ms + 7552 MAC / 1 GMAC/s = 7.552 us, the least latency
-    assert data["best"] == "output" and rows["output"]["best"] is True
+    assert data["fastest"] == "output" and rows["output"]["fastest"] is True and data["best"] == "output"
     assert rows["output"]["latency"]["value"] == pytest.approx(0.32 + 0.007552)
     assert "batch dimension 'N' taken as 1" in result.stderr
 

@@ -65,9 +65,10 @@ def test_hand_computed_fr2_2_and_1024qam():
 
 def test_units_and_spellings_are_accepted():
     assert rate(bandwidth="0.1 GHz", scs="30 kHz", layers=4, modulation="256-qam") == pytest.approx(2337.00012)
-    notes = []
-    radio.make_carrier({"bandwidth": "100", "scs": "30", "layers": "4", "modulation": "256QAM"}, "DL", notes)
-    assert notes == ["bandwidth=100 taken as 100 MHz", "scs=30 taken as 30 kHz"]
+    for fields, message in (({"bandwidth": "100", "scs": "30kHz"}, "--carrier: bandwidth=100 has no unit: write 100 MHz"),
+                            ({"bandwidth": "100MHz", "scs": "30"}, "--carrier: scs=30 has no unit: write 30 kHz")):
+        with pytest.raises(UserError, match=message):  # units are written, not guessed
+            radio.make_carrier({**fields, "layers": "4", "modulation": "256QAM"}, "DL", [])
 
 
 # --- TDD -----------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_forms_are_read():
     ("tcp,udp", "more than one protocol"),
     ("ip=6", "no protocol"),
     ("tcp,ip=5", "ip=5 is not 4 or 6"),
-    ("tcp,rtt=10", "rtt=10 is not a time with its unit"),
+    ("tcp,rtt=10", "rtt=10 has no unit: write 10 ms"),
     ("tcp,rtt=10MB", "rtt=10MB is not a time"),
     ("tcp,rtt=-1ms", "rtt=-1ms is not from 0 to 60 s"),
     ("tcp,mtu=10ms", "mtu=10ms is not a size"),

@@ -128,7 +128,7 @@ def test_sample_split_and_radio(tmp_path):
     assert "payload [kByte]" in head and "latency [ms]" in head
     for row, r in zip(rows, split["rows"]):
         assert row[0] == r["split"] and same(row[head.index("payload [kByte]")], r["payload"]["value"])
-        assert same(row[head.index("best")], r["best"])
+        assert same(row[head.index("best")], r["best"]) and same(row[head.index("fastest")], r["fastest"])
 
     radio = ac.api.radio(bandwidth="100MHz", scs="30kHz", layers="4", modulation="256QAM").to_dict()
     xlsx.write_document("radio", radio, tmp_path / "radio.xlsx")

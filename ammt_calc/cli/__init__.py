@@ -16,7 +16,7 @@ import sys
 import typer
 
 from ..errors import Interrupted, UserError, one_line
-from . import catalog_commands, explore, models, network, reports  # noqa: F401  (register their commands)
+from . import catalog_commands, explore, manual_command, models, network, reports  # noqa: F401  (register their commands)
 from .app import State, app
 
 __all__ = ["app", "main", "run"]

@@ -48,7 +48,7 @@ def main_options(
     version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
     no_cache: bool = typer.Option(False, "--no-cache",
-                                  help="Read the catalog afresh and keep no compiled copy (see docs/scaling.md)."),
+                                  help="Read the catalog afresh and keep no compiled copy (see `ammt-calc docs scaling`)."),
     width: str = typer.Option(None, "--width", metavar="N",
                               help="Lay tables out in N columns (before or after the command; 0: a line per row)."
                                    " Default: the terminal's width (COLUMNS if set); piped, a line per row."),

@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from . import completion
 from .app import State
 
 
@@ -40,36 +41,44 @@ def emit(result, view, fmt: Optional[str], output: Optional[str], default: str =
     emit_document(result.to_dict(), view, chosen, output)
 
 
-def format_option(view, default: str = "table"):
-    offered = "|".join(view.formats)
-    return typer.Option(None, "--format", metavar=offered,
-                        help=f"{', '.join(view.formats)} [default: {default}, or from -o's extension].")
+def offered(formats) -> tuple[str, ...]:
+    """The formats of a view (its `formats`) or a tuple of them."""
+    return tuple(getattr(formats, "formats", formats))
 
 
-OUTPUT_HELP = "Write to FILE (atomically) instead of stdout; the format follows its extension (.csv, .json, .md)."
+def format_option(formats, default: str = "table", extra: str = ""):
+    """--format naming exactly the formats the command accepts (a test holds help and command to it)."""
+    names = offered(formats)
+    listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+    return typer.Option(None, "--format", metavar="|".join(names), autocompletion=completion.words(names),
+                        help=f"{listed}{extra} [default: {default}, or from -o's extension].")
 
 
-def output_option():
-    return typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_HELP)
+def output_option(formats, text: str = "Write to FILE (atomically) instead of stdout"):
+    """-o FILE, naming the extensions that pick one of the command's formats (and no other)."""
+    from ..present.views import extensions
+
+    return typer.Option(None, "-o", "--output", metavar="FILE",
+                        help=f"{text}; the format follows its extension ({', '.join(extensions(offered(formats)))}).")
 
 
 def transport_option():
     return typer.Option(None, "--transport", metavar="SPEC",
                         help="Add each flow's IP rate, delivery time and the rate meeting its deadline over a protocol:"
                              " tcp|quic|udp[,ip=4|6][,mtu=SIZE][,rtt=TIME][,warm|cold] (default ip=4, mtu=1500,"
-                             " rtt=10ms, cold: handshake and slow start; see docs/network.md).")
+                             " rtt=10ms, cold: handshake and slow start; see `ammt-calc docs network`).")
 
 
 def site_cell_option():
-    return typer.Option(None, "--cell", metavar="SPEC",
+    return typer.Option(None, "--cell", metavar="SPEC", autocompletion=completion.cell,
                         help="Add each flow's reach, <dir>_max_distance [m]: the farthest distance from a site at which"
-                             " the flow's rate is met (TR 38.901 path loss, docs/network.md):"
+                             " the flow's rate is met (TR 38.901 path loss, `ammt-calc docs network`):"
                              " site=uma|umi|rma|inh,fc=3.5GHz,bandwidth=100MHz[,los|nlos|mixed][,coverage=95%]"
                              "[,share=20%] and any `link` option as key=value.")
 
 
 def set_option(help_text: str = "Set a parameter with its unit: --set latency=500ms (one --set per parameter)."):
-    return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text)
+    return typer.Option([], "--set", metavar="NAME=VALUE", help=help_text, autocompletion=completion.parameter)
 
 
 def unit_option():

@@ -11,11 +11,13 @@ import typer
 
 from ..errors import UserError
 from ..present import views
+from . import completion
 from .app import app
 from .common import (catalog, emit, format_option, notes, output_option, set_option, settings, site_cell_option,
                      transport_option, unit_option)
 
 SWEEP_FORMATS = ("csv", "json", "parquet", "xlsx")
+SAMPLE_FORMATS = (*views.SAMPLE.formats, "parquet")  # parquet: every draw, not the summary
 ENGINE_HELP = "local (this process) or dask (a Dask cluster; needs the 'dask' extra)."
 CONNECT_HELP = ("With --scheduler: the seconds to connect, shake hands and hear the scheduler's first answer"
                 " [default: 10].")
@@ -25,23 +27,23 @@ SCHEDULER_HELP = ("With --engine dask: the scheduler of an existing cluster (tcp
 
 @app.command("sweep")
 def sweep_command(
-    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
-    vary: List[str] = typer.Option([], "--vary", metavar="NAME=SPEC", help="Vary a parameter: START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,v3, with units (--vary model_size=10MB:1GB:50:log). Repeat for a full grid."),
+    usecase_id: str = typer.Argument(..., metavar="ID", autocompletion=completion.usecase, help="A use-case id (see `ammt-calc list`)."),
+    vary: List[str] = typer.Option([], "--vary", metavar="NAME=SPEC", autocompletion=completion.parameter, help="Vary a parameter: START:STOP:COUNT, START:STOP:COUNT:log or v1,v2,v3, with units (--vary model_size=10MB:1GB:50:log). Repeat for a full grid."),
     zipped: bool = typer.Option(False, "--zip", help="Pair the i-th values of every --vary instead of making a full grid."),
     values: List[str] = set_option("Fix a parameter with its unit: --set latency=500ms (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
     unit_options: List[str] = unit_option(),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically; format from its extension); '-' is stdout. With --engine dask, a FOLDER for the Parquet dataset. With --plot and no -o, only the plot is written."),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="|".join(SWEEP_FORMATS), autocompletion=completion.words(SWEEP_FORMATS), help="csv, json, parquet (needs the 'parquet' extra) or xlsx (needs the 'excel' extra; up to 1,048,575 points) [default: csv, or from -o's extension]."),
+    output: Optional[str] = output_option(SWEEP_FORMATS, "Write to FILE (atomically; '-' is stdout; with --engine dask, a FOLDER for the Parquet dataset; with --plot and no -o, only the plot is written)"),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
     connect_timeout: Optional[str] = typer.Option(None, "--connect-timeout", metavar="SECONDS", help=CONNECT_HELP),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw a KPI against the first --vary, a line per value of the second (needs the 'plot' extra)."),
     kpi: Optional[str] = typer.Option(None, "--kpi", metavar="KPI", help="The KPI to plot (default: the first that depends on the first --vary, preferring one that depends on every --vary, then one with a published value)."),
-    force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see docs/limits.md)."),
+    force: bool = typer.Option(False, "--force", help="Write an output estimated past the 2 GiB limit anyway (see `ammt-calc docs limits`)."),
 ) -> None:
-    """One row per grid point: the varied parameters and every KPI, as CSV, JSON or Parquet."""
+    """One row per grid point: the varied parameters and every KPI, as CSV, JSON, Parquet or an Excel workbook."""
     from .. import api
     from ..present.output import choose_format
 
@@ -103,14 +105,14 @@ def _progress(total: int):
 
 @app.command("solve")
 def solve_command(
-    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
-    parameter: str = typer.Option(..., "--for", metavar="PARAM", help="The parameter to find."),
+    usecase_id: str = typer.Argument(..., metavar="ID", autocompletion=completion.usecase, help="A use-case id (see `ammt-calc list`)."),
+    parameter: str = typer.Option(..., "--for", metavar="PARAM", autocompletion=completion.parameter_name, help="The parameter to find."),
     target: str = typer.Option(..., "--target", metavar="KPI=VALUE", help="The KPI value to reach, with its unit: --target dl_data_rate=500Mbit/s."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
     fmt: Optional[str] = format_option(views.SOLVE),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.SOLVE),
 ) -> None:
     """The smallest value of PARAM at which KPI reaches VALUE (e.g. the largest model that downloads in time)."""
     from .. import api
@@ -122,16 +124,16 @@ def solve_command(
 
 @app.command("sample")
 def sample_command(
-    usecase_id: str = typer.Argument(..., metavar="ID", help="A use-case id (see `ammt-calc list`)."),
-    draw: List[str] = typer.Option([], "--draw", metavar="NAME=DIST", help="Draw a parameter from uniform:LOW:HIGH, loguniform:LOW:HIGH, normal:MEAN:SD (truncated to the parameter's range), triangular:LOW:MODE:HIGH or choice:V1,V2,..., with units (--draw model_size=loguniform:10MB:1GB). Repeatable."),
+    usecase_id: str = typer.Argument(..., metavar="ID", autocompletion=completion.usecase, help="A use-case id (see `ammt-calc list`)."),
+    draw: List[str] = typer.Option([], "--draw", metavar="NAME=DIST", autocompletion=completion.parameter, help="Draw a parameter from uniform:LOW:HIGH, loguniform:LOW:HIGH, normal:MEAN:SD (truncated to the parameter's range), triangular:LOW:MODE:HIGH or choice:V1,V2,..., with units (--draw model_size=loguniform:10MB:1GB). Repeatable."),
     count: str = typer.Option("10000", "--draws", metavar="N", help="How many draws (1 to 100,000,000)."),
     seed: str = typer.Option("0", "--seed", metavar="S", help="The random seed: the same seed gives the same numbers."),
     values: List[str] = set_option("Fix another parameter with its unit (one --set per parameter)."),
     transport: Optional[str] = transport_option(),
     cell: Optional[str] = site_cell_option(),
     unit_options: List[str] = unit_option(),
-    fmt: Optional[str] = format_option(views.SAMPLE),
-    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the summary to FILE (format from its extension); FILE.parquet holds every draw instead (a FOLDER with --engine dask)."),
+    fmt: Optional[str] = format_option(SAMPLE_FORMATS, extra=" (parquet: every draw, to -o FILE.parquet)"),
+    output: Optional[str] = output_option(SAMPLE_FORMATS, "Write the summary to FILE, or every draw to FILE.parquet (a FOLDER with --engine dask)"),
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help=ENGINE_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP),
     connect_timeout: Optional[str] = typer.Option(None, "--connect-timeout", metavar="SECONDS", help=CONNECT_HELP),

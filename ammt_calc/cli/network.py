@@ -7,6 +7,7 @@ from typing import List, Optional
 import typer
 
 from ..present import views
+from . import completion
 from .app import app
 from .common import emit, format_option, output_option, set_option, transport_option
 from .common import settings as parse_settings
@@ -14,8 +15,8 @@ from .common import settings as parse_settings
 
 @app.command("radio")
 def radio_command(
-    bandwidth: Optional[str] = typer.Option(None, "--bandwidth", metavar="B", help="Channel bandwidth, e.g. 100MHz (a bare number is MHz)."),
-    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing, e.g. 30kHz (a bare number is kHz)."),
+    bandwidth: Optional[str] = typer.Option(None, "--bandwidth", metavar="B", help="Channel bandwidth with its unit, e.g. 100MHz."),
+    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing with its unit, e.g. 30kHz."),
     layers: Optional[str] = typer.Option(None, "--layers", metavar="N", help="MIMO layers, 1 to 8."),
     modulation: Optional[str] = typer.Option(None, "--modulation", metavar="M", help="QPSK, 16QAM, 64QAM, 256QAM or 1024QAM."),
     fr: Optional[str] = typer.Option(None, "--fr", help="FR1 or FR2; inferred from the SCS and bandwidth where only one range has them."),
@@ -24,7 +25,7 @@ def radio_command(
     tdd: Optional[str] = typer.Option(None, "--tdd-share", metavar="SHARE|PATTERN", help="The direction's share of the symbols: 0.74, 74%, or a slot pattern DDDSU (S = 10 DL, 2 guard, 2 UL symbols) or DDDSU:6:4:4. Default: all (FDD)."),
     carriers: List[str] = typer.Option([], "--carrier", metavar="SPEC", help="One carrier of several (repeatable): bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM[,fr=..,scaling=..,tdd=..]; keys left out take the options above."),
     fmt: Optional[str] = format_option(views.RADIO),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.RADIO),
 ) -> None:
     """NR peak data rate of one or more carriers (TS 38.306 clause 4.1.2, N_PRB from TS 38.101)."""
     from .. import api
@@ -37,14 +38,14 @@ def radio_command(
 
 @app.command("link")
 def link_command(
-    scenario: str = typer.Argument(..., metavar="SCENARIO", help="uma, umi, rma or inh (TR 38.901 Table 7.4.1-1)."),
+    scenario: str = typer.Argument(..., metavar="SCENARIO", autocompletion=completion.words(("uma", "umi", "rma", "inh")), help="uma, umi, rma or inh (TR 38.901 Table 7.4.1-1)."),
     fc: str = typer.Option(..., "--fc", metavar="F", help="Carrier frequency with its unit, e.g. 3.5GHz."),
-    bandwidth: str = typer.Option(..., "--bandwidth", metavar="B", help="Channel bandwidth, e.g. 100MHz (a bare number is MHz)."),
+    bandwidth: str = typer.Option(..., "--bandwidth", metavar="B", help="Channel bandwidth with its unit, e.g. 100MHz."),
     distance: str = typer.Option("50m:2km:40", "--distance", metavar="D", help="Horizontal distance(s): 400m, 100m,400m,1km, or START:STOP:COUNT[:log] (50m:2km:40)."),
     los: bool = typer.Option(False, "--los", help="Line of sight."),
     nlos: bool = typer.Option(False, "--nlos", help="No line of sight: max(PL_LOS, PL'_NLOS)."),
     mixed: bool = typer.Option(False, "--mixed", help="LOS and NLOS weighted by the LOS probability of Table 7.4.2-1 (the default)."),
-    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing [default: 30kHz]."),
+    scs: Optional[str] = typer.Option(None, "--scs", metavar="S", help="Subcarrier spacing with its unit, e.g. 60kHz [default: 30kHz]."),
     layers: Optional[str] = typer.Option(None, "--layers", metavar="N", help="Most DL layers [default: 4]; rank adaptation picks the best rank up to it."),
     ul_layers: Optional[str] = typer.Option(None, "--ul-layers", metavar="N", help="Most UL layers [default: min(layers, 2), a 2T4R handset]."),
     tdd: Optional[str] = typer.Option(None, "--tdd", metavar="PATTERN", help="Slot pattern, e.g. DDDSU [default: every symbol in each direction]."),
@@ -63,15 +64,15 @@ def link_command(
     interference_margin: Optional[str] = typer.Option(None, "--interference-margin", metavar="M", help="Interference margin, e.g. 3dB [default: 0dB, a single cell]."),
     sinr_max: Optional[str] = typer.Option(None, "--sinr-max", metavar="S", help="SINR ceiling, e.g. 20dB [default: none]."),
     extra_loss: Optional[str] = typer.Option(None, "--extra-loss", metavar="L", help="Extra loss (body, building entry), e.g. 10dB [default: 0dB]."),
-    usecase: Optional[str] = typer.Option(None, "--usecase", metavar="ID", help="Add each flow's reach (the largest distance its rate is met at); its required rates on --plot."),
+    usecase: Optional[str] = typer.Option(None, "--usecase", metavar="ID", autocompletion=completion.usecase, help="Add each flow's reach (the largest distance its rate is met at); its required rates on --plot."),
     settings: List[str] = set_option(),
     transport: Optional[str] = transport_option(),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE.png", help="Draw DL and UL rate against distance (needs matplotlib)."),
     fmt: Optional[str] = format_option(views.LINK),
-    output: Optional[str] = output_option(),
+    output: Optional[str] = output_option(views.LINK),
 ) -> None:
     """A single-cell NR link budget: TR 38.901 path loss, SINR, attenuated Shannon spectral efficiency
-    and DL/UL rate against distance (docs/network.md, "Link budget")."""
+    and DL/UL rate against distance (`ammt-calc docs network`, "Link budget")."""
     from .. import api
     from ..errors import UserError
 

@@ -6,7 +6,8 @@ block by block (the same block evaluation as a sweep: `sweeps.evaluate_block`), 
 KPI is summarised by its mean, 5th, 50th, 95th and 99th percentile over the feasible
 draws, and the share of draws at which it is infeasible.
 
-Distributions (values with units; a bare number takes the parameter's unit):
+Distributions (values with their units, as `--set` takes them; a bare number only for a
+count or a ratio):
 
     uniform:LOW:HIGH          every value in [LOW, HIGH] equally likely
     loguniform:LOW:HIGH       log(value) uniform: each decade equally likely (LOW > 0)

@@ -258,7 +258,10 @@ def _bits(value: Any, option: str = "--bits") -> tuple[str, float]:
         preset = precision.preset_bits(value)
         if preset is not None:
             return value.strip().lower(), float(preset)
-        q = units.parse_quantity(value, default_unit="bit", what=option)
+        from ..units.advice import require_unit
+
+        require_unit(value, f"{option} {value.strip()}", "8 bit")  # a number of bits is written 6bit (or a preset)
+        q = units.parse_quantity(value, what=option)
         bits = float(units.to_base(q)) if units.same_dimension(q, "bit") else -1.0
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         bits = float(value)

@@ -84,7 +84,7 @@ def load_onnx(path_text: str, inputs: InputShapes | None = None) -> Model:
         raise UserError(f"'{short_path(path_text)}' is not an ONNX model with a graph of nodes")
     if len(graph.node) > MAX_NODES:
         raise UserError(f"'{short_path(path_text)}' has {len(graph.node):,} nodes; at most {MAX_NODES:,} are"
-                        " analysed (see docs/limits.md)")
+                        " analysed (see `ammt-calc docs limits`)")
     notes, exported = apply_inputs(graph, inputs, path_text) if inputs else ([], {})
     notes += _fix_batch_dimension(graph)
     num_params, param_bits = _stored_parameters(graph)
@@ -155,7 +155,7 @@ def _infer_shapes(onnx, proto, path_text: str):
     unsafe = _unbounded_propagation(onnx, plain.graph)
     if unsafe:
         return plain, [f"shapes computed from tensor values were not propagated: '{unsafe}' may hold more"
-                       f" than {MAX_PROPAGATED} values (see docs/limits.md)"]
+                       f" than {MAX_PROPAGATED} values (see `ammt-calc docs limits`)"]
     try:
         return onnx.shape_inference.infer_shapes(proto, strict_mode=False, data_prop=True), []
     except Exception:  # the first pass stands

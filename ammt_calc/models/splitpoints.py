@@ -9,9 +9,12 @@ there, the server computes the rest. With MACs converted to operations (1 MAC = 
     UL rate needed to meet a budget L = payload / (L - t_device - t_server)
     keeps up with frame rate F: max(t_device, t_ul, t_server) < 1/F   (DADS, pipelined stages)
 
-The best split minimises latency. Latency is C + P/R (compute C, payload P, UL rate R),
-so as R grows the best split moves to larger payloads with less compute; the rates at
-which it changes are the breakpoints of the lower envelope of those curves.
+Two splits answer two questions. The best split answers "what must the UL carry to meet
+the latency budget L?": it is the split that needs the least UL rate to meet L (ties: the
+lower latency, then the first). The fastest split answers "which is quickest at this UL
+rate?": it has the least latency at R. Latency is C + P/R (compute C, payload P), so as R
+grows the fastest split moves to larger payloads with less compute; the rates at which it
+changes are the breakpoints of the lower envelope of those curves.
 The returned result is not sent DL here (it is tiny next to the UL payloads).
 All values are floats in base units: bit, second, op.
 """
@@ -19,7 +22,7 @@ All values are floats in base units: bit, second, op.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Sequence
 
@@ -53,9 +56,10 @@ class SplitRow:
     max_frame_rate: float | None  # 1/s: the slowest stage's rate; None when every stage takes no time
     keeps_up: bool | None  # None without a frame rate
     meets_latency: bool
-    best: bool
-    best_from: float | None  # UL rates (bit/s) over which this split is the best: [from, to)
-    best_to: float | None  # None: unbounded above (best_from 0.0: from the lowest rates)
+    best: bool  # needs the least UL rate to meet the latency budget
+    fastest: bool  # the least latency at the UL rate given
+    fastest_from: float | None  # UL rates (bit/s) over which this split is the fastest: [from, to)
+    fastest_to: float | None  # None: unbounded above (fastest_from 0.0: from the lowest rates)
 
     @property
     def compute_time(self) -> float:
@@ -65,8 +69,8 @@ class SplitRow:
 @dataclass(frozen=True)
 class Change:
     ul_rate: float  # bit/s
-    before: str  # the best split just below this rate
-    after: str  # the best split above it
+    before: str  # the fastest split just below this rate
+    after: str  # the fastest split above it
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,9 @@ class SplitAnalysis:
     model: Model
     settings: SplitSettings
     rows: tuple[SplitRow, ...]
-    best: str
-    changes: tuple[Change, ...]
+    best: str | None  # None: compute alone uses the budget up at every split
+    fastest: str
+    changes: tuple[Change, ...]  # where the fastest split changes with the UL rate
 
 
 def analyse(model: Model, settings: SplitSettings) -> SplitAnalysis:
@@ -89,13 +94,24 @@ def analyse(model: Model, settings: SplitSettings) -> SplitAnalysis:
     costs = [(payload, device / settings.device_speed + server / settings.server_speed)
              for _, payload, device, server in plain]
     latencies = [compute + payload / settings.ul_rate for payload, compute in costs]
-    best = min(range(len(plain)), key=lambda i: (latencies[i], i))
-    changes = best_split_changes(costs)
-    ranges = _best_ranges(len(plain), changes, costs)
-    rows = tuple(_row(p, payload, device, server, settings, i == best, ranges.get(i))
-                 for i, (p, payload, device, server) in enumerate(plain))
+    fastest = min(range(len(plain)), key=lambda i: (latencies[i], i))
+    changes = fastest_split_changes(costs)
+    ranges = _fastest_ranges(len(plain), changes, costs)
+    rows = [_row(p, payload, device, server, settings, i == fastest, ranges.get(i))
+            for i, (p, payload, device, server) in enumerate(plain)]
+    best = _least_rate(rows, latencies)
+    if best is not None:
+        rows[best] = replace(rows[best], best=True)
     named = tuple(Change(rate, plain[i][0].name, plain[j][0].name) for rate, i, j in changes)
-    return SplitAnalysis(model, settings, rows, plain[best][0].name, named)
+    return SplitAnalysis(model, settings, tuple(rows), None if best is None else plain[best][0].name,
+                         plain[fastest][0].name, named)
+
+
+def _least_rate(rows: list[SplitRow], latencies: list[float]) -> int | None:
+    """The split that meets the latency budget with the least UL rate (ties: the lower
+    latency, then the first); None when compute alone uses the budget up everywhere."""
+    able = [i for i, r in enumerate(rows) if r.ul_rate_needed is not None]
+    return min(able, key=lambda i: (rows[i].ul_rate_needed, latencies[i], i)) if able else None
 
 
 def _check(model: Model, settings: SplitSettings) -> None:
@@ -109,8 +125,8 @@ def _check(model: Model, settings: SplitSettings) -> None:
             raise UserError(f"{name} must be positive")
 
 
-def _row(p: SplitPoint, payload: float, device: float, server: float, s: SplitSettings, best: bool,
-         best_range: tuple[float, float | None] | None) -> SplitRow:
+def _row(p: SplitPoint, payload: float, device: float, server: float, s: SplitSettings, fastest: bool,
+         fastest_range: tuple[float, float | None] | None) -> SplitRow:
     t_device, t_ul, t_server = device / s.device_speed, payload / s.ul_rate, server / s.server_speed
     latency = t_device + t_ul + t_server
     window = s.latency - t_device - t_server
@@ -122,18 +138,19 @@ def _row(p: SplitPoint, payload: float, device: float, server: float, s: SplitSe
         max_frame_rate=1.0 / slowest if slowest > 0 else None,  # nothing to compute or send: no limit
         keeps_up=None if s.frame_rate is None else slowest < 1.0 / s.frame_rate,
         meets_latency=latency <= s.latency,
-        best=best,
-        best_from=best_range[0] if best_range else None,
-        best_to=best_range[1] if best_range else None,
+        best=False,  # set by analyse(): it compares the rows
+        fastest=fastest,
+        fastest_from=fastest_range[0] if fastest_range else None,
+        fastest_to=fastest_range[1] if fastest_range else None,
     )
 
 
-def best_split_changes(costs: Sequence[tuple[float, float]]) -> list[tuple[float, int, int]]:
-    """(UL rate, from, to) where the best split changes, by rising rate.
+def fastest_split_changes(costs: Sequence[tuple[float, float]]) -> list[tuple[float, int, int]]:
+    """(UL rate, from, to) where the fastest split changes, by rising rate.
 
     `costs` holds (payload P, compute time C) per split; latency at rate R is C + P/R,
     a line in x = 1/R with slope P. Near R = 0 (large x) the smallest payload wins (ties:
-    least compute, then the first); as R rises the best split moves along the lower
+    least compute, then the first); as R rises the fastest split moves along the lower
     envelope of those lines to larger payloads and less compute, and split j takes over
     from i at R = (P_j - P_i) / (C_i - C_j). Where several take over at one rate, the
     largest payload wins (it stays ahead above that rate).
@@ -171,8 +188,8 @@ def best_split_changes(costs: Sequence[tuple[float, float]]) -> list[tuple[float
     return changes
 
 
-def _best_ranges(count: int, changes, costs) -> dict[int, tuple[float, float | None]]:
-    """Split index -> the UL rates [from, to) over which it is the best."""
+def _fastest_ranges(count: int, changes, costs) -> dict[int, tuple[float, float | None]]:
+    """Split index -> the UL rates [from, to) over which it is the fastest."""
     if not count:
         return {}
     first = changes[0][1] if changes else min(range(count), key=lambda i: (costs[i][0], costs[i][1], i))
@@ -186,31 +203,31 @@ def _best_ranges(count: int, changes, costs) -> dict[int, tuple[float, float | N
 
 # --- settings from text (the CLI's options) ------------------------------------------------
 
-# option -> (default unit of a bare number, a unit of the expected dimension, example)
+# option -> (a unit of the expected dimension, example); a bare number is refused (units.advice)
 OPTION_UNITS = {
-    "--bits": ("bit", "bit", "8 bit"),
-    "--ul-rate": ("Mbit/s", "Mbit/s", "100 Mbit/s"),
-    "--latency": ("ms", "ms", "50 ms"),
-    "--frame-rate": ("fps", "fps", "30 fps"),
-    "--device-speed": ("TOPS", "TOPS", "1 TOPS"),
-    "--server-speed": ("TOPS", "TOPS", "100 TOPS"),
+    "--bits": ("bit", "8 bit"),
+    "--ul-rate": ("Mbit/s", "100 Mbit/s"),
+    "--latency": ("ms", "50 ms"),
+    "--frame-rate": ("fps", "30 fps"),
+    "--device-speed": ("TOPS", "1 TOPS"),
+    "--server-speed": ("TOPS", "100 TOPS"),
 }
 
 
 def parse_option(option: str, text: str, notes: list[str]) -> float:
-    """An option's text as a positive base-unit magnitude; a bare number takes the option's unit (noted)."""
+    """An option's text, with its unit, as a positive base-unit magnitude."""
     from ..units import registry as units
+    from ..units.advice import require_unit
 
-    default_unit, like, example = OPTION_UNITS[option]
-    quantity = units.parse_quantity(text, default_unit=default_unit, what=option)
+    like, example = OPTION_UNITS[option]
+    require_unit(text, f"{option} {text.strip()}", example)
+    quantity = units.parse_quantity(text, what=option)
     if not units.same_dimension(quantity, like):
         raise UserError(f"{option} '{text}' is {units.dimension_text(quantity)}, expected"
                         f" {units.dimension_text(units.parse_unit(like))} (e.g. {example})")
     value = float(units.to_base(quantity))
     if not value > 0:
         raise UserError(f"{option} must be positive, got '{text}'")
-    if units.is_bare_number(text):
-        notes.append(f"{option} {text.strip()} taken as {text.strip()} {default_unit}")
     return value
 
 

@@ -217,8 +217,8 @@ def make_carrier(fields: Mapping[str, str], direction: str, notes: list[str], op
     for key in REQUIRED_KEYS:
         if mine[key] is None:
             raise UserError(f"{option}: {key} is missing (e.g. {_EXAMPLES[key]})")
-    bandwidth = _frequency(mine["bandwidth"], "MHz", "bandwidth", notes)
-    scs = _frequency(mine["scs"], "kHz", "scs", notes)
+    bandwidth = _frequency(mine["bandwidth"], "MHz", "bandwidth", notes, option)
+    scs = _frequency(mine["scs"], "kHz", "scs", notes, option)
     if not float(scs).is_integer():
         raise UserError(f"scs {mine['scs']!r} is not an NR subcarrier spacing (15, 30, 60, 120, 480 or 960 kHz)")
     fr, n_prb = lookup_prb(bandwidth, int(scs), parse_fr(mine["fr"]) if mine["fr"] else None)
@@ -233,12 +233,26 @@ def make_carrier(fields: Mapping[str, str], direction: str, notes: list[str], op
 _EXAMPLES = {"bandwidth": "bandwidth=100MHz", "scs": "scs=30kHz", "layers": "layers=4", "modulation": "modulation=256QAM"}
 
 
-def _frequency(text: str, unit: str, what: str, notes: list[str]) -> float:
-    quantity = units.parse_quantity(text, default_unit=unit, what=what)
+_FREQUENCY_EXAMPLES = {"MHz": "100 MHz", "kHz": "30 kHz"}
+
+
+def require_units(options: Mapping[str, str]) -> None:
+    """Options (not spec fields) that take a frequency, refused as `--bandwidth 100` when bare."""
+    from ..units.advice import require_unit
+
+    for key, unit in (("bandwidth", "MHz"), ("scs", "kHz")):
+        if options.get(key) is not None:
+            require_unit(options[key], f"--{key} {options[key].strip()}", _FREQUENCY_EXAMPLES[unit])
+
+
+def _frequency(text: str, unit: str, what: str, notes: list[str], option: str = "") -> float:
+    from ..units.advice import require_unit
+
+    where = f"{option}: " if option.startswith("--") else ""
+    require_unit(text, f"{where}{what}={text.strip()}", _FREQUENCY_EXAMPLES[unit])
+    quantity = units.parse_quantity(text, what=what)
     if not units.same_dimension(quantity, unit):
         raise UserError(f"{what} {text!r} is not a frequency (e.g. 100 MHz, 30 kHz)")
-    if units.is_bare_number(text):
-        notes.append(f"{what}={text.strip()} taken as {text.strip()} {unit}")
     value = round(float(quantity.to(units.parse_unit(unit)).magnitude), 6)  # 0.1 GHz -> 100.0, not 100.00000000000001
     if value <= 0:
         raise UserError(f"{what} {text!r} must be positive")
@@ -453,12 +467,12 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False) -> Cell:
     bandwidth = None
     if profile is not None:
         if "bandwidth" in fields:
-            bandwidth = _frequency(fields["bandwidth"], "MHz", "bandwidth", notes)
+            bandwidth = _frequency(fields["bandwidth"], "MHz", "bandwidth", notes, "--cell")
         else:
             bandwidth = DEFAULT_PROFILE_BANDWIDTH_MHZ
             notes.append(f"profile {profile.name}: bandwidth {bandwidth:g} MHz (default; give bandwidth=...)")
     elif "bandwidth" in fields:
-        bandwidth = _frequency(fields["bandwidth"], "MHz", "bandwidth", [])
+        bandwidth = _frequency(fields["bandwidth"], "MHz", "bandwidth", [], "--cell")
     tdd, shares = _duplex(fields, bandwidth, notes)
     if profile is not None:
         if not set(fields) - {"bandwidth", "tdd", "dl_tdd", "ul_tdd"}:  # no carrier asked for: the average only

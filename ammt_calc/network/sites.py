@@ -56,6 +56,7 @@ def build(scenario: str, condition: str | None, fc: str, bandwidth: str, options
     if unknown:
         raise UserError(f"link has no option '{sorted(unknown)[0]}'; options: {', '.join(OPTIONS)}")
     notes: list[str] = []
+    _with_units({"bandwidth": bandwidth, "scs": opt.get("scs")})
     scenario = (scenario or "").strip().lower()
     site = L.make_site(scenario, (condition or DEFAULT_CONDITION).strip().lower(), _fc_ghz(fc),
                        _length(opt, "bs_height"), _length(opt, "ut_height"), _length(opt, "building_height"),
@@ -66,6 +67,15 @@ def build(scenario: str, condition: str | None, fc: str, bandwidth: str, options
     setup = Setup(site, {}, {}, carriers, share, notes=notes)
     _radios(setup, opt)
     return setup
+
+
+def _with_units(given: dict) -> None:
+    """--bandwidth 100 and --scs 30 are refused as the options they are (--cell reads them as bandwidth=100)."""
+    from ..units.advice import require_unit
+
+    for name, example in (("bandwidth", "100 MHz"), ("scs", "30 kHz")):
+        if given.get(name) is not None:
+            require_unit(str(given[name]), f"--{name} {str(given[name]).strip()}", example)
 
 
 OPTIONS = ("scs", "layers", "ul_layers", "tdd", "bs_height", "ut_height", "building_height", "street_width",
@@ -95,7 +105,7 @@ def parse_site_cell(text: str, notes: list[str]) -> Setup:
         if not sep or not value or key not in known:
             hint = suggest(key, known + L.CONDITIONS) if key else ""
             raise UserError(f"--cell: {item!r} is not one of the site's fields{hint}; expected {CELL_FORM}"
-                            " or another link option as key=value (docs/network.md)")
+                            " or another link option as key=value (`ammt-calc docs network`)")
         if key in fields:
             raise UserError(f"--cell: {key!r} is given twice")
         fields[key] = value
@@ -210,19 +220,20 @@ def _db(opt: dict, name: str, unit: str, default):
 
 
 def _fc_ghz(text) -> float:
-    return _with_unit(text, "GHz", "--fc", "3.5GHz")
+    return _with_unit(text, "GHz", "--fc", "3.5 GHz")
 
 
 def _length(opt: dict, name: str) -> float | None:
     if name not in opt:
         return None
-    return _with_unit(opt[name], "m", f"--{name.replace('_', '-')}", "25m")
+    return _with_unit(opt[name], "m", f"--{name.replace('_', '-')}", "25 m")
 
 
 def _with_unit(text, unit: str, what: str, example: str) -> float:
+    from ..units.advice import require_unit
+
     text = str(text).strip()
-    if is_bare_number(text):
-        raise UserError(f"{what} {text} has no unit: write it with its unit, e.g. {example}")
+    require_unit(text, f"{what} {text}", example)
     quantity = units.parse_quantity(text, what=what)
     if not units.same_dimension(quantity, unit):
         raise UserError(f"{what} {text!r} is not a {'length' if unit == 'm' else 'frequency'} (e.g. {example})")
@@ -250,11 +261,11 @@ def parse_distances(text: str) -> np.ndarray:
         items = [p.strip() for p in text.split(",")]
         if not all(items):
             raise UserError(f"--distance '{text}' has an empty item; write 100m,400m,1km")
-        return np.array([_with_unit(p, "m", "--distance", "400m") for p in items])
+        return np.array([_with_unit(p, "m", "--distance", "400 m") for p in items])
     parts = [p.strip() for p in text.split(":")]
     if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "log"):
         raise UserError(f"--distance '{text}' is not START:STOP:COUNT or START:STOP:COUNT:log (e.g. 50m:2km:40)")
-    start, stop = (_with_unit(p, "m", "--distance", "50m") for p in parts[:2])
+    start, stop = (_with_unit(p, "m", "--distance", "50 m") for p in parts[:2])
     if not re.fullmatch(r"[0-9]+", parts[2]) or not 2 <= int(parts[2]) <= MAX_DISTANCES:
         raise UserError(f"--distance: COUNT must be a whole number from 2 to {MAX_DISTANCES:,}, got '{parts[2]}'")
     if not start < stop:

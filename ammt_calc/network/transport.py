@@ -444,6 +444,12 @@ def _spec_problem(spec: TransportSpec) -> str:
 
 
 def _rtt(value: str, bad) -> float:
+    from ..units.advice import require_unit
+
+    try:
+        require_unit(value, f"rtt={value.strip()}", "10 ms")
+    except UserError as exc:
+        raise bad(str(exc)) from None
     try:
         quantity = units.parse_quantity(value, what="rtt")
     except UserError:

@@ -309,8 +309,9 @@ def _split_row(r) -> dict:
         "server_time": _q(r.server_time, SPLIT_UNITS["time"]), "latency": _q(r.latency, SPLIT_UNITS["time"]),
         "ul_rate_needed": _q(r.ul_rate_needed, SPLIT_UNITS["rate"]),
         "max_frame_rate": _q(r.max_frame_rate, SPLIT_UNITS["frame_rate"]),
-        "best_from_ul_rate": _q(r.best_from, SPLIT_UNITS["rate"]), "best_to_ul_rate": _q(r.best_to, SPLIT_UNITS["rate"]),
-        "meets_latency": r.meets_latency, "keeps_up": r.keeps_up, "best": r.best,
+        "fastest_from_ul_rate": _q(r.fastest_from, SPLIT_UNITS["rate"]),
+        "fastest_to_ul_rate": _q(r.fastest_to, SPLIT_UNITS["rate"]),
+        "meets_latency": r.meets_latency, "keeps_up": r.keeps_up, "best": r.best, "fastest": r.fastest,
     }
 
 
@@ -331,8 +332,9 @@ def split(result) -> dict:
             "device_speed": _q(s.device_speed, "TOPS"), "server_speed": _q(s.server_speed, "TOPS"),
         },
         "rows": rows,
-        "best": result.best,
-        "best_split_changes": [{"ul_rate": _q(c.ul_rate, SPLIT_UNITS["rate"]), "from": c.before, "to": c.after}
+        "best": result.best,  # the least UL rate that meets the latency budget (null: none meets it)
+        "fastest": result.fastest,  # the least latency at the UL rate given
+        "fastest_split_changes": [{"ul_rate": _q(c.ul_rate, SPLIT_UNITS["rate"]), "from": c.before, "to": c.after}
                                for c in result.changes],
     }
 

@@ -8,10 +8,7 @@ from ..errors import UserError
 from .atomic import emit as write_text
 from .formats import to_csv, to_json, to_markdown, to_plain
 from .tables import print_page
-from .views import Table, View
-
-EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "table",
-              ".parquet": "parquet", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+from .views import EXTENSIONS, Table, View
 
 
 def choose_format(fmt: str | None, output: str | None, offered: tuple[str, ...], default: str = "table") -> str:
@@ -44,6 +41,21 @@ def emit(document: dict, view: View, fmt: str, output: str | None) -> None:
         print_page(view.page(document))
         return
     write_text(render(document, view, fmt), output)
+
+
+def emit_bytes(data: bytes, output: str | None) -> None:
+    """Bytes as they are (a use case's YAML file) to stdout, or to `output` atomically."""
+    import sys
+
+    if output in (None, "-"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from .atomic import atomic_file
+
+    with atomic_file(output, binary=True) as handle:
+        handle.write(data)
 
 
 def render(document: dict, view: View, fmt: str) -> str:

@@ -12,6 +12,16 @@ from ..units.machine import for_people
 from ..units.numbers import human_number
 
 
+EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "table",
+              ".parquet": "parquet", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".yaml": "yaml",
+              ".yml": "yaml"}  # -o FILE's extension -> its format
+
+
+def extensions(formats: Sequence[str]) -> list[str]:
+    """The extensions of -o FILE that choose one of `formats`, in the order of `formats`."""
+    return [ext for fmt in formats for ext, named in EXTENSIONS.items() if named == fmt]
+
+
 class Table(NamedTuple):
     columns: Sequence[str]
     rows: Sequence[Sequence]
@@ -427,37 +437,41 @@ SOLVE = View(_solve_page, sheets="solve")
 # --- split -------------------------------------------------------------------------------
 
 SPLIT_KEYS = ("elements", "payload", "device_work", "server_work", "device_time", "ul_time", "server_time",
-              "latency", "ul_rate_needed", "max_frame_rate", "best_from_ul_rate", "best_to_ul_rate")
+              "latency", "ul_rate_needed", "max_frame_rate", "fastest_from_ul_rate", "fastest_to_ul_rate")
 
 
 def _split_page(doc: dict) -> list:
     s, m = doc["settings"], doc["model"]
     budget = f"UL rate for {quantity_text(s['latency'])}"
     head = ["split", "shape", "payload [kByte]", "device [GMAC]", "device [ms]", "UL [ms]", "server [ms]",
-            "latency [ms]", f"{budget} [Mbit/s]", "max fps", "best for UL [Mbit/s]", "best"]
+            "latency [ms]", f"{budget} [Mbit/s]", "max fps", "fastest at UL [Mbit/s]", "best", "fastest"]
     if s["frame_rate"] is not None:
-        head.insert(-2, f"keeps up {quantity_text(s['frame_rate'])}")
+        head.insert(-3, f"keeps up {quantity_text(s['frame_rate'])}")
     cells = []
     for r in doc["rows"]:
         needed = r["ul_rate_needed"]["value"]
         line = [r["split"], r["shape"], *(human_number(r[k]["value"]) for k in (
             "payload", "device_work", "device_time", "ul_time", "server_time", "latency")),
             human_number(needed) if needed is not None else "compute > budget",
-            human_number(r["max_frame_rate"]["value"]), _range_text(r), "*" if r["best"] else ""]
+            human_number(r["max_frame_rate"]["value"]), _range_text(r), "*" if r["best"] else "",
+            "*" if r["fastest"] else ""]
         if s["frame_rate"] is not None:
-            line.insert(-2, "yes" if r["keeps_up"] else "no")
+            line.insert(-3, "yes" if r["keeps_up"] else "no")
         cells.append(line)
     bits = "own dtypes" if s["bits_per_element"] is None else f"{quantity_text(s['bits_per_element'])}/element"
     title = (f"{m['name']} at input {m['input']['shape']}: {count_or_number(m['parameters']['value'], '')}"
              f" parameters, {quantity_text(m['macs'])}; UL"
              f" {quantity_text(s['ul_rate'])}, device {quantity_text(s['device_speed'])}, server"
-             f" {quantity_text(s['server_speed'])}, {bits}; best: {doc['best']}")
-    keep = ("split", "shape", "payload [kByte]", "latency [ms]", head[8], "best", "max fps", "best for UL [Mbit/s]")
+             f" {quantity_text(s['server_speed'])}, {bits}; best (least UL rate for"
+             f" {quantity_text(s['latency'])}): {doc['best'] or 'none, compute alone takes longer'};"
+             f" fastest at {quantity_text(s['ul_rate'])}: {doc['fastest']}")
+    keep = ("split", "shape", "payload [kByte]", "latency [ms]", head[8], "best", "max fps",
+            "fastest at UL [Mbit/s]", "fastest")
     return [Table(head, cells, title, fold="shape", keep=keep), Text(_changes_text(doc))]
 
 
 def _range_text(r: dict) -> str:
-    low, high = r["best_from_ul_rate"]["value"], r["best_to_ul_rate"]["value"]
+    low, high = r["fastest_from_ul_rate"]["value"], r["fastest_to_ul_rate"]["value"]
     if low is None:
         return ""
     if high is None:
@@ -466,16 +480,18 @@ def _range_text(r: dict) -> str:
 
 
 def _changes_text(doc: dict) -> str:
-    if not doc["best_split_changes"]:
-        return f"best split at every UL rate: {doc['best']}"
-    steps = "; ".join(f"{c['from']} -> {c['to']} at {quantity_text(c['ul_rate'])}" for c in doc["best_split_changes"])
-    return f"best split changes with the UL rate: {steps}"
+    if not doc["fastest_split_changes"]:
+        return f"fastest split at every UL rate: {doc['fastest']}"
+    steps = "; ".join(f"{c['from']} -> {c['to']} at {quantity_text(c['ul_rate'])}"
+                      for c in doc["fastest_split_changes"])
+    return f"fastest split changes with the UL rate: {steps}"
 
 
 def _split_csv(doc: dict):
     head = ["split", "shape", *(f"{k} [{doc['rows'][0][k]['unit']}]" if doc["rows"] and doc["rows"][0][k]["unit"]
-                                else k for k in SPLIT_KEYS), "meets_latency", "keeps_up", "best"]
-    rows = [[r["split"], r["shape"], *(r[k]["value"] for k in SPLIT_KEYS), r["meets_latency"], r["keeps_up"], r["best"]]
+                                else k for k in SPLIT_KEYS), "meets_latency", "keeps_up", "best", "fastest"]
+    rows = [[r["split"], r["shape"], *(r[k]["value"] for k in SPLIT_KEYS), r["meets_latency"], r["keeps_up"], r["best"],
+             r["fastest"]]
             for r in doc["rows"]]
     return head, rows
 

@@ -195,9 +195,9 @@ def split_sheets(doc: dict) -> list[Sheet]:
     """The split points (a column per quantity, its unit in the header) and the settings."""
     first = doc["rows"][0] if doc["rows"] else {}
     columns = ["split", "label", "shape"] + [_header(k, first[k]["unit"] if first else "") for k in SPLIT_KEYS] \
-        + ["meets latency", "keeps up", "best"]
+        + ["meets latency", "keeps up", "best", "fastest"]
     rows = [[r["split"], r["label"], r["shape"], *(r[k]["value"] for k in SPLIT_KEYS), r["meets_latency"],
-             r["keeps_up"], r["best"]] for r in doc["rows"]]
+             r["keeps_up"], r["best"], r["fastest"]] for r in doc["rows"]]
     settings = [[name, q["value"], q["unit"]] for name, q in doc["settings"].items() if q is not None]
     return [Sheet(doc["model"]["name"], columns, rows), Sheet("settings", ("setting", "value", "unit"), settings)]
 

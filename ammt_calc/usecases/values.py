@@ -42,35 +42,12 @@ def takes_bare_numbers(unit) -> bool:
     return units.same_dimension(unit, "") and units.base_factor(unit) == 1
 
 
-# units a bare number may have been meant in, for the advice of a refusal
-_ADVICE_UNITS = ("bit", "byte", "kByte", "MByte", "GByte", "kbit/s", "Mbit/s", "Gbit/s", "us", "ms", "s", "min",
-                 "Hz", "kHz", "MHz", "GHz", "%", "ppm", "", "MAC", "GMAC", "TOPS", "m", "km", "/km^2")
-
-
 def bare_number_advice(param: Parameter, number: float, default) -> str:
     """'write 270000 byte or 0.27 MByte': the number in the unit that puts it nearest the
     default, and that value in the default's unit."""
-    import math
+    from ..units.advice import unit_advice
 
-    from ..units import registry as units
-    from ..units.numbers import human_number
-
-    target = abs(units.to_base(default)) or 1.0
-    best, distance = None, math.inf
-    for name in _ADVICE_UNITS:
-        unit = units.parse_unit(name)
-        if units.same_dimension(unit, default) and number:
-            gap = abs(math.log(abs(number) * units.base_factor(unit) / target))
-            if gap < distance:
-                best, distance = unit, gap
-    if best is None:
-        return f"write it with its unit, e.g. {param.default}"
-    converted = units.quantity(number, best).to(default.units)
-    alternative = f"{human_number(float(converted.magnitude))} {units.format_unit(default.units)}".strip()
-    if units.base_factor(best) == 1 and units.same_dimension(best, ""):  # a fraction meant as a percentage
-        return f"write {alternative} (e.g. {param.default})"
-    written = f"{human_number(number)} {units.format_unit(best)}".strip()
-    return f"write {written}" + (f" or {alternative}" if alternative != written else "") + f" (e.g. {param.default})"
+    return unit_advice(number, default, param.default)
 
 
 def check_value(param: Parameter, quantity, default) -> None:
