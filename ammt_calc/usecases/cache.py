@@ -64,6 +64,7 @@ _folder_of: dict[str, str] = {}  # catalog file -> the file name of its folder's
 _dirty: set[str] = set()
 _notes: list[str] = []  # why a document, entry or folder was not used (the CLI prints them as notes)
 _unverified: dict[str, list[str]] = {}  # document name -> catalog files whose entries did not verify
+SUMMARY = ("id", "title", "family", "sources")  # what a listing shows of a use case (sealed apart)
 
 
 def disable() -> None:
@@ -218,12 +219,12 @@ def lookup(path: Path, raw: bytes, stat: os.stat_result, root: Path | None = Non
     return _unverifiable(path)
 
 
-def summary(entry: dict, raw: bytes, path: Path, keys=("id", "title", "family", "sources")) -> bool:
+def summary(entry: dict, raw: bytes, path: Path) -> bool:
     """Whether an entry is as it was stored (its seal) and the texts a listing shows of it
     (id, title, family, sources) are the file's: so `list` need not look for every formula
     in the file. A use case built from the entry is `verified` whole first."""
-    shown = {k: v for k, v in entry["data"].items() if k in keys}
-    return (entry.get("seal") == _seal(entry) and _texts_in(shown, raw)) or _unverifiable(path) is not None
+    shown = {k: v for k, v in entry["data"].items() if k in SUMMARY}
+    return (entry.get("summary_seal") == _seal(entry, shown) and _texts_in(shown, raw)) or _unverifiable(path) is not None
 
 
 def verified(entry: dict, raw: bytes, path: Path) -> bool:
@@ -237,11 +238,12 @@ def _unverifiable(path: Path) -> None:
     return None
 
 
-def _seal(entry: dict) -> str:
-    """A digest of what an entry claims (the file's digest, checked, the mapping), keyed by the
-    package stamp: an edit of any of them, or an entry from another version, does not match."""
+def _seal(entry: dict, data: Any = None) -> str:
+    """A digest of what an entry claims (the file's digest, checked, the mapping, or the part
+    `data` of it a listing reads), keyed by the package stamp: an edit of any of them, or an
+    entry from another version, does not match."""
     try:
-        claim = json.dumps([_stamp(), entry.get("digest"), entry.get("checked"), entry.get("data")],
+        claim = json.dumps([_stamp(), entry.get("digest"), entry.get("checked"), entry.get("data") if data is None else data],
                            ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         return ""
@@ -277,7 +279,7 @@ def store(path: Path, raw: bytes, stat: os.stat_result, data: dict, checked: boo
     files = _document(path)["files"]
     files.pop(str(path), None)  # re-inserted last: the newest entries are kept
     entry = {"size": stat.st_size, "mtime": stat.st_mtime_ns, "digest": digest(raw), "checked": checked, "data": data}
-    files[str(path)] = {**entry, "seal": _seal(entry)}
+    files[str(path)] = _sealed(entry)
     while len(files) > MAX_ENTRIES:
         files.pop(next(iter(files)))
     _dirty.add(_folder_of[str(path)])
@@ -295,11 +297,16 @@ def _plain(data: dict) -> bool:
         return False
 
 
+def _sealed(entry: dict) -> dict:
+    shown = {k: v for k, v in entry["data"].items() if k in SUMMARY}
+    return {**entry, "seal": _seal(entry), "summary_seal": _seal(entry, shown)}
+
+
 def mark_checked(path: Path) -> None:
     entry = _document(path)["files"].get(str(path)) if enabled() else None
     if entry is not None and not entry["checked"]:
         entry["checked"] = True
-        entry["seal"] = _seal(entry)
+        entry.update(_sealed(entry))
         _dirty.add(_folder_of[str(path)])
 
 
