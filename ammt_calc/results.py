@@ -4,7 +4,6 @@ notebook display (`_repr_html_`, the report's tables)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,16 +24,16 @@ class Document(NamedTuple):
         return self.data
 
 
-@dataclass(frozen=True)
 class Result:
     """Every KPI of one or more use cases for one set of values (arrays broadcast)."""
 
-    evaluations: tuple
-    cell: Any = None
-    qos: bool = False
-    notes: tuple[str, ...] = ()
-    transport: Any = None  # a transport.TransportSpec
-    units: Any = None  # {name: unit} of `--unit`: the document's units where not the machine ones
+    __slots__ = ("evaluations", "cell", "qos", "notes", "transport", "units")
+
+    def __init__(self, evaluations: tuple, cell: Any = None, qos: bool = False, notes: tuple[str, ...] = (),
+                 transport: Any = None, units: Any = None):
+        self.evaluations, self.cell, self.qos, self.notes = evaluations, cell, qos, notes
+        self.transport = transport  # a transport.TransportSpec
+        self.units = units  # {name: unit} of `--unit`: the document's units where not the machine ones
 
     @property
     def evaluation(self):
@@ -158,15 +157,17 @@ class Result:
                                     "usecases": [documents.describe(ev.usecase) for ev in self.evaluations]}, headings=3)
 
 
-@dataclass(frozen=True)
 class SweepResult:
     """A sweep as flat numpy arrays, one value per grid point, in the CSV's row order."""
 
-    grid: Any
-    columns: dict  # in units[name]; NaN where a KPI is infeasible (a choice column: its codes)
-    feasible: dict  # per KPI
-    reason_index: Any  # per point, an index into reason_tables (-1: every KPI feasible)
-    reason_tables: tuple  # {kpi: reason} of each distinct combination of infeasible KPIs
+    __slots__ = ("grid", "columns", "feasible", "reason_index", "reason_tables")
+
+    def __init__(self, grid: Any, columns: dict, feasible: dict, reason_index: Any, reason_tables: tuple):
+        self.grid = grid
+        self.columns = columns  # in units[name]; NaN where a KPI is infeasible (a choice column: its codes)
+        self.feasible = feasible  # per KPI
+        self.reason_index = reason_index  # per point, an index into reason_tables (-1: every KPI feasible)
+        self.reason_tables = reason_tables  # {kpi: reason} of each distinct combination of infeasible KPIs
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -295,16 +296,18 @@ class SweepResult:
         return f"<SweepResult {self.grid.usecase.id}: {len(self):,} points over {varied}; {kpis} KPIs>"
 
 
-@dataclass(frozen=True)
 class Solution:
     """The value of a parameter at which a KPI reaches a target; `quantity` is None (and
     `message` says why) when no value does."""
 
-    usecase: UseCase
-    solved: Any  # inverse.Solution
-    notes: tuple[str, ...] = ()
+    __slots__ = ("usecase", "solved", "notes")
+
+    def __init__(self, usecase: UseCase, solved: Any, notes: tuple[str, ...] = ()):
+        self.usecase, self.solved, self.notes = usecase, solved, notes  # solved: an inverse.Solution
 
     def __getattr__(self, name: str):  # parameter, kpi, message
+        if name.startswith("_") or name == "solved":  # copy and pickle ask before `solved` is set
+            raise AttributeError(name)
         return getattr(self.solved, name)
 
     @property

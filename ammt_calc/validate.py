@@ -92,9 +92,11 @@ def catalog(value: Any):
 
 
 def transport(value: Any):
+    if value is None or isinstance(value, str):  # the usual case, without importing the transport
+        return value
     from .network.transport import TransportSpec
 
-    if value is None or isinstance(value, (str, TransportSpec)):
+    if isinstance(value, TransportSpec):
         return value
     raise UserError(f"transport must be a spec text ('tcp,rtt=20ms') or a TransportSpec, not {_type_name(value)}")
 
@@ -102,21 +104,26 @@ def transport(value: Any):
 def settings(values: Mapping[str, Any] | None, name: str = "settings", max_length: int | None = None) -> dict:
     """A mapping of parameter names to values: text, numbers, quantities, arrays or lists of them
     (each list at most `max_length` long, measured before it is read); a Path becomes its text."""
-    from .engine.sweeps import MAX_POINTS
-
     if values is None:
         return {}
     if not isinstance(values, Mapping):
         raise UserError(f"{name} must be a mapping of parameter names to values, not {_type_name(values)}")
     if len(values) > MAX_SETTINGS:
         raise UserError(f"{name} holds {len(values):,} names; at most {MAX_SETTINGS:,}")
-    limit = MAX_POINTS if max_length is None else max_length
     out = {}
     for key, value in values.items():
         if not isinstance(key, str):
             raise UserError(f"{name}: parameter names are text, not {_type_name(key)} ({str(key)[:40]!r})")
-        out[key] = _value(value, f"{name}[{key[:40]!r}]", limit)
+        out[key] = value if isinstance(value, str) else _value(value, f"{name}[{key[:40]!r}]", _limit(max_length))
     return out
+
+
+def _limit(max_length: int | None) -> int:
+    if max_length is not None:
+        return max_length
+    from .engine.sweeps import MAX_POINTS  # where values are arrays or lists, not text
+
+    return MAX_POINTS
 
 
 def _value(value: Any, where: str, limit: int) -> Any:
@@ -147,6 +154,8 @@ def _value(value: Any, where: str, limit: int) -> Any:
 
 def evaluation_size(chosen, values: Mapping[str, Any]) -> None:
     """Refuse an evaluation whose arrays would not fit EVALUATE_MEMORY (a sweep streams them)."""
+    if all(isinstance(v, str) for v in values.values()):  # single values: nothing to measure
+        return
     import numpy as np
 
     from .engine.sweeps import CELL_BYTES
