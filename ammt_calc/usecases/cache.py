@@ -253,23 +253,25 @@ def _seal(entry: dict, data: Any = None) -> str:
 def _texts_in(data: Any, raw: bytes) -> bool:
     """Every text of the cached mapping (keys and values) occurs in the file as read now: the
     cache can hold only what the file says (a text YAML quotes or folds is a miss: the file is
-    parsed again, no harm done)."""
+    parsed again, no harm done). Each distinct text is looked for once."""
     try:
         text = " ".join(raw.decode("utf-8").split())  # YAML folds lines: compare with runs of spaces as one
     except UnicodeDecodeError:
         return False
+    texts: set[str] = set()
     stack = [data]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
-            if not all(isinstance(k, str) and " ".join(k.split()) in text for k in value):
+            if not all(isinstance(k, str) for k in value):
                 return False
+            texts.update(value)
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-        elif isinstance(value, str) and " ".join(value.split()) not in text:
-            return False
-    return True
+        elif isinstance(value, str):
+            texts.add(value)
+    return all(" ".join(t.split()) in text for t in texts)
 
 
 def store(path: Path, raw: bytes, stat: os.stat_result, data: dict, checked: bool) -> None:
