@@ -18,7 +18,7 @@ SHOW_FORMATS = (*views.SHOW.formats, "yaml")
 
 @app.command("list")
 def list_command(
-    family: Optional[str] = typer.Option(None, "--family", autocompletion=completion.family, help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
+    family: Optional[str] = typer.Option(None, "--family", metavar="FAMILY", autocompletion=completion.family, help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
     fmt: Optional[str] = format_option(views.LIST),
     output: Optional[str] = output_option(views.LIST),
 ) -> None:
@@ -70,7 +70,7 @@ def usecase_command(
 def check_command(
     ids: List[str] = typer.Argument(None, metavar="ID", autocompletion=completion.usecase, help="Use-case ids; all use cases when none is given.", show_default=False),
     status: Optional[str] = typer.Option(None, "--status", metavar="STATUS", autocompletion=completion.words(("exact", "rounded", "in-range", "differs", "no-value")), help="Only rows of this status: exact, rounded, in-range, differs or no-value."),
-    family: Optional[str] = typer.Option(None, "--family", autocompletion=completion.family, help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
+    family: Optional[str] = typer.Option(None, "--family", metavar="FAMILY", autocompletion=completion.family, help="Only use cases of this family (split, distribution, federated, ddc, ...; any case)."),
     fmt: Optional[str] = format_option(views.CHECK),
     output: Optional[str] = output_option(views.CHECK),
 ) -> None:
