@@ -83,3 +83,11 @@ def test_the_advice_puts_the_number_in_the_unit_nearest_the_default():
         "write 2000 Mbit/s (e.g. 100 Mbit/s)"
     assert unit_advice(0.5, units.parse_quantity("50 ms"), "50 ms") == "write 0.5 s or 500 ms (e.g. 50 ms)"
     assert unit_advice(30, units.parse_quantity("30 fps"), "30 fps") == "write 30 fps"  # a tie: the option's own unit
+
+
+def test_a_bare_number_at_the_ends_of_the_float_range_is_advised_not_a_traceback():
+    from ammt_calc.units import registry as units
+    from ammt_calc.units.advice import unit_advice
+
+    for number in (1e-320, 1e300):  # a subnormal times a unit's factor underflows to 0
+        assert unit_advice(number, units.parse_quantity("100 MHz"), "100 MHz").startswith("write ")

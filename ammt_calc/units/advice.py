@@ -30,7 +30,7 @@ def unit_advice(number: float, default, example: str) -> str:
     for name in (units.format_unit(default.units), *ADVICE_UNITS):
         unit = units.parse_unit(name)
         if units.same_dimension(unit, default) and number:
-            gap = abs(math.log(abs(number) * units.base_factor(unit) / target))
+            gap = abs(math.log(abs(number)) + math.log(units.base_factor(unit)) - math.log(target))  # no underflow
             if gap < distance - 1e-12:
                 best, distance = unit, gap
     if best is None:
