@@ -48,7 +48,7 @@ def test_usecase_json_shape_and_values(cli):
                    "status": "exact", "applicable": True}
     params = {p["name"]: p for p in data["parameters"]}
     assert params["payload"] == {"usecase": "split-image-recognition", "name": "payload", "value": 0.27,
-                                 "unit": "MByte", "origin": "default"}
+                                 "unit": "MByte", "origin": "default", "text": "270 kByte"}
 
 
 def test_usecase_set_with_units(cli):

@@ -140,7 +140,9 @@ def converted(value: float, source: str, target: str) -> float | None:
 
 
 def parameter_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
-    """The parameter values each use case was evaluated with (machine units), and where they came from."""
+    """The parameter values each use case was evaluated with (in the machine unit of their
+    kind), where they came from, and `text`: the value in the unit the use case declares for
+    it, as `--set` takes it back ("30 fps", "8 bit")."""
     from ..units.machine import machine_unit
 
     rows = []
@@ -153,8 +155,21 @@ def parameter_rows(evaluations: Sequence[Evaluation]) -> list[dict]:
                 "value": p.choice if p.choices else clean_number(float(p.quantity.to(unit).magnitude)),
                 "unit": unit,
                 "origin": p.origin,
+                "text": p.choice if p.choices else _as_declared(p.quantity, ev.usecase.parameters[p.name].unit_text, unit),
             })
     return rows
+
+
+def _as_declared(quantity, declared: str, machine: str) -> str:
+    """The value in its declared unit where it reads well there (8 bit, 30 fps), else scaled
+    as tables scale the machine unit (0.025088 MByte reads 25.088 kByte)."""
+    from ..units.machine import for_people
+
+    value = float(quantity.to(declared).magnitude)
+    if value == 0 or 1 <= abs(value) < 1000 or not declared:
+        return f"{value:.12g} {declared}".strip()
+    number, shown = for_people(float(quantity.to(machine).magnitude), machine)
+    return f"{number:.12g} {shown}".strip()
 
 
 def published_json(published: Published | None, unit: str | None = None) -> dict | None:

@@ -217,18 +217,11 @@ def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
 
 
 def _changed_parameters(parameters: list[dict]) -> dict[str, list[str]]:
-    """Per use case, the parameters that are not defaults: what was set or derived."""
+    """Per use case, the parameters that are not defaults (set or derived), as --set takes them."""
     changed: dict[str, list[str]] = {}
     for p in parameters:
         if p["origin"] != "default":
-            unit = p["unit"]
-            if isinstance(p["value"], str):
-                shown = p["value"]
-            else:  # as --set takes it back: 1000000, not 1,000,000
-                number, unit = for_people(p["value"], unit)
-                shown = count_or_number(number, unit).replace(",", "")
-            text = f"{p['name']} = {shown} {unit}".rstrip() + f" ({p['origin']})"
-            changed.setdefault(p["usecase"], []).append(text)
+            changed.setdefault(p["usecase"], []).append(f"{p['name']} = {p['text']} ({p['origin']})")
     return changed
 
 
