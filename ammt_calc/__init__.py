@@ -1,6 +1,6 @@
 """ammt-calc: KPI requirements for AI/ML model transfer over 5G (TS 22.261 clause 7.10)."""
 
-__version__ = "0.4.0.dev0"
+__version__ = "0.4.0"
 
 # The Python API (ammt_calc/api.py) and the pint registry, imported on first use:
 # `import ammt_calc` stays as cheap as the CLI's `--help`, which imports neither numpy nor pint.
