@@ -259,20 +259,19 @@ def sweep(usecase_or_id: str | UseCase, vary: Mapping[str, Any], settings: Mappi
                       units=units)
     columns: dict[str, list] = {c.name: [] for c in grid.columns}
     feasible: dict[str, list] = {c.name: [] for c in grid.columns if c.kind == "kpi"}
-    indexes, tables = [], []
+    reasons: dict[str, tuple[list, list]] = {name: ([], []) for name in sweeps.reason_columns(grid.usecase)}
     for block in sweeps.blocks(grid):
         for name in columns:
             columns[name].append(block.column(name))
         for name, result in block.evaluation.kpis.items():
             feasible[name].append(np.broadcast_to(result.feasible, block.shape).ravel())
-        reasons = sweeps.infeasible_reasons(block)
-        if reasons is None:
-            indexes.append(np.full(block.stop - block.start, -1, dtype=np.int64))
-        else:
-            indexes.append(reasons[0] + len(tables))
-            tables += reasons[1]
+        for name, (indexes, tables) in reasons.items():  # each block's reason tables, appended to the sweep's
+            found = sweeps.infeasible_reasons(block, name)
+            indexes.append(np.full(block.stop - block.start, -1, np.int64) if found is None else found[0] + len(tables))
+            tables += found[1] if found is not None else []
     return SweepResult(grid, {k: np.concatenate(v) for k, v in columns.items()},
-                       {k: np.concatenate(v) for k, v in feasible.items()}, np.concatenate(indexes), tuple(tables))
+                       {k: np.concatenate(v) for k, v in feasible.items()},
+                       {name: (np.concatenate(i), tuple(t)) for name, (i, t) in reasons.items()})
 
 
 def parse_vary(items: Sequence[str]) -> dict[str, str]:

@@ -160,14 +160,15 @@ class Result:
 class SweepResult:
     """A sweep as flat numpy arrays, one value per grid point, in the CSV's row order."""
 
-    __slots__ = ("grid", "columns", "feasible", "reason_index", "reason_tables")
+    __slots__ = ("grid", "columns", "feasible", "reasons")
 
-    def __init__(self, grid: Any, columns: dict, feasible: dict, reason_index: Any, reason_tables: tuple):
+    def __init__(self, grid: Any, columns: dict, feasible: dict, reasons: dict):
         self.grid = grid
         self.columns = columns  # in units[name]; NaN where a KPI is infeasible (a choice column: its codes)
         self.feasible = feasible  # per KPI
-        self.reason_index = reason_index  # per point, an index into reason_tables (-1: every KPI feasible)
-        self.reason_tables = reason_tables  # {kpi: reason} of each distinct combination of infeasible KPIs
+        # per reason column (`infeasible`, and `not_applicable` where a KPI may not apply): per
+        # point an index into a tuple of {kpi: reason}, -1 where there is none
+        self.reasons = reasons
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -185,12 +186,18 @@ class SweepResult:
     @property
     def infeasible(self):
         """Per point, the CSV's `infeasible` text ("" when every KPI is feasible)."""
+        from .engine.sweeps import INFEASIBLE_COLUMN
+
+        return self.reason_text(INFEASIBLE_COLUMN)
+
+    def reason_text(self, column: str):
+        """Per point, the CSV's text of a reason column (`infeasible`, `not_applicable`)."""
         import numpy as np
 
         from .engine.sweeps import reason_text
 
-        texts = np.array(["", *(reason_text(t) for t in self.reason_tables)], dtype=object)
-        return texts[self.reason_index + 1]
+        index, tables = self.reasons[column]
+        return np.array(["", *(reason_text(t) for t in tables)], dtype=object)[index + 1]
 
     def __len__(self) -> int:
         return self.grid.size
@@ -214,7 +221,7 @@ class SweepResult:
         """Exactly `ammt-calc sweep ... --format json`, built from the arrays."""
         import numpy as np
 
-        from .engine.sweeps import INFEASIBLE_COLUMN, describe
+        from .engine.sweeps import describe
         from .present.numtext import rounded
 
         values = []
@@ -227,18 +234,17 @@ class SweepResult:
             else:
                 shown = np.where(finite, rounded(data), None)
             values.append(shown.tolist())
-        tables = [{}, *self.reason_tables]
-        reasons = [tables[i] for i in (self.reason_index + 1).tolist()]
-        names = [c.name for c in self.grid.columns] + [INFEASIBLE_COLUMN]
-        rows = [dict(zip(names, (*row, dict(why)))) for *row, why in zip(*values, reasons)]
-        return {**describe(self.grid), "rows": rows}
+        for index, tables in self.reasons.values():  # {kpi: reason} per point
+            every = [{}, *tables]
+            values.append([dict(every[i]) for i in (index + 1).tolist()])  # each row its own dict
+        names = [c.name for c in self.grid.columns] + list(self.reasons)
+        return {**describe(self.grid), "rows": [dict(zip(names, row)) for row in zip(*values)]}
 
     def to_pandas(self):
         """A pandas DataFrame: a column per parameter and KPI, with pint dtypes (`pint[Mbit/s]`)
         where pint-pandas is installed (which makes `ammt_calc.ureg` pint-pandas' registry,
         `PintType.ureg`), else plain floats with the units in df.attrs["units"]; a choice
         column holds its names."""
-        from .engine.sweeps import INFEASIBLE_COLUMN
         from .units import boundary
 
         try:
@@ -259,7 +265,7 @@ class SweepResult:
                 data[column.name] = pint_pandas.PintArray(quantity.magnitude, dtype=pint_pandas.PintType(quantity.units))
             else:
                 data[column.name] = self.columns[column.name]
-        frame = pandas.DataFrame({**data, INFEASIBLE_COLUMN: self.infeasible})
+        frame = pandas.DataFrame({**data, **{name: self.reason_text(name) for name in self.reasons}})
         frame.attrs["units"] = self.units
         return frame
 

@@ -180,13 +180,22 @@ def test_a_list_axis_is_recorded_as_a_spec_that_sweeps_the_same(uc):
     assert ac.sweep(uc, {"latency": varied["spec"]}).to_dict()["rows"] == swept.to_dict()["rows"]
 
 
-def test_sweep_to_dict_from_arrays_equals_the_streamed_json(uc):
+@pytest.mark.parametrize("usecase, vary", [
+    ("model-distribution-image-recognition", {"model_size": "1kB:1TB:40:log", "latency": "1ms,0s,3.3s"}),
+    ("split-image-recognition", {"frame_rate": "0fps,30fps", "latency": "0ms,15ms"}),  # n/a rows too
+])
+def test_sweep_to_dict_from_arrays_equals_the_streamed_json(usecase, vary):
     import io
 
     from ammt_calc.present.sweepio import write_json
 
-    swept = ac.sweep(uc, {"model_size": "1kB:1TB:40:log", "latency": "1ms,0s,3.3s"})  # infeasible rows too
+    swept = ac.sweep(usecase, vary)
     streamed = io.BytesIO()
     write_json(swept.grid, streamed)
-    assert swept.to_dict() == json.loads(streamed.getvalue())
-    assert any(row["infeasible"] for row in swept.to_dict()["rows"])
+    document = swept.to_dict()
+    assert document == json.loads(streamed.getvalue())
+    assert any(row["infeasible"] for row in document["rows"])
+    frame = swept.to_pandas() if usecase.startswith("split") else None
+    if frame is not None:  # the reason columns of the JSON, as text
+        assert list(frame.columns)[-2:] == ["infeasible", "not_applicable"]
+        assert frame["not_applicable"].tolist()[0] == "ul_sustained_rate: single image: no frame rate"
