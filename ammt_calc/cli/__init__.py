@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sys
 
 import typer
@@ -24,7 +23,7 @@ __all__ = ["app", "main", "run"]
 
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
-    State.command = "ammt-calc " + shlex.join(given)
+    State.argv = given
     argv = _catalog_first(given) or ["--help"]
     try:
         with _only_the_command_run(argv):

@@ -20,7 +20,13 @@ app = typer.Typer(
 
 class State:
     catalog_dirs: list[str] = []
-    command: str = ""  # the command line as given, for the header of a report
+    argv: list[str] = []  # the command line as given, for the header of a report (State.command())
+
+    @classmethod
+    def command(cls) -> str:
+        import shlex
+
+        return "ammt-calc " + shlex.join(cls.argv)
 
 
 def _version(value: bool) -> None:

@@ -34,6 +34,6 @@ def report_command(
     chosen = choose_format(fmt, output, REPORT_FORMATS, default="html")
     given = settings(values)
     result = api.report(ids or None, given, vary=api.parse_vary(vary) if vary else None, zip=zipped, cell=cell, qos=qos,
-                        transport=transport, command=State.command, catalog=catalog())
+                        transport=transport, command=State.command(), catalog=catalog())
     notes(result.notes)
     write_text(result.html() if chosen == "html" else to_json(result.to_dict()), output)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, Sequence
 
-from ..units.machine import for_people
 from ..units.numbers import human_number
 
 
@@ -75,6 +74,12 @@ def readable(value: float | None, unit: str, like: float | None = None) -> tuple
             best = fits[0] if fits else "s" if seconds >= 1 else TIME_UNITS[0][0]
         return human_number(value * factors[unit] / factors[best]), best
     return count_or_number(value, unit), unit
+
+
+def _for_people(value: float, unit: str) -> tuple[float, str]:
+    from ..units.machine import for_people  # the unit registry: not for `--help`, `list`, `show`
+
+    return for_people(value, unit)
 
 
 def quantity_text(q: dict | None) -> str:
@@ -198,7 +203,7 @@ def _usecase_cells(row: dict, notes: list[str], cell: bool) -> list:
     if row["feasible"]:
         value = row["value"]  # a choice: its name
         if not isinstance(value, str):
-            value, unit = readable(*for_people(value, unit))
+            value, unit = readable(*_for_people(value, unit))
     elif not row.get("applicable", True):
         notes.append(f"{row['kpi']}: {row['reason']}")
         value = f"n/a ({len(notes)})"
@@ -394,7 +399,7 @@ def _check_page(doc: dict) -> list:
 def _computed(row: dict) -> str:
     if row["computed_value"] is None:
         return "infeasible" if row["status"] != "no-value" else ""
-    number, unit = for_people(row["computed_value"], row["computed_unit"])
+    number, unit = _for_people(row["computed_value"], row["computed_unit"])
     return f"{human_number(number)} {unit}".strip()
 
 
