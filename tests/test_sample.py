@@ -319,3 +319,19 @@ def test_light_tails_keep_their_mean(seed, kind, n):
     summary = KpiSummary("x", "", True)
     summary.add(draws)
     assert summary.heavy_tail() is None and summary.row("u")["mean"] == pytest.approx(float(np.mean(draws)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1001])
+def test_exact_percentiles_equal_numpys_from_one_partition(n):
+    """percentiles() reads the order statistics around each rank from the one partition the
+    intervals use too, and interpolates as np.percentile does, to the last bit."""
+    from ammt_calc.engine.montecarlo import PERCENTILES, KpiSummary
+
+    rng = np.random.default_rng(n)
+    for data in (rng.lognormal(0, 3, n), rng.integers(0, 5, n).astype(float)):
+        summary = KpiSummary("x", "", True)
+        for part in np.array_split(data, 3):
+            summary.add(part)
+        assert summary.percentiles() == [float(v) for v in np.percentile(data, PERCENTILES)]
+        summary.add(np.array([1e9]))  # a later block: read again from all the draws
+        assert summary.percentiles()[-1] == float(np.percentile(np.append(data, 1e9), PERCENTILES[-1]))

@@ -263,6 +263,12 @@ def blocks(plan: Plan, start: int = 0, stop: int | None = None) -> Iterator[swee
         start = end
 
 
+def _lerp(a: float, b: float, t: float) -> float:
+    """numpy's linear interpolation between order statistics, to the last bit (np.percentile)."""
+    difference = b - a
+    return float(b - difference * (1 - t) if t >= 0.5 else a + difference * t)
+
+
 @dataclass
 class KpiSummary:
     """One KPI's draws so far; `merge` joins summaries of consecutive draw ranges."""
@@ -278,10 +284,13 @@ class KpiSummary:
     sketch: dict = field(default_factory=lambda: {"pos": _Buckets(), "neg": _Buckets(), "zero": 0})
     largest: float = 0.0  # the largest feasible |value|: a heavy tail's test (module docstring)
     abs_sums: list = field(default_factory=list)  # per block, the sum of |values|
+    _partitioned: np.ndarray | None = field(default=None, repr=False)  # exact: the draws, partitioned once
+    _picked: dict = field(default_factory=dict, repr=False)  # exact: order statistics read from it
 
     def add(self, value: np.ndarray, applicable: np.ndarray | None = None) -> None:
         value = np.asarray(value, dtype=float).ravel()
         kept = value[~np.isnan(value)]
+        self._partitioned, self._picked = None, {}  # read again from all the draws
         self.count += value.size
         self.feasible += kept.size
         if applicable is not None:
@@ -297,6 +306,7 @@ class KpiSummary:
             self.sketch["zero"] += int(np.count_nonzero(kept == 0))
 
     def merge(self, later: "KpiSummary") -> None:
+        self._partitioned, self._picked = None, {}
         self.count += later.count
         self.feasible += later.feasible
         self.not_applicable += later.not_applicable
@@ -347,27 +357,32 @@ class KpiSummary:
         return None
 
     def percentiles(self) -> list[float]:
-        if self.exact:
-            return [float(v) for v in np.percentile(np.concatenate(self.values), PERCENTILES)]
-        return [self._sketched(p) for p in PERCENTILES]
+        """np.percentile's (linear) of the feasible draws, from the order statistics around each rank."""
+        ranks = [p / 100 * (self.feasible - 1) for p in PERCENTILES]
+        picked = self._order_statistics({k for r in ranks for k in (math.floor(r), math.ceil(r))})
+        return [_lerp(picked[math.floor(r)], picked[math.ceil(r)], r - math.floor(r)) for r in ranks]
 
     def intervals(self) -> list[tuple[float | None, float | None]]:
         """Per percentile, its CONFIDENCE interval from order statistics (`order_ranks`)."""
         ranks = [order_ranks(self.feasible, p / 100) for p in PERCENTILES]
-        if self.exact:
-            values = np.concatenate(self.values)
-            wanted = sorted({k for pair in ranks for k in pair if k is not None})
-            picked = dict(zip(wanted, np.partition(values, wanted)[wanted].tolist())) if wanted else {}
-        else:
-            picked = {k: self._order_statistic(k) for pair in ranks for k in pair if k is not None}
-        return [(None if lo is None else float(picked[lo]), None if hi is None else float(picked[hi]))
-                for lo, hi in ranks]
+        picked = self._order_statistics({k for pair in ranks for k in pair if k is not None})
+        return [(None if lo is None else picked[lo], None if hi is None else picked[hi]) for lo, hi in ranks]
 
-    def _sketched(self, p: float) -> float:
-        rank = p / 100 * (self.feasible - 1)  # numpy's linear interpolation between order statistics
-        low, high = math.floor(rank), math.ceil(rank)
-        a, b = self._order_statistic(low), self._order_statistic(high)
-        return a + (b - a) * (rank - low)
+    def _order_statistics(self, wanted: set[int]) -> dict[int, float]:
+        """The k-th smallest feasible draw for each k wanted (exact: one partition of the draws
+        for every k the percentiles and their intervals ask, made once; else from the sketch)."""
+        if not self.exact:
+            return {k: self._order_statistic(k) for k in wanted}
+        missing = sorted(wanted - self._picked.keys())
+        if missing:
+            if self._partitioned is None:
+                values = np.concatenate(self.values)
+                ranks = [p / 100 * (values.size - 1) for p in PERCENTILES]
+                every = {k for r in ranks for k in (math.floor(r), math.ceil(r))}
+                every |= {k for p in PERCENTILES for k in order_ranks(values.size, p / 100) if k is not None}
+                self._partitioned = np.partition(values, sorted(every | set(missing)))
+            self._picked.update(zip(missing, self._partitioned[missing].tolist()))
+        return {k: self._picked[k] for k in wanted}
 
     def _order_statistic(self, k: int) -> float:
         neg, zero, pos = self.sketch["neg"], self.sketch["zero"], self.sketch["pos"]
