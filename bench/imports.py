@@ -47,7 +47,7 @@ def graph(root: Path) -> dict[str, set[str]]:
 
 # layers from the bottom: an import should point down (or sideways within a layer)
 LAYERS = {"errors": 0, "files": 0, "scratch": 0, "units": 1, "usecases": 2, "models": 3, "network": 3, "engine": 4,
-          "present": 5, "api": 6, "results": 6, "validate": 6, "completing": 6, "cli": 7, "__main__": 7}
+          "present": 5, "api": 6, "results": 6, "validate": 6, "completing": 6, "exports": 6, "cli": 7, "__main__": 7}
 OLD_FOLDERS = {  # 0.3.0's flat modules, by the folder they moved to
     "units": "units", "quantities": "units", "numbers": "units", "precision": "units", "userfiles": "files",
     "catalog": "usecases", "formula": "usecases", "cache": "usecases", "inputs": "engine", "solver": "engine",
