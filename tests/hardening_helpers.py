@@ -109,3 +109,43 @@ def deadline(seconds: float = 20):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def listener(reply: bytes | None = None, at_once: bool = False):
+    """A TCP server on 127.0.0.1 that accepts and never answers (reply None), or answers
+    anything it receives with `reply` (an HTTP server's 400); `at_once`: sends `reply` as it
+    accepts, before anything is received. Yields its tcp:// address."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    stop = threading.Event()
+    held = []
+
+    def serve():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            if reply is not None:
+                conn.settimeout(5)
+                with contextlib.suppress(OSError):
+                    if at_once or conn.recv(1024):
+                        conn.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.errors import UserError
-from hardening_helpers import deadline, examples
+from hardening_helpers import deadline, examples, listener
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -321,37 +321,10 @@ def test_the_hostile_file_corpus_is_refused_in_one_line_or_ignored(tmp_path, cas
 @pytest.mark.parametrize("answer", [None, b"HTTP/1.0 400 Bad Request\r\n\r\n", b"\xff" * 64])
 def test_the_hostile_scheduler_corpus_is_refused_in_one_line(answer):
     """A listener the test starts on 127.0.0.1: silent, an HTTP server's reply, a huge frame size."""
-    import socket
-    import threading
-
     pytest.importorskip("distributed")
     from ammt_calc.engine import scheduler
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
-    held = []
-
-    def serve():
-        try:
-            conn, _ = server.accept()
-        except OSError:
-            return
-        held.append(conn)
-        if answer is not None:
-            conn.settimeout(5)
-            with contextlib.suppress(OSError):
-                conn.sendall(answer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        with deadline(30), memory_limit(), pytest.raises(UserError) as caught:
-            scheduler.reach(scheduler.parse_address(f"tcp://127.0.0.1:{server.getsockname()[1]}"), 1.0)
-        one_clean_line(caught.value)
-        assert "did not answer within 1 s" in str(caught.value) or "not a Dask scheduler" in str(caught.value)
-    finally:
-        server.close()
-        for conn in held:
-            conn.close()
-        thread.join(5)
+    with listener(answer, at_once=True) as address, deadline(30), memory_limit(), pytest.raises(UserError) as caught:
+        scheduler.reach(scheduler.parse_address(address), 1.0)
+    one_clean_line(caught.value)
+    assert "did not answer within 1 s" in str(caught.value) or "not a Dask scheduler" in str(caught.value)

@@ -5,20 +5,17 @@ issue; where memory is the point the case runs in a child under a 1 GiB address-
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import socket
 import struct
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from ammt_calc.errors import UserError
-from hardening_helpers import assert_refused, deadline, run
+from hardening_helpers import assert_refused, deadline, listener, run
 from limits_helpers import run_limited
 
 GIB_MB = 1024  # the cap of the contract: 1 GiB of address space
@@ -206,40 +203,6 @@ def test_5_a_damaged_cache_document_is_ignored_replaced_and_named(private_cache,
 # --- 6 and 7. --scheduler ----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def listener(reply: bytes | None = None):
-    """A TCP server on 127.0.0.1 that accepts and never answers (reply None), or answers
-    anything it receives with `reply` (an HTTP server's 400)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    stop = threading.Event()
-    held = []
-
-    def serve():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            held.append(conn)
-            if reply is not None:
-                conn.settimeout(5)
-                with contextlib.suppress(OSError):
-                    if conn.recv(1024):
-                        conn.sendall(reply)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        server.close()
 
 
 SAMPLE = ("sample", DL, "--draw", "model_size=loguniform:10MB:1GB", "--draws", "100", "--engine", "dask")
