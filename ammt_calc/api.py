@@ -315,9 +315,7 @@ def sample(usecase_or_id: str | UseCase, draws: Mapping[str, str], settings: Map
     from .engine import dask_engine as distributed
     from .engine import montecarlo as sampling
 
-    distributed.check_engine(engine)
-    if scheduler is not None and engine != "dask":
-        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
+    validate.engine_options(engine, scheduler)
     plan = plan_sample(usecase_or_id, draws, settings, count=count, seed=seed, transport=transport, cell=cell,
                        catalog=catalog, units=units)
     if engine == "dask":

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import validate
 from .errors import UserError
 
 
@@ -14,11 +15,7 @@ def check_sweep_output(fmt: str, output: Any, *, engine: str = "local", schedule
                        plot: str | Path | None = None, kpi: str | None = None) -> None:
     """Refuse what `write_sweep` cannot do before any work: an unknown engine, a scheduler
     without engine="dask", Parquet without a file, a plot of a Parquet sweep, a missing extra."""
-    from .engine import dask_engine
-
-    dask_engine.check_engine(engine)
-    if scheduler is not None and engine != "dask":
-        raise UserError("--scheduler names a Dask cluster; give --engine dask too")
+    validate.engine_options(engine, scheduler)
     if fmt == "parquet" or engine == "dask":
         if output is None or output == "-" or not isinstance(output, (str, Path)):
             raise UserError("--format parquet writes a file: give -o FILE.parquet (or -o FOLDER with --engine dask)")

@@ -175,8 +175,11 @@ def evaluation_size(chosen, values: Mapping[str, Any]) -> None:
 
 
 def engine_options(engine: Any, scheduler: Any) -> None:
-    """engine and scheduler as `sample`/`write_sweep` take them: a scheduler only with engine="dask"."""
-    text(engine, "engine")
+    """engine and scheduler as `sample`/`write_sweep` take them: a known engine, a scheduler
+    only with engine="dask"."""
+    from .engine.dask_engine import check_engine
+
+    check_engine(text(engine, "engine"))
     optional_text(scheduler, "scheduler")
     if scheduler is not None and engine != "dask":
         raise UserError("--scheduler names a Dask cluster; give --engine dask too")
