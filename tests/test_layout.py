@@ -112,7 +112,7 @@ def test_width_option_and_columns(cli):
         narrow = cli(*args)
         assert narrow.returncode == 0 and max(map(len, narrow.stdout.splitlines())) <= 72, args
     assert cli("split", "vgg16", "--width", "0", env={"TTY_COMPATIBLE": "1", "COLUMNS": "80"}).stdout == wide.stdout
-    for bad in ("20", "wide", "-5"):
+    for bad in ("20", "wide", "-5", "²", "8" * 5000):  # Unicode digits and 5000 digits: no traceback
         refused = cli("list", "--width", bad)
         assert refused.returncode == 2 and refused.stderr.startswith("error: --width must be a whole number"), bad
 

@@ -35,18 +35,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _columns(text: str | None) -> int | None:
-    from ..errors import UserError
-    from ..present.tables import MIN_WIDTH
-
-    if text is None:
-        return None
-    if not text.strip().isdigit() or 0 < int(text) < MIN_WIDTH:
-        raise UserError(f"--width must be a whole number of columns, {MIN_WIDTH} or more (0: a line per row),"
-                        f" got '{text}'")
-    return int(text)
-
-
 @app.callback()
 def main_options(
     catalog: list[str] = typer.Option([], "--catalog", metavar="DIR",
@@ -62,7 +50,7 @@ def main_options(
     from ..present.tables import set_width
 
     State.catalog_dirs = list(catalog)
-    set_width(_columns(width))
+    set_width(width)
     from ..api import use_cache
 
     use_cache(not no_cache)  # per invocation: in-process runs do not inherit it

@@ -42,8 +42,19 @@ _requested: list = [None]  # --width: None (the terminal decides), 0 (no limit) 
 # --- the width ---------------------------------------------------------------------------
 
 
-def set_width(columns: int | None) -> None:
-    """`--width N` of this run: N columns, 0 for no limit (one line per row), None to ask the terminal."""
+MAX_WIDTH = 10_000  # columns: wider than any screen; a bound for the number grammar
+
+
+def set_width(text: str | None) -> None:
+    """`--width N` of this run: N columns, 0 for no limit (one line per row), None to ask the
+    terminal. N is a whole number (units.numbers' grammar), 0 or from MIN_WIDTH up."""
+    from ..errors import UserError
+    from ..units.numbers import whole_number
+
+    columns = None if text is None else whole_number(text, "--width", 0, MAX_WIDTH)
+    if columns is not None and 0 < columns < MIN_WIDTH:
+        raise UserError(f"--width must be a whole number of columns, {MIN_WIDTH} or more (0: a line per row),"
+                        f" got '{text}'")
     _requested[0] = columns
 
 
