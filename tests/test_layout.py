@@ -112,6 +112,9 @@ def test_width_option_and_columns(cli):
         narrow = cli(*args)
         assert narrow.returncode == 0 and max(map(len, narrow.stdout.splitlines())) <= 72, args
     assert cli("split", "vgg16", "--width", "0", env={"TTY_COMPATIBLE": "1", "COLUMNS": "80"}).stdout == wide.stdout
+    for columns in ("²", "9" * 5000):  # COLUMNS that is no usable number: the terminal's own width, no traceback
+        shown = cli("list", env={"TTY_COMPATIBLE": "1", "COLUMNS": columns})
+        assert shown.returncode == 0 and shown.stderr == "", columns
     for bad in ("20", "wide", "-5", "²", "8" * 5000):  # Unicode digits and 5000 digits: no traceback
         refused = cli("list", "--width", bad)
         assert refused.returncode == 2 and refused.stderr.startswith("error: --width must be a whole number"), bad

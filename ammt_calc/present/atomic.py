@@ -118,7 +118,7 @@ def _announce_ready(tmp: str) -> None:
     that file descriptor once the signal handlers are in place, so a test can signal a running
     export without sleeping."""
     fd = os.environ.get("AMMT_EXPORT_READY_FD")
-    if fd and fd.isdigit():
+    if fd and fd.isascii() and fd.isdigit() and len(fd) <= 9:
         try:
             os.write(int(fd), os.fsencode(tmp) + b"\n")
         except OSError:

@@ -67,8 +67,9 @@ def page_width(stream=None) -> int | None:
     if not is_terminal(stream):
         return None
     text = os.environ.get("COLUMNS", "").strip()
-    columns = int(text) if text.isdigit() else shutil.get_terminal_size((80, 24)).columns
-    return max(MIN_WIDTH, columns)
+    usable = text.isascii() and text.isdigit() and len(text) <= 5  # else (², 10**5000) the terminal's own
+    columns = int(text) if usable else shutil.get_terminal_size((80, 24)).columns
+    return max(MIN_WIDTH, min(columns, MAX_WIDTH))
 
 
 def is_terminal(stream) -> bool:
