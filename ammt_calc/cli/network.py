@@ -35,7 +35,6 @@ def radio_command(
     emit(result, views.RADIO, fmt, output)
 
 
-
 @app.command("link")
 def link_command(
     scenario: str = typer.Argument(..., metavar="SCENARIO", autocompletion=completion.words(("uma", "umi", "rma", "inh")), help="uma, umi, rma or inh (TR 38.901 Table 7.4.1-1)."),

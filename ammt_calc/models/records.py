@@ -81,8 +81,6 @@ class Model:
         return any(p.name.lower() == name.lower() for p in self.points)
 
 
-
-
 def points_text(model: Model) -> str:
     names = [p.name for p in model.points]
     return ", ".join(names) if len(names) <= 40 else ", ".join(names[:40]) + f", ... ({len(names)} in all)"

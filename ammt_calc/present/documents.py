@@ -129,7 +129,6 @@ def usecase_rows(evaluations: Sequence[Evaluation], unit_options: Mapping[str, s
     return rows
 
 
-
 def converted(value: float, source: str, target: str) -> float | None:
     """`value` from unit `source` into `target`, as the engine shows a result: a subnormal
     (a few digits left) is 0, a number past the float range is None (overflow)."""

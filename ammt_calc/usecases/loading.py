@@ -39,7 +39,6 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\
 MAX_REASON_CHARS = 200  # an infeasible_if reason is a sentence; a sweep repeats it on every row it applies to
 
 
-
 class _Deferred:
     """A use case from a file the cache knows as checked: its summary now, the rest on demand."""
 
@@ -74,8 +73,6 @@ def snippet(value, limit: int = 24) -> str:
     text = str(value)
     shown = re.match(r"[A-Za-z0-9_ .-]*", text[:limit])[0]
     return shown + "..." if len(shown) < len(text) else shown
-
-
 
 
 def load_catalog(extra_dirs=(), *, check_units: bool = True) -> Catalog:
