@@ -19,7 +19,7 @@ number is the same:
   written; on a multi-machine cluster that folder must be on a filesystem every worker
   and the client see at the same path (NFS, a mounted share);
 - a sample: each task returns its summary (the feasible values when the draws are few
-  enough for exact percentiles, else log-bucket counts, see sample.py); the client merges
+  enough for exact percentiles, else log-bucket counts, see montecarlo.py); the client merges
   them in draw order, so the percentiles are the local engine's (exactly, or with the
   same 1e-4 relative bound).
 
@@ -43,10 +43,17 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..errors import (
+    ClusterFailed,
+    Interrupted,
+    UserError,
+    os_error,
+    short_path,
+    signals_interrupt,
+)
+from ..units import registry as units
 from . import montecarlo as sampling
 from . import sweeps
-from ..units import registry as units
-from ..errors import ClusterFailed, Interrupted, UserError, os_error, short_path, signals_interrupt
 
 ENGINES = ("local", "dask")
 CONNECT_TIMEOUT = 10.0  # seconds to reach a named scheduler, shake hands and hear its answer
