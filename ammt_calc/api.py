@@ -16,16 +16,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .present import documents
-from .usecases.domain import Catalog, UseCase
-from .usecases.dimensions import check_dimensions
-from .errors import suggest
-from .usecases.loading import load_catalog as _load_catalog
-from .errors import UserError
-from .engine.settings import resolve
 from . import validate
-from .results import REPORT_POINTS, Document, Report, Result, Solution, SweepResult, displayable
+from .engine.settings import resolve
+from .errors import UserError, suggest
 from .exports import check_sweep_output, sweep_blocks, write_sweep  # noqa: F401  (the facade's)
+from .present import documents
+from .results import (
+    REPORT_POINTS,
+    Document,
+    Report,
+    Result,
+    Solution,
+    SweepResult,
+    displayable,
+)
+from .usecases.dimensions import check_dimensions
+from .usecases.domain import Catalog, UseCase
+from .usecases.loading import load_catalog as _load_catalog
 
 _CATALOGS: dict[tuple[str, ...], Catalog] = {}
 
@@ -110,8 +117,8 @@ def show(usecase_or_id: str | UseCase, qos: bool = False, catalog: Catalog | Non
     if not qos:
         uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
         return Document(documents.describe(uc))
-    from .network import qos as qos_module
     from .engine.evaluation import evaluate as _evaluate
+    from .network import qos as qos_module
 
     uc = usecase_or_id if isinstance(usecase_or_id, UseCase) else (catalog or load_catalog()).get(usecase_or_id)
     try:
@@ -439,7 +446,6 @@ def split(model: str, *, bits: str | None = None, ul_rate: str = "100 Mbit/s", l
     from .models.input_shapes import parse_inputs
     from .models.splitpoints import analyse, settings_from_text
     from .models.zoo import load_model
-
     from .units.precision import preset_bits
 
     if isinstance(inputs, str):

@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import evaluate_many
 
 from ammt_calc.usecases.loading import load_catalog
-from helpers import evaluate_many
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from ammt_calc.errors import UserError
-
-import ammt_calc as ac
-from ammt_calc.usecases.loading import load_catalog
-
 from conftest import entry_point
 from test_sweep import DOWNLOAD
+
+import ammt_calc as ac
+from ammt_calc.errors import UserError
+from ammt_calc.usecases.loading import load_catalog
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MODEL = "model-distribution-image-recognition"

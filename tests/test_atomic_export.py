@@ -19,10 +19,11 @@ import subprocess
 import sys
 
 import pytest
+from hardening_helpers import assert_refused, run, usecase_text, write_usecase
 
 from ammt_calc.errors import short_path
-from ammt_calc.present import atomic as files, formats
-from hardening_helpers import assert_refused, run, usecase_text, write_usecase
+from ammt_calc.present import atomic as files
+from ammt_calc.present import formats
 
 DL = "model-distribution-image-recognition"
 PREVIOUS = "the previous export\n"

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from ammt_calc.usecases import cache, loading as catalog
+from ammt_calc.usecases import cache
+from ammt_calc.usecases import loading as catalog
 from ammt_calc.usecases.loading import load_catalog
 
 USECASE = """\

@@ -2,9 +2,9 @@
 
 import pytest
 
-from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.cli import main
 from ammt_calc.errors import UserError
+from ammt_calc.usecases.loading import load_catalog
 
 BROKEN = ("id: my-broken\ntitle: t\nfamily: distribution\n"
           "parameters:\n  model_size: {default: 10 MByte}\n  latency: {default: 1 s}\n"

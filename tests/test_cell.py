@@ -9,10 +9,10 @@ import math
 import textwrap
 
 import pytest
-
-from ammt_calc.network import cells as radio
-from ammt_calc.errors import UserError
 from helpers import ok, refused
+
+from ammt_calc.errors import UserError
+from ammt_calc.network import cells as radio
 
 CELL = "bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM"
 

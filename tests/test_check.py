@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.engine.published import check_catalog, compare, precision, summary
+from ammt_calc.usecases.loading import load_catalog
 
 SPLIT_TABLE = {  # TS 22.261 Table 7.10.1-1, every numeric cell
     ("split-image-recognition", "ul_latency"): "exact",

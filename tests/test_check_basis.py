@@ -2,9 +2,9 @@
 
 import pytest
 
-from ammt_calc.units import registry as units
-from ammt_calc.engine.published import check_catalog, published_status, summary
 from ammt_calc.engine.evaluation import evaluate, resolve_inputs
+from ammt_calc.engine.published import check_catalog, published_status, summary
+from ammt_calc.units import registry as units
 
 MATCHED = ("exact", "rounded", "in-range")
 

@@ -12,10 +12,9 @@ import os
 from contextlib import contextmanager
 
 import pytest
+from hardening_helpers import assert_clean, assert_refused, examples, run, write_usecase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from hardening_helpers import assert_clean, assert_refused, examples, run, write_usecase
 
 DL = "model-distribution-image-recognition"
 SPLIT = "split-image-recognition"

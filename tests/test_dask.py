@@ -6,10 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from ammt_calc.engine import dask_engine as distributed, montecarlo as sample, sweeps
+from ammt_calc.engine import dask_engine as distributed
+from ammt_calc.engine import montecarlo as sample
+from ammt_calc.engine import sweeps
+from ammt_calc.errors import UserError
 from ammt_calc.present import parquet
 from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
 
 pytest.importorskip("distributed")
 pq = pytest.importorskip("pyarrow.parquet")

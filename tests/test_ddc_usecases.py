@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import value
 
 from ammt_calc.engine.published import check_catalog
 from ammt_calc.errors import UserError
-from helpers import value
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog" / "ddc"
 

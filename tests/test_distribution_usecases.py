@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import evaluate_many, value
 
-from ammt_calc.files import builtin_dir
 from ammt_calc.engine.published import check_catalog, compare
 from ammt_calc.errors import UserError
-from helpers import evaluate_many
-from helpers import value
+from ammt_calc.files import builtin_dir
 
 MBIT_PER_MBYTE = 8.0
 

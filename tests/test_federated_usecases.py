@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from helpers import value
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ammt_calc.engine.published import check_catalog
 from ammt_calc.errors import UserError
-from helpers import value
 
 FEDERATED_IDS = ("fl-uncompressed-image-recognition", "fl-compressed", "data-transfer-disturbance", "flocking")
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog" / "federated"

@@ -6,13 +6,14 @@ Arithmetic by hand: 132 MByte = 1056 Mbit; rate [Mbit/s] = Mbit / window [s].
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from helpers import value
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ammt_calc.engine import sweeps
-from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
 from ammt_calc.engine.evaluation import evaluate, resolve_inputs
-from helpers import value
+from ammt_calc.errors import UserError
+from ammt_calc.usecases.loading import load_catalog
 
 FL = "fl-uncompressed-image-recognition"
 SHARED = ("fl-uncompressed-image-recognition", "fl-compressed", "ddc-assisted-fl", "ddc-async-fl")

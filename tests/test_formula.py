@@ -14,9 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.errors import UserError
-from ammt_calc.usecases.formula import MAX_DEPTH, MAX_LENGTH, MAX_NODES, FormulaError, compile_formula
 from ammt_calc.units.quantities import DIMENSIONLESS, Quantity
 from ammt_calc.units.registry import parse_unit
+from ammt_calc.usecases.formula import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MAX_NODES,
+    FormulaError,
+    compile_formula,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

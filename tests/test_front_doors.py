@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import ok, refused
 
 import ammt_calc as ac
-from helpers import ok, refused
 
 SPLIT = "split-image-recognition"
 DL = "model-distribution-image-recognition"

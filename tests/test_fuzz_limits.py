@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hardening_helpers import deadline, examples, listener
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.errors import UserError
-from hardening_helpers import deadline, examples, listener
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -172,8 +172,8 @@ def wide_catalogs(draw):
 @given(wide_catalogs())
 def test_generated_wide_catalogs_sweep_or_refuse_in_one_line(case):
     from ammt_calc.engine import sweeps
-    from ammt_calc.usecases.loading import load_catalog
     from ammt_calc.present.sweepio import write_csv, write_json
+    from ammt_calc.usecases.loading import load_catalog
 
     text, points, fmt = case
     with tempfile.TemporaryDirectory() as folder:
@@ -227,7 +227,8 @@ def hostile_json(draw):
 
 def _read_as(kind: str, text: str, folder: Path):
     """Read `text` as a file of `kind` through the package's own readers."""
-    from ammt_calc.models import hfconfig, safetensors_header as safetensors
+    from ammt_calc.models import hfconfig
+    from ammt_calc.models import safetensors_header as safetensors
     from ammt_calc.usecases import cache
 
     raw = text.encode()

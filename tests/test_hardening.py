@@ -13,17 +13,17 @@ import re
 import sys
 
 import pytest
+from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
+from helpers import evaluate_many
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ammt_calc.engine.evaluation import NEGATIVE, OVERFLOW, evaluate, resolve_inputs
+from ammt_calc.errors import UserError
+from ammt_calc.present.documents import parameter_rows, usecase_rows
+from ammt_calc.present.formats import to_json
 from ammt_calc.units import registry as units
 from ammt_calc.usecases.loading import load_catalog, load_file
-from ammt_calc.errors import UserError
-from ammt_calc.present.formats import to_json
-from ammt_calc.present.documents import parameter_rows, usecase_rows
-from helpers import evaluate_many
-from ammt_calc.engine.evaluation import NEGATIVE, OVERFLOW, evaluate, resolve_inputs
-from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
 
 SMALLEST_NORMAL = sys.float_info.min
 

@@ -13,10 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from ammt_calc.errors import UserError
 from hardening_helpers import assert_refused, deadline, listener, run
 from limits_helpers import run_limited
+
+from ammt_calc.errors import UserError
 
 GIB_MB = 1024  # the cap of the contract: 1 GiB of address space
 DL = "model-distribution-image-recognition"  # a model of model_size downloaded within the latency
@@ -147,8 +147,8 @@ def test_4_a_group_writable_cache_folder_is_not_used(tmp_path, monkeypatch):
 
 def test_4_temporary_files_never_follow_a_planted_link(private_cache, tmp_path, monkeypatch):
     """The old name was `.{name}.{pid}.tmp`, opened with open(): a link planted there was followed."""
-    from ammt_calc.usecases import cache
     from ammt_calc.files import builtin_dir
+    from ammt_calc.usecases import cache
 
     victim = tmp_path / "victim"
     victim.write_text("untouched")

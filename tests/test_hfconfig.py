@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from ammt_calc.models import hfconfig, zoo
 from ammt_calc.errors import UserError
+from ammt_calc.models import hfconfig, zoo
 
 LLAMA_31_8B = dict(model_type="llama", hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
                    num_attention_heads=32, num_key_value_heads=8, vocab_size=128256, max_position_embeddings=131072,

@@ -15,14 +15,14 @@ import sys
 import textwrap
 
 import pytest
+from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from ammt_calc.errors import UserError
 from ammt_calc.usecases import loading as catalog
 from ammt_calc.usecases.domain import CatalogError
 from ammt_calc.usecases.loading import load_file
-from ammt_calc.errors import UserError
-from hardening_helpers import assert_refused, examples, run, usecase_text, write_usecase
 
 MEMORY_LIMIT = 1 << 30  # 1 GiB of address space: plenty for the CLI, far too little for an expanded bomb
 
@@ -404,12 +404,12 @@ def test_the_rich_use_case_loads_as_it_is(tmp_path):
 @given(data=mutated_usecases())
 def test_generated_documents_load_or_are_refused_cleanly(tmp_path_factory, data):
     import yaml
-
-    from ammt_calc.usecases.domain import Catalog
-    from ammt_calc.engine.published import check_catalog
-    from ammt_calc.present.formats import to_json
-    from ammt_calc.present.documents import usecase_rows
     from helpers import evaluate_many
+
+    from ammt_calc.engine.published import check_catalog
+    from ammt_calc.present.documents import usecase_rows
+    from ammt_calc.present.formats import to_json
+    from ammt_calc.usecases.domain import Catalog
 
     path = tmp_path_factory.mktemp("gen") / "uc.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

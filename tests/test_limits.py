@@ -11,10 +11,10 @@ import os
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from ammt_calc.models import splitpoints as splitpoint
-from ammt_calc.errors import UserError
 from limits_helpers import run_limited
+
+from ammt_calc.errors import UserError
+from ammt_calc.models import splitpoints as splitpoint
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -293,8 +293,8 @@ def test_the_output_cap_stops_a_sweep_whose_rows_grow(tmp_path, monkeypatch):
     # the estimate reads the first and last rows; a sweep whose middle rows are longer is stopped
     # when it passes the cap (here lowered to 2,000 bytes; the header alone is 50)
     from ammt_calc.engine import sweeps
-    from ammt_calc.usecases.loading import load_catalog
     from ammt_calc.present import sweepio
+    from ammt_calc.usecases.loading import load_catalog
 
     folder = wide_catalog(tmp_path / "w", 2)
     uc = load_catalog([folder], check_units=True).get("wide")

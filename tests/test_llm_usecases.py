@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from helpers import value, write_safetensors
 
 import ammt_calc as ac
 from ammt_calc.engine.published import check_catalog, unpublished
 from ammt_calc.errors import UserError
-from helpers import value, write_safetensors
 
 LLM_IDS = ("llm-model-download", "llm-adapter-delivery", "llm-split-inference", "llm-kv-cache-migration",
            "llm-federated-lora")

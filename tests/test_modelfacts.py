@@ -3,11 +3,11 @@
 import json
 
 import pytest
+from helpers import write_safetensors
+from test_hfconfig import LLAMA_32_1B
 
 from ammt_calc.errors import UserError
 from ammt_calc.models.facts import model_facts
-from helpers import write_safetensors
-from test_hfconfig import LLAMA_32_1B
 
 
 def sizes(facts):

@@ -6,9 +6,9 @@ import io
 import json
 
 import pytest
+from helpers import ok, refused
 
 import ammt_calc as ac
-from helpers import ok, refused
 
 
 def doc(cli, *args):

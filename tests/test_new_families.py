@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import value
 
 from ammt_calc.engine.published import check_catalog, unpublished
-from helpers import value
 
 FAMILIES = {
     "air": ("air-csi-model-delivery", "air-dataset-transfer"),

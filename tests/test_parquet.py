@@ -9,10 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-from ammt_calc.engine import montecarlo as sample, sweeps
+from ammt_calc.engine import montecarlo as sample
+from ammt_calc.engine import sweeps
+from ammt_calc.errors import UserError
 from ammt_calc.present import parquet, sweepio
 from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
 
 pq = pytest.importorskip("pyarrow.parquet")
 

@@ -3,7 +3,13 @@
 import pytest
 
 from ammt_calc.errors import UserError
-from ammt_calc.units.precision import BITS, COMPRESSION, preset_bits, preset_ratio, resolve_preset
+from ammt_calc.units.precision import (
+    BITS,
+    COMPRESSION,
+    preset_bits,
+    preset_ratio,
+    resolve_preset,
+)
 
 
 @pytest.mark.parametrize("name, bits", [("fp32", 32), ("fp16", 16), ("bf16", 16), ("fp8", 8), ("int8", 8),
@@ -134,7 +140,8 @@ def test_a_swept_preset_is_rebased_like_a_set_one(cli):
     assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["1", "12.25", "10"]
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 _FP32_BASED = [name for name in COMPRESSION if name != "none"]
 

@@ -6,10 +6,10 @@ import functools
 
 import pytest
 
+from ammt_calc.engine.evaluation import evaluate
+from ammt_calc.errors import UserError
 from ammt_calc.network import cells as radio
 from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
-from ammt_calc.engine.evaluation import evaluate
 
 
 def cell(text):
@@ -170,7 +170,8 @@ def test_a_caller_that_shows_only_the_peak_refuses_profiles():
         radio.parse_cell("profile=rural", [])
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 
 @settings(max_examples=150, deadline=None)

@@ -9,16 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import evaluate_many, ok
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ammt_calc.engine.evaluation import evaluate, resolve_inputs
 from ammt_calc.network import qos
 from ammt_calc.present import views
 from ammt_calc.usecases.dimensions import check_dimensions
 from ammt_calc.usecases.loading import load_catalog, load_file
-from helpers import evaluate_many
-from ammt_calc.engine.evaluation import evaluate, resolve_inputs
-from helpers import ok
 
 
 def flows_of(usecase, **settings):

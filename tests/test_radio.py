@@ -6,13 +6,13 @@ import io
 import json
 
 import pytest
+from helpers import ok, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ammt_calc.errors import UserError
 from ammt_calc.network import cells as radio
 from ammt_calc.units import registry as units
-from ammt_calc.errors import UserError
-from helpers import ok, refused
 
 R_MAX = 948 / 1024
 

@@ -13,7 +13,6 @@ import json
 import math
 
 import pytest
-
 from helpers import ok, refused
 
 LG = math.log10

@@ -6,8 +6,18 @@ After a change to the output: `python tests/doc_examples.py --update` rewrites t
 from the real tool (review the diff), `python tests/doc_examples.py` lists what differs."""
 
 import pytest
-
-from doc_examples import PAGES, Example, Run, differences, examples, matches, refreshed, run, same_json, split_shown
+from doc_examples import (
+    PAGES,
+    Example,
+    Run,
+    differences,
+    examples,
+    matches,
+    refreshed,
+    run,
+    same_json,
+    split_shown,
+)
 
 CASES = [pytest.param(example, id=example.where) for page in PAGES for example in examples(page)]
 

@@ -12,15 +12,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hardening_helpers import usecase_text, write_usecase
 
-from ammt_calc.engine import evaluation as solver
 from ammt_calc import files as userfiles
+from ammt_calc.engine import evaluation as solver
+from ammt_calc.errors import UserError, os_error, short_path
 from ammt_calc.models import zoo
 from ammt_calc.usecases.domain import CatalogError
-from ammt_calc.usecases.loading import load_catalog, load_file
-from ammt_calc.errors import UserError, os_error, short_path
 from ammt_calc.usecases.formula import FormulaError, compile_formula
-from hardening_helpers import usecase_text, write_usecase
+from ammt_calc.usecases.loading import load_catalog, load_file
 
 # --- formulas -------------------------------------------------------------------------------
 
@@ -301,8 +301,9 @@ def test_cli_names_too_long_are_one_line(argv):
 
 
 def test_cli_sweep_output_cap_and_force(monkeypatch, tmp_path):
-    from ammt_calc.engine import sweeps
     from hardening_helpers import assert_refused, run
+
+    from ammt_calc.engine import sweeps
 
     monkeypatch.setattr(sweeps, "MAX_OUTPUT_BYTES", 10_000)  # 1,000 rows of ~60 bytes pass it
     target = tmp_path / "out.csv"

@@ -14,9 +14,10 @@ import math
 from fractions import Fraction
 
 import pytest
+from helpers import value
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import value
+
 from ammt_calc.errors import UserError
 
 UC = "model-distribution-image-recognition"

@@ -3,11 +3,11 @@
 import math
 
 import pytest
-
-from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
-from ammt_calc.engine.evaluation import evaluate
 from helpers import value
+
+from ammt_calc.engine.evaluation import evaluate
+from ammt_calc.errors import UserError
+from ammt_calc.usecases.loading import load_catalog
 
 
 def test_split_inference_end_to_end_reliability(kpis):
@@ -61,9 +61,8 @@ def test_not_applicable_does_not_spread_and_sweeps_mark_it(tmp_path):
         " not_applicable_if: {condition: rate <= 0, reason: no stream}}\n"
         "  total: {formula: stream + size * rate, unit: Mbit/s}\n")
     uc = load_catalog([tmp_path]).get("my-na")
-    from ammt_calc.engine.evaluation import resolve_inputs
-
     from ammt_calc.api import quantity
+    from ammt_calc.engine.evaluation import resolve_inputs
 
     values, _ = resolve_inputs(uc, {"rate": quantity([0, 2], "Hz")})
     ev = evaluate(uc, values)

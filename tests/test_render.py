@@ -2,8 +2,8 @@
 
 import pytest
 
-from ammt_calc.units.numbers import clean_number, human_number
 from ammt_calc.present.formats import safe_cell, to_csv
+from ammt_calc.units.numbers import clean_number, human_number
 
 
 @pytest.mark.parametrize("value, text", [

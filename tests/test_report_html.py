@@ -5,13 +5,13 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-
-from ammt_calc.units.machine import for_people
-from ammt_calc.present import html, svgplot
-from ammt_calc.present.views import SAMPLE, readable
 from browser import INSTALL, Browser, find_browser
 from helpers import ok
 from report_helpers import EXAMPLE, EXAMPLE_VARY, report_document
+
+from ammt_calc.present import html, svgplot
+from ammt_calc.present.views import SAMPLE, readable
+from ammt_calc.units.machine import for_people
 
 
 class Cells(HTMLParser):

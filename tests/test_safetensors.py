@@ -7,12 +7,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from helpers import write_safetensors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc.models import safetensors_header as safetensors
 from ammt_calc.errors import UserError
-from helpers import write_safetensors
+from ammt_calc.models import safetensors_header as safetensors
 
 
 def test_header_built_here(tmp_path):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from ammt_calc.engine import montecarlo as sample
-from ammt_calc.usecases.loading import load_catalog
 from ammt_calc.errors import UserError
+from ammt_calc.usecases.loading import load_catalog
 
 WINDOW = """\
 id: test-window
@@ -302,7 +302,8 @@ def test_the_heavy_tail_test_by_hand():
     assert a.heavy_tail() == heavy.heavy_tail()
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 
 @settings(max_examples=25, deadline=None)

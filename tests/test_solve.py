@@ -4,15 +4,14 @@ import json
 import math
 
 import pytest
-
-from ammt_calc.units import registry as units
-from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
-from ammt_calc.engine.inverse import parse_target, solve
-from ammt_calc.engine.evaluation import evaluate, resolve_inputs
-
 from helpers import ok, refused
 from test_sweep import uc, user_dir  # noqa: F401  (fixtures: the test-download use case)
+
+from ammt_calc.engine.evaluation import evaluate, resolve_inputs
+from ammt_calc.engine.inverse import parse_target, solve
+from ammt_calc.errors import UserError
+from ammt_calc.units import registry as units
+from ammt_calc.usecases.loading import load_catalog
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
 """inverse.solve_many: several questions of one use case in lockstep give exactly what
 one solve() per question gives, derivations included."""
 
-from ammt_calc.units import registry as units
-from ammt_calc.engine.inverse import solve, solve_many
 from test_sweep import uc, user_dir  # noqa: F401  (fixtures: the test-download use case)
+
+from ammt_calc.engine.inverse import solve, solve_many
+from ammt_calc.units import registry as units
 
 
 def test_lockstep_equals_one_question_at_a_time(uc):  # noqa: F811

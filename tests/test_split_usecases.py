@@ -3,10 +3,9 @@
 from math import isclose
 
 import pytest
-
-from ammt_calc.errors import UserError
 from helpers import value
 
+from ammt_calc.errors import UserError
 
 # --- split-image-recognition ------------------------------------------------------------
 

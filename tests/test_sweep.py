@@ -9,14 +9,14 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import ok, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.engine import sweeps
+from ammt_calc.errors import UserError
 from ammt_calc.present import numtext
 from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
-from helpers import ok, refused
 
 DOWNLOAD = """\
 id: test-download

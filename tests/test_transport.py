@@ -13,11 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ammt_calc.engine import inverse, sweeps
+from ammt_calc.engine.evaluation import evaluate
+from ammt_calc.errors import UserError
+from ammt_calc.network.transport import (
+    FORMS,
+    TransportSpec,
+    kpi_columns,
+    parse_transport,
+)
 from ammt_calc.units import registry as units
 from ammt_calc.usecases.loading import load_catalog
-from ammt_calc.errors import UserError
-from ammt_calc.engine.evaluation import evaluate
-from ammt_calc.network.transport import FORMS, TransportSpec, kpi_columns, parse_transport
 
 PAYLOAD = 0.27e6 * 8  # split image recognition's 0.27 MByte, in bit
 

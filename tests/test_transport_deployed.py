@@ -4,10 +4,10 @@ ts (TCP timestamps, RFC 7323), streaming flows warm unless cold. Values worked o
 import json
 
 import pytest
+from helpers import ok, refused
 
 from ammt_calc.errors import UserError
 from ammt_calc.network.transport import parse_transport
-from helpers import ok, refused
 
 
 def rows(cli, *args):

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ammt_calc.units import registry as U
 from ammt_calc.errors import UserError
+from ammt_calc.units import registry as U
 
 REPO = Path(__file__).resolve().parents[1]
 

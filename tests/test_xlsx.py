@@ -5,11 +5,11 @@ import sys
 
 import openpyxl
 import pytest
+from report_helpers import EXAMPLE
 
 import ammt_calc as ac
 from ammt_calc.errors import UserError
 from ammt_calc.present import xlsx
-from report_helpers import EXAMPLE
 
 CELL = "bandwidth=100MHz,scs=30kHz,layers=4,modulation=256QAM"
 

@@ -6,10 +6,10 @@ import json
 import math
 
 import pytest
-
-from ammt_calc.models import zoo
-from ammt_calc.errors import UserError
 from helpers import value
+
+from ammt_calc.errors import UserError
+from ammt_calc.models import zoo
 
 # --- an independent layer-by-layer calculator ----------------------------------------------
 # MACs of convolution and fully connected weights only (k*k*Cin/groups per output value,

@@ -6,12 +6,20 @@ from typing import List, Optional
 
 import typer
 
-from ..present import views
 from ..errors import UserError
+from ..present import views
 from . import completion
 from .app import app
-from .common import catalog, emit, format_option, output_option, set_option, settings, transport_option, unit_option
-
+from .common import (
+    catalog,
+    emit,
+    format_option,
+    output_option,
+    set_option,
+    settings,
+    transport_option,
+    unit_option,
+)
 
 SHOW_FORMATS = (*views.SHOW.formats, "yaml")
 

@@ -34,7 +34,8 @@ def notes(lines) -> None:
 
 def emit(result, view, fmt: Optional[str], output: Optional[str], default: str = "table") -> None:
     """Notes to stderr, then the result's document in the format asked for (or -o's extension)."""
-    from ..present.output import choose_format, emit as emit_document
+    from ..present.output import choose_format
+    from ..present.output import emit as emit_document
 
     chosen = choose_format(fmt, output, view.formats, default)
     notes(getattr(result, "notes", ()))

@@ -13,8 +13,18 @@ from ..errors import UserError
 from ..present import views
 from . import completion
 from .app import app
-from .common import (catalog, emit, format_option, notes, output_option, set_option, settings, site_cell_option,
-                     transport_option, unit_option)
+from .common import (
+    catalog,
+    emit,
+    format_option,
+    notes,
+    output_option,
+    set_option,
+    settings,
+    site_cell_option,
+    transport_option,
+    unit_option,
+)
 
 SWEEP_FORMATS = ("csv", "json", "parquet", "xlsx")
 SAMPLE_FORMATS = (*views.SAMPLE.formats, "parquet")  # parquet: every draw, not the summary

@@ -8,7 +8,15 @@ import typer
 
 from . import completion
 from .app import State, app
-from .common import catalog, format_option, notes, output_option, set_option, settings, transport_option
+from .common import (
+    catalog,
+    format_option,
+    notes,
+    output_option,
+    set_option,
+    settings,
+    transport_option,
+)
 
 REPORT_FORMATS = ("html", "json")
 

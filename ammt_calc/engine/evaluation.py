@@ -14,12 +14,11 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
+from ..errors import UserError, suggest
 from ..units import registry as units
 from ..units.boundary import from_pint, is_pint
 from ..usecases.domain import UseCase
 from ..usecases.values import check_value, parse_setting, takes_bare_numbers, violations
-from ..errors import suggest
-from ..errors import UserError
 
 NOT_FINITE = "not finite: a deadline or transfer window of zero leaves no time to transfer, or the numbers overflow"
 OVERFLOW = "overflow: too large for a float in its unit"
@@ -81,7 +80,7 @@ def resolve_inputs(uc: UseCase, settings: Mapping[str, Any]) -> tuple[dict[str, 
     """Turn user settings (text, numbers or quantities) into checked quantities.
 
     Returns the quantities by name and notes to show the user. Text is read by
-    `catalog.parse_setting` (units written, never guessed).
+    `usecases.values.parse_setting` (units written, never guessed).
     """
     values, notes = {}, []
     for name, raw in settings.items():

@@ -13,11 +13,10 @@ from typing import Any, Generator, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
+from ..errors import UserError, suggest
 from ..units import registry as units
 from ..usecases.domain import UseCase
-from ..errors import suggest
 from ..usecases.values import takes_bare_numbers
-from ..errors import UserError
 from .evaluation import evaluate
 
 SPAN_DECADES = 9  # search from 1e-9 to 1e9 times the current value

@@ -54,10 +54,10 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import sweeps
+from ..errors import UserError
 from ..units import registry as units
 from ..usecases.domain import UseCase
-from ..errors import UserError
+from . import sweeps
 from .evaluation import resolve_inputs
 
 DEFAULT_DRAWS = 10_000

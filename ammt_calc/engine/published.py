@@ -24,9 +24,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..units import registry as units
+from ..units.numbers import clean_number, leading_number
 from ..usecases.domain import Catalog, Published, UseCase
 from ..usecases.values import violations
-from ..units.numbers import clean_number, leading_number
 from .evaluation import Evaluation, evaluate
 
 RELATIVE_EXACT = 1e-9
@@ -204,7 +204,9 @@ def precision(number_text: str) -> float:
 
 def _implications(uc: UseCase, kpi: str, target) -> str:
     """What the published value implies, one parameter at a time (others at defaults)."""
-    from .inverse import solve_many  # only check's notes solve: `usecase` rows need no solver
+    from .inverse import (
+        solve_many,  # only check's notes solve: `usecase` rows need no solver
+    )
 
     implied = []
     direct = uc.kpi_inputs(kpi, through_derivations=False)  # not the inputs of a derivation: alternatives

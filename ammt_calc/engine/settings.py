@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from ..errors import UserError, suggest
 from ..usecases.domain import UseCase
-from ..errors import suggest
-from ..errors import UserError
 
 _ANOTHER_PAIR = re.compile(r",\s*[a-z][a-z0-9_]*\s*=")
 
@@ -51,8 +50,8 @@ def resolve(usecases: Sequence[UseCase], settings: Mapping[str, Any]) -> list[In
     """
     if not settings:  # the defaults: nothing for the zoo to resolve, nor to import it for
         return [Inputs(uc, {}, {}, []) for uc in usecases]
-    from .evaluation import resolve_inputs
     from ..models.zoo import resolve_model_settings, zoo_setting_names
+    from .evaluation import resolve_inputs
 
     settings = dict(settings)
     known = {name for uc in usecases for name in uc.parameters} | zoo_setting_names(settings)

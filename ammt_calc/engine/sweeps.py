@@ -21,12 +21,11 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import UserError, suggest
 from ..units import registry as units
 from ..units.numbers import clean_number
 from ..usecases.domain import UseCase
 from ..usecases.values import parse_setting
-from ..errors import suggest
-from ..errors import UserError
 from .evaluation import Evaluation, evaluate, refuse_presets_across, resolve_inputs
 
 MAX_POINTS = 10_000_000  # larger grids are refused before any work (their CSV would pass 1 GB)
@@ -204,7 +203,7 @@ def _count(text: str, what: str) -> int:
 
 
 def unit_magnitudes(param, texts: Sequence[str], what: str) -> tuple[list[float], list[str]]:
-    """Values written for the parameter (`catalog.parse_setting`), as magnitudes in its unit."""
+    """Values written for the parameter (`usecases.values.parse_setting`), as magnitudes in its unit."""
     default_unit = param.unit
     return [float(parse_setting(param, text, what).to(default_unit).magnitude) for text in texts], []
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..units import precision
 from ..errors import UserError
+from ..units import precision
 
 DEFAULT_LORA_RANK = 16  # Apple's on-device adapters (Gunter et al. 2024, arXiv:2407.21075)
 COMPUTE_BITS = 16  # bf16: the compute dtype of activations and KV cache unless set (the one dtype rule)

@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 
 from ..errors import UserError, short_path
+from ..files import read_bounded
 from .input_shapes import InputShapes, apply_inputs, check_follows
 from .records import INPUT, OUTPUT, Model, SplitPoint, Tensor
-from ..files import read_bounded
 
 # MACs = output elements x prod(weight shape[1:]); the value is the weight's input index
 _CONV_LIKE = {"Conv": 1, "ConvInteger": 1, "QLinearConv": 3}

@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..errors import suggest
-from ..errors import UserError
+from ..errors import UserError, suggest
 
 INPUT, OUTPUT = "input", "output"
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError, short_path
-from ..files import open_regular, parse_json, read_bounded as _read_file
+from ..files import open_regular, parse_json
+from ..files import read_bounded as _read_file
 
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own MAX_HEADER_SIZE (100 MB)
 MAX_INDEX_BYTES = 50_000_000  # an index lists tensor names: a few hundred kByte in practice

@@ -24,13 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..usecases.domain import UseCase
-from ..files import builtin_dir
-from ..errors import suggest
-from ..errors import UserError, os_error, short_path
-from .records import INPUT, OUTPUT, Model, SplitPoint, Tensor, points_text
+from ..errors import UserError, os_error, short_path, suggest
+from ..files import builtin_dir, is_regular_file
 from ..units.precision import preset_bits
-from ..files import is_regular_file
+from ..usecases.domain import UseCase
+from .records import INPUT, OUTPUT, Model, SplitPoint, Tensor, points_text
 
 PSEUDO_PARAMETERS = ("model", "split", "lora_targets")
 BIT_SETTINGS = {"model": "bits_per_param", "split": "bits_per_element"}
@@ -131,7 +129,8 @@ def _file_model(ref: str) -> Model:
 
 
 def _file_model_at(ref: str) -> Model:
-    from . import hfconfig, safetensors_header as safetensors
+    from . import hfconfig
+    from . import safetensors_header as safetensors
 
     path = Path(ref).expanduser()
     config = checkpoint = None

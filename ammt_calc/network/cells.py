@@ -40,9 +40,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..errors import UserError, suggest
 from ..units import registry as units
-from ..errors import suggest
-from ..errors import UserError
 
 R_MAX = 948 / 1024
 SUBCARRIERS_PER_PRB = 12

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..units import registry as units
-from .flows import FLOW_KPIS, flow_sources  # noqa: F401 (FLOW_KPIS: part of qos's interface)
 from ..units.numbers import clean_number
+from .flows import FLOW_KPIS, flow_sources  # noqa: F401 (FLOW_KPIS: part of qos's interface)
 
 SOURCE = "TS 23.501 Table 5.7.4-1"
 TOLERANCE = 1e-9  # relative; 1 - 99.9 % is 0.0010000000000000009 in floats

@@ -35,7 +35,8 @@ def parse_cell(text: str, notes: list[str], profiles: bool = False):
     """A `--cell` spec as a `cells.Cell`: at a site (`site=...`, `sites.parse_site_cell`) the
     cell of its carrier with the link budget that gives each flow's reach; else
     `cells.parse_cell` (a carrier's peak, a profile's average)."""
-    from .cells import Cell, parse_cell as parse_carrier_cell
+    from .cells import Cell
+    from .cells import parse_cell as parse_carrier_cell
 
     if not re.search(r"(^|,)\s*site\s*=", str(text), re.IGNORECASE):
         return parse_carrier_cell(text, notes, profiles)
@@ -57,7 +58,8 @@ def kpi_columns(uc, cell) -> list[tuple[str, str]]:
 def rate_sources(uc, direction: str, transport) -> list[str]:
     """The KPIs a flow's reach reads: its data rate, or with a transport its IP rate and,
     where the flow has a payload and a deadline, the rate meeting that deadline."""
-    from .transport import flow_inputs, kpi_columns as transport_columns
+    from .transport import flow_inputs
+    from .transport import kpi_columns as transport_columns
 
     flow = next(f for f in flow_inputs(uc) if f.direction == direction)
     if transport is None:

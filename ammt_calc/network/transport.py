@@ -73,8 +73,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..units import registry as units
 from ..errors import UserError
+from ..units import registry as units
 
 FORMS = ("tcp|https|quic|udp[,ip=4|6][,mtu=SIZE][,rtt=TIME][,iw=N][,ts][,warm|cold]"
          " (e.g. https,ip=6,mtu=1500,rtt=20ms,iw=10,ts)")

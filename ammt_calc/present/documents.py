@@ -10,10 +10,10 @@ import math
 import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from ..units import registry as units
-from ..usecases.domain import Published, UseCase
 from ..errors import UserError
+from ..units import registry as units
 from ..units.numbers import clean_number
+from ..usecases.domain import Published, UseCase
 
 if TYPE_CHECKING:  # numpy-free at import: `list` and `show` use this module
     from ..engine.evaluation import Evaluation

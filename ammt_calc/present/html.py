@@ -31,8 +31,17 @@ from ..units.machine import for_people
 from ..units.numbers import human_number
 from . import svgplot
 from .formats import numeric_columns
-from .views import (QOS_TITLE, Table, View, cell_caption, cell_flows_table, count_or_number, readable,
-                    qos_table, transport_caption)
+from .views import (
+    QOS_TITLE,
+    Table,
+    View,
+    cell_caption,
+    cell_flows_table,
+    count_or_number,
+    qos_table,
+    readable,
+    transport_caption,
+)
 
 MAX_LINES = 10  # a sweep over two parameters: a line for at most 10 values of the second (first and last kept)
 

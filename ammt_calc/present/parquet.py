@@ -115,7 +115,8 @@ def write_sweep(grid, out, on_block: Callable[[Any], None] | None = None) -> Non
 
 def write_sample(plan, out, on_block: Callable[[Any], None] | None = None) -> None:
     """Every draw of a sample as Parquet (`sample -o FILE.parquet`)."""
-    from ..engine import montecarlo as sample, sweeps
+    from ..engine import montecarlo as sample
+    from ..engine import sweeps
 
     require()
     write(out, plan.columns, sample.blocks(plan), sample.describe(plan), on_block,

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..units import registry as units
-from ..errors import suggest
-from ..errors import UserError
-from ..units.numbers import human_number
 from ..engine.sweeps import Grid
+from ..errors import UserError, suggest
+from ..units import registry as units
+from ..units.numbers import human_number
 from .atomic import atomic_file
 
 MAX_LINES = 10  # more values of the second parameter: 10 of them, spread evenly, first and last kept

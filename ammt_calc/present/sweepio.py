@@ -25,8 +25,17 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..engine import sweeps
+from ..engine.sweeps import (
+    Axis,
+    Block,
+    Grid,
+    blocks,
+    describe,
+    infeasible_reasons,
+    reason_columns,
+    reason_text,
+)
 from ..errors import UserError
-from ..engine.sweeps import Axis, Block, Grid, blocks, describe, infeasible_reasons, reason_columns, reason_text
 from . import numtext
 from .formats import safe_cell
 

@@ -10,7 +10,6 @@ from typing import Callable, NamedTuple, Sequence
 
 from ..units.numbers import human_number
 
-
 EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "table",
               ".parquet": "parquet", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".yaml": "yaml",
               ".yml": "yaml"}  # -o FILE's extension -> its format
@@ -77,7 +76,9 @@ def readable(value: float | None, unit: str, like: float | None = None) -> tuple
 
 
 def _for_people(value: float, unit: str) -> tuple[float, str]:
-    from ..units.machine import for_people  # the unit registry: not for `--help`, `list`, `show`
+    from ..units.machine import (
+        for_people,  # the unit registry: not for `--help`, `list`, `show`
+    )
 
     return for_people(value, unit)
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from . import registry as units
 from ..errors import UserError, suggest
+from . import registry as units
 
 MACHINE_UNITS = {
     "[information] / [time]": "Mbit/s",

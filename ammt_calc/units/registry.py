@@ -47,9 +47,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
-from .numbers import NUMBER, is_bare_number  # noqa: F401  (is_bare_number: part of this module's interface)
 from . import quantities
-from .quantities import DIMENSIONLESS, DimensionalityError, Quantity, Unit, base_unit, tidy_exponent  # noqa: F401  (part of this module's interface)
+from .numbers import NUMBER, is_bare_number  # noqa: F401  (is_bare_number: part of this module's interface)
+from .quantities import (  # noqa: F401  (part of this module's interface)
+    DIMENSIONLESS,
+    DimensionalityError,
+    Quantity,
+    Unit,
+    base_unit,
+    tidy_exponent,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint

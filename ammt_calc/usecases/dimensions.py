@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import UserError
-from .formula import Formula
 from .domain import CatalogError, Parameter, UseCase
+from .formula import Formula
 from .values import check_value
 
 
