@@ -380,9 +380,8 @@ def _view_html(result, view_name: str) -> str:
     return html.view_fragment(result.to_dict(), getattr(views, view_name))
 
 
-def _sample_repr(self) -> str:
-    rows = self.to_dict()["rows"]
-    return f"<SampleResult {self.plan.usecase.id}: {self.plan.count:,} draws; {len(rows)} KPIs>"
+def _sample_repr(self) -> str:  # counted from the summary: the repr computes no percentiles
+    return f"<SampleResult {self.plan.usecase.id}: {self.plan.count:,} draws; {len(self.summary.kpis)} KPIs>"
 
 
 def _facts_repr(self) -> str:

@@ -302,7 +302,8 @@ def test_results_show_themselves_in_a_notebook():
                               " dl_data_rate = 500 Mbit/s>")
     assert ">62.5<" in solution._repr_html_()
     sample = ac.api.sample("model-distribution-image-recognition", {"model_size": "loguniform:10MB:1GB"}, count=100)
-    assert repr(sample).startswith("<SampleResult model-distribution-image-recognition: 100 draws;")
+    assert repr(sample) == (f"<SampleResult model-distribution-image-recognition: 100 draws;"
+                            f" {len(sample.to_dict()['rows'])} KPIs>")
     assert "over the feasible draws" in sample._repr_html_()
     facts = ac.model("vgg16")
     assert repr(facts) == "<ModelFacts vgg16: 138,357,544 parameters (zoo (torchvision))>"
